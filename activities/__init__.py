@@ -1,0 +1,1 @@
+"""Every side effect of a request, one class per system it touches."""

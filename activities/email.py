@@ -1,0 +1,140 @@
+"""Emails to requesters and the service team, each sent at most once per key."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from temporalio import activity
+
+from activities.audit import record
+from activities.mail import EmailRenderer, SmtpMailer, build_message, message_id
+from models.contact import Contact
+from models.customer import Customer
+from models.database import SessionFactory, transaction
+from models.email_log import EmailLog
+from models.enums import Audience
+from models.payloads import Notification
+from models.request import ChangeRequest
+from models.ticket import TicketComment
+from models.user import User
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    sender: str
+    service_team_address: str
+    public_url: str
+
+
+class EmailActivities:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        renderer: EmailRenderer,
+        mailer: SmtpMailer,
+        settings: MailSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._renderer = renderer
+        self._mailer = mailer
+        self._settings = settings
+
+    @activity.defn
+    async def send_email(self, notification: Notification) -> bool:
+        """Send one email unless its key was sent before; True if it went out now."""
+        async with self._sessions() as session:
+            if await session.scalar(select(EmailLog.id).where(EmailLog.key == notification.key)):
+                return False
+            request = await session.get(ChangeRequest, uuid.UUID(notification.request_id))
+            if request is None:
+                return False
+            recipient = await self._recipient(session, notification.audience, request)
+            if recipient is None:
+                activity.logger.info("no address for %s; email skipped", notification.audience)
+                return False
+            context = await self._context(session, notification, request, recipient)
+
+        rendered = self._renderer.render(notification.event, context)
+        message = build_message(
+            rendered,
+            sender=self._settings.sender,
+            to_name=recipient.name,
+            to_address=recipient.address,
+            key=notification.key,
+            at=notification.at,
+        )
+        await self._mailer.send(message)
+
+        try:
+            async with transaction(self._sessions) as session:
+                session.add(
+                    EmailLog(
+                        key=notification.key,
+                        event=notification.event,
+                        request_id=request.id,
+                        to_address=recipient.address,
+                        subject=rendered.subject,
+                        message_id=message_id(notification.key, self._settings.sender),
+                        sent_at=notification.at,
+                    )
+                )
+                record(
+                    session,
+                    request,
+                    "email_sent",
+                    notification.at,
+                    event=notification.event.value,
+                    audience=notification.audience.value,
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def _recipient(
+        self, session: Any, audience: Audience, request: ChangeRequest
+    ) -> Recipient | None:
+        if audience is Audience.SERVICE_TEAM:
+            return Recipient(name="Service team", address=self._settings.service_team_address)
+        user = await session.get(User, request.requester_id)
+        if user is None:
+            return None
+        if user.contact_id is None:
+            return Recipient(name=user.name or "", address=user.email) if user.email else None
+        contact = await session.get(Contact, user.contact_id)
+        if contact is None or contact.email is None:
+            return None
+        return Recipient(name=contact.display_name, address=contact.email)
+
+    async def _context(
+        self,
+        session: Any,
+        notification: Notification,
+        request: ChangeRequest,
+        recipient: Recipient,
+    ) -> dict[str, Any]:
+        customer = await session.get(Customer, request.customer_id)
+        comment = (
+            await session.get(TicketComment, notification.comment_id)
+            if notification.comment_id is not None
+            else None
+        )
+        base = self._settings.public_url
+        return {
+            "recipient_name": recipient.name,
+            "customer_name": customer.legal_name if customer else "",
+            "kind": request.kind.label,
+            "request_id": str(request.id),
+            "status": request.status.value.replace("_", " "),
+            "ticket_number": request.ticket_number or "",
+            "request_url": f"{base}/requests/{request.id}",
+            "ticket_url": f"{base}/tickets/{request.ticket_number}",
+            "comment": comment.body if comment else "",
+        }

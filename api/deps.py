@@ -1,0 +1,54 @@
+"""Dependencies the routes declare: settings, a database session, Temporal, the caller."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.identity import Principal, authenticate
+from api.state import AppState
+from settings import Settings
+
+
+def _state(request: Request) -> AppState:
+    return request.app.state.signoff  # type: ignore[no-any-return]
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _state(request).sessions() as session:
+        yield session
+
+
+def _temporal(request: Request) -> Client:
+    return _state(request).temporal
+
+
+def _settings(request: Request) -> Settings:
+    return _state(request).settings
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+TemporalDep = Annotated[Client, Depends(_temporal)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer so_…`")
+
+
+async def _current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    principal = await authenticate(session, credentials.credentials) if credentials else None
+    if principal is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="a valid API token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(_current_user)]

@@ -1,0 +1,71 @@
+"""Domain and Temporal errors mapped to HTTP in one place."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.problems import ValidationProblems
+
+
+class ApiError(Exception):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(ApiError):
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+class Forbidden(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+
+
+class Unavailable(ApiError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+_UNAVAILABLE_CODES = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
+
+
+@contextmanager
+def temporal_errors(conflict: str) -> Iterator[None]:
+    """Translate what Temporal says into the API's answer; ``conflict`` explains a 409."""
+    try:
+        yield
+    except WorkflowAlreadyStartedError as error:
+        raise Conflict(conflict) from error
+    except WorkflowUpdateFailedError as error:
+        reason = str(error.cause) if error.cause else str(error)
+        raise Conflict(reason) from error
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise Conflict("the request is past that step: its process has ended") from error
+        if error.status in _UNAVAILABLE_CODES:
+            raise Unavailable("the workflow service is unavailable; try again shortly") from error
+        raise
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+
+    @app.exception_handler(ValidationProblems)
+    async def _problems(_request: Request, error: ValidationProblems) -> JSONResponse:
+        detail = [
+            {"loc": list(problem.loc), "msg": problem.msg, "type": problem.type}
+            for problem in error.problems
+        ]
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

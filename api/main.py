@@ -1,0 +1,44 @@
+"""The FastAPI application and its lifespan (database engine and Temporal client)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.errors import install_error_handlers
+from api.routes import customers, requests, tickets
+from api.state import AppState
+from models.database import create_db_engine, session_factory
+from settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_db_engine(settings.database_url)
+        # Lazy: the API starts (and answers 503) even while Temporal is down.
+        temporal = await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=pydantic_data_converter,
+            lazy=True,
+        )
+        app.state.signoff = AppState(settings, engine, session_factory(engine), temporal)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Signoff",
+        summary="Change requests for customer master data, approved and applied exactly once.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(customers.router)
+    app.include_router(requests.router)
+    app.include_router(tickets.router)
+    return app

@@ -1,0 +1,47 @@
+"""A customer's profile, its contacts, and the requests filed against them."""
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from api.services import customers
+from api.services.request_views import present
+from models.contact import ContactPublic
+from models.customer import CustomerPublic
+from models.profile_change import ProfileChangeCreate
+from models.request import RequestPublic
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.get("/{customer_id}")
+async def get_customer(
+    customer_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> CustomerPublic:
+    """The customer's legal and payment details, its purchaser and its open requests."""
+    return await customers.customer_view(session, user, customer_id)
+
+
+@router.get("/{customer_id}/contacts")
+async def list_contacts(
+    customer_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> list[ContactPublic]:
+    """The customer's contacts with their side and roles."""
+    return await customers.contacts_view(session, user, customer_id)
+
+
+@router.post("/{customer_id}/profile-change-requests", status_code=status.HTTP_201_CREATED)
+async def request_profile_change(
+    customer_id: uuid.UUID,
+    change: ProfileChangeCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> RequestPublic:
+    """Request a change of legal and/or payment name and address (Management, Cust Admin)."""
+    request = await customers.request_profile_change(
+        session, temporal, settings, user, customer_id, change
+    )
+    return await present(session, request)

@@ -1,0 +1,80 @@
+"""Following a request, and the decisions on it: implement, decline, cancel."""
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.services import requests
+from api.services.request_views import present
+from models.common import Text
+from models.request import RequestPublic
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+
+class DeclineBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text
+
+
+@router.get("/{request_id}")
+async def get_request(request_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> RequestPublic:
+    """The request with its existing and requested values side by side."""
+    return await present(session, await requests.load_visible(session, user, request_id))
+
+
+async def _decide(
+    response: Response,
+    request_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    action: requests.Action,
+    reason: str | None = None,
+) -> RequestPublic:
+    request, settled = await requests.decide(session, temporal, user, request_id, action, reason)
+    if not settled:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return await present(session, request)
+
+
+@router.post("/{request_id}/cancel", responses={202: {"description": "Accepted, still applying"}})
+async def cancel_request(
+    request_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> RequestPublic:
+    """Cancel an open request (the requester, Management or Cust Admin)."""
+    return await _decide(response, request_id, user, session, temporal, requests.Action.CANCEL)
+
+
+@router.post("/{request_id}/implement", responses={202: {"description": "Accepted, still applying"}})
+async def implement_request(
+    request_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> RequestPublic:
+    """Confirm and apply the change (service team)."""
+    return await _decide(response, request_id, user, session, temporal, requests.Action.IMPLEMENT)
+
+
+@router.post("/{request_id}/decline", responses={202: {"description": "Accepted, still applying"}})
+async def decline_request(
+    request_id: uuid.UUID,
+    body: DeclineBody,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> RequestPublic:
+    """Decline the request with a reason, which the requester is sent (service team)."""
+    return await _decide(
+        response, request_id, user, session, temporal, requests.Action.DECLINE, body.reason
+    )

@@ -1,0 +1,29 @@
+"""Tickets with the service team and their comments."""
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.services import tickets
+from models.ticket import CommentCreate, CommentPublic, TicketPublic
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+@router.get("")
+async def list_tickets(user: CurrentUser, session: SessionDep) -> list[TicketPublic]:
+    """The tickets the caller may see, newest first (staff see all)."""
+    return await tickets.list_tickets(session, user)
+
+
+@router.get("/{number}")
+async def get_ticket(number: str, user: CurrentUser, session: SessionDep) -> TicketPublic:
+    """One ticket with its comments."""
+    return await tickets.ticket_view(session, user, number)
+
+
+@router.post("/{number}/comments", status_code=status.HTTP_201_CREATED)
+async def add_comment(
+    number: str, body: CommentCreate, user: CurrentUser, session: SessionDep, temporal: TemporalDep
+) -> CommentPublic:
+    """Comment on a ticket; the service team's comments are emailed to the requester."""
+    return await tickets.add_comment(session, temporal, user, number, body.body)

@@ -1,0 +1,1 @@
+"""What the routes call: one function per use case."""

@@ -1,0 +1,91 @@
+"""Reading a customer's profile and contacts, and filing profile changes."""
+
+import uuid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.errors import NotFound
+from api.identity import Principal, require_customer, require_requester
+from api.services import requests
+from models.contact import Contact, ContactPublic
+from models.customer import Customer, CustomerPublic
+from models.enums import OPEN_STATUSES, RequestKind, Role
+from models.problems import ValidationProblems
+from models.profile_change import ProfileChangeCreate, profile_change_problems
+from models.request import ChangeRequest, RequestSummary
+from settings import Settings
+
+
+async def load_customer(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID
+) -> Customer:
+    require_customer(principal, customer_id)
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("customer not found")
+    return customer
+
+
+async def customer_view(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID
+) -> CustomerPublic:
+    customer = await load_customer(session, principal, customer_id)
+    open_requests = await session.exec(
+        select(ChangeRequest)
+        .where(
+            ChangeRequest.customer_id == customer_id,
+            col(ChangeRequest.status).in_(OPEN_STATUSES),
+        )
+        .order_by(col(ChangeRequest.created_at))
+    )
+    profile = customer.profile()
+    return CustomerPublic(
+        id=customer.id,
+        legal=profile.legal,
+        payment=profile.payment,
+        purchaser=None,
+        open_requests=[RequestSummary.model_validate(r, from_attributes=True) for r in open_requests],
+    )
+
+
+async def contacts_view(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID
+) -> list[ContactPublic]:
+    await load_customer(session, principal, customer_id)
+    contacts = await session.exec(
+        select(Contact)
+        .where(Contact.customer_id == customer_id, col(Contact.removed_at).is_(None))
+        .order_by(col(Contact.last_name), col(Contact.first_name))
+    )
+    return [
+        ContactPublic.model_validate(contact, from_attributes=True).model_copy(
+            update={"roles": sorted(contact.role_set, key=list(Role).index)}
+        )
+        for contact in contacts
+    ]
+
+
+async def request_profile_change(
+    session: AsyncSession,
+    temporal: Client,
+    settings: Settings,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    change: ProfileChangeCreate,
+) -> ChangeRequest:
+    require_requester(principal, customer_id)
+    customer = await load_customer(session, principal, customer_id)
+    problems = profile_change_problems(customer.profile(), change)
+    if problems:
+        raise ValidationProblems(problems)
+    return await requests.submit(
+        session,
+        temporal,
+        settings,
+        principal,
+        customer_id,
+        RequestKind.PROFILE_CHANGE,
+        change.model_dump(mode="json"),
+    )

@@ -1,0 +1,185 @@
+"""Starting request workflows and delivering the decisions people make on them."""
+
+import asyncio
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateStage
+from temporalio.common import TypedSearchAttributes
+
+from api.errors import Conflict, Forbidden, NotFound, temporal_errors
+from api.identity import Principal, require_customer, require_staff
+from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus
+from models.payloads import Decision, RequestInput
+from models.request import ChangeRequest
+from models.ticket import Ticket, TicketComment
+from models.types import utcnow
+from settings import Settings
+from workflows.profile_change import ProfileChangeWorkflow
+from workflows.review import ReviewedRequest
+from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
+
+WORKFLOWS: dict[RequestKind, Any] = {RequestKind.PROFILE_CHANGE: ProfileChangeWorkflow.run}
+INITIAL_STATUS = {RequestKind.PROFILE_CHANGE: RequestStatus.IN_REVIEW}
+# How long a decision call waits for the outcome before answering 202 (still applying).
+DECISION_WAIT_SECONDS = 10.0
+
+
+class Action(StrEnum):
+    IMPLEMENT = "implement"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+
+
+_UPDATES = {
+    Action.IMPLEMENT: ReviewedRequest.implement,
+    Action.DECLINE: ReviewedRequest.decline,
+    Action.CANCEL: ReviewedRequest.cancel,
+}
+
+
+def workflow_id(kind: RequestKind, customer_id: uuid.UUID) -> str:
+    """Readable, and the guard of "one open request per kind and customer"."""
+    return f"{kind.slug}-{customer_id}"
+
+
+async def submit(
+    session: AsyncSession,
+    temporal: Client,
+    settings: Settings,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    kind: RequestKind,
+    requested: dict[str, Any],
+) -> ChangeRequest:
+    """Store the request and start its workflow; undone if the workflow cannot start."""
+    status = INITIAL_STATUS[kind]
+    request = ChangeRequest(
+        kind=kind,
+        status=status,
+        customer_id=customer_id,
+        requester_id=principal.user_id,
+        requested=requested,
+        workflow_id=workflow_id(kind, customer_id),
+    )
+    session.add(request)
+    await session.commit()
+    try:
+        with temporal_errors(f"an open {kind.label} request already exists for this customer"):
+            handle = await temporal.start_workflow(
+                WORKFLOWS[kind],
+                RequestInput(
+                    request_id=str(request.id),
+                    customer_id=str(customer_id),
+                    kind=kind,
+                    requester_id=str(principal.user_id),
+                    review_reminder_seconds=settings.review_reminder_seconds,
+                ),
+                id=request.workflow_id,
+                task_queue=settings.task_queue,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        CUSTOMER_ID.value_set(str(customer_id)),
+                        REQUEST_KIND.value_set(kind.value),
+                        REQUEST_STATUS.value_set(status.value),
+                    ]
+                ),
+                static_summary=f"{kind.label.capitalize()} for customer {customer_id}",
+                static_details=(
+                    f"**Request** `{request.id}`  \n**Kind** {kind.value}  \n"
+                    f"**Customer** `{customer_id}`  \n**Requested by** user `{principal.user_id}`"
+                ),
+            )
+    except BaseException:
+        await session.delete(request)
+        await session.commit()
+        raise
+    request.run_id = handle.result_run_id
+    await session.commit()
+    return request
+
+
+async def load_visible(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> ChangeRequest:
+    request = await session.get(ChangeRequest, request_id)
+    if request is None or not principal.sees_customer(request.customer_id):
+        raise NotFound("request not found")
+    return request
+
+
+def _authorize(principal: Principal, request: ChangeRequest, action: Action) -> None:
+    require_customer(principal, request.customer_id)
+    if action is Action.CANCEL:
+        if principal.is_staff or not (
+            principal.user_id == request.requester_id or principal.roles & REQUESTER_ROLES
+        ):
+            raise Forbidden("only the requester, Management or Cust Admin may cancel")
+    else:
+        require_staff(principal)
+
+
+async def decide(
+    session: AsyncSession,
+    temporal: Client,
+    principal: Principal,
+    request_id: uuid.UUID,
+    action: Action,
+    reason: str | None = None,
+) -> tuple[ChangeRequest, bool]:
+    """Deliver a decision; returns the request and whether its outcome is already applied."""
+    request = await load_visible(session, principal, request_id)
+    _authorize(principal, request, action)
+    if not request.status.is_open:
+        raise Conflict(f"the request is past that step: it is {request.status.value}")
+    note_id = await _store_reason(session, principal, request, reason) if reason else None
+    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(
+        request.workflow_id, run_id=request.run_id
+    )
+    try:
+        with temporal_errors("the request is past that step"):
+            update = await handle.start_update(
+                _UPDATES[action],
+                Decision(actor=principal.actor, note_id=note_id),
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            )
+    except BaseException:
+        if note_id is not None:
+            await _drop_reason(session, note_id)
+        raise
+    try:
+        await asyncio.wait_for(update.result(), timeout=DECISION_WAIT_SECONDS)
+        settled = True
+    except TimeoutError:
+        settled = False
+    await session.refresh(request)
+    return request, settled
+
+
+async def _store_reason(
+    session: AsyncSession, principal: Principal, request: ChangeRequest, reason: str
+) -> int:
+    ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
+    if ticket is None or ticket.id is None:
+        raise Conflict("the request's ticket is still being raised; try again in a moment")
+    comment = TicketComment(
+        ticket_id=ticket.id,
+        author_id=principal.user_id,
+        kind=CommentKind.DECLINE_REASON,
+        body=reason,
+        created_at=utcnow(),
+    )
+    session.add(comment)
+    await session.commit()
+    assert comment.id is not None
+    return comment.id
+
+
+async def _drop_reason(session: AsyncSession, note_id: int) -> None:
+    comment = await session.get(TicketComment, note_id)
+    if comment is not None:
+        await session.delete(comment)
+        await session.commit()

@@ -1,0 +1,130 @@
+"""Tickets as the caller may see them, and comments on them."""
+
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import NotFound, temporal_errors
+from api.identity import Principal
+from models.contact import Contact
+from models.enums import CommentKind
+from models.payloads import CommentNotice
+from models.request import ChangeRequest
+from models.ticket import CommentPublic, Ticket, TicketComment, TicketPublic
+from models.types import utcnow
+from models.user import User
+from workflows.review import ReviewedRequest
+
+
+def _visible(principal: Principal) -> SelectOfScalar[Ticket]:
+    query = select(Ticket)
+    if principal.is_staff:
+        return query
+    return query.where(
+        Ticket.customer_id == principal.customer_id,
+        or_(Ticket.side == principal.side, col(Ticket.shared)),
+    )
+
+
+async def list_tickets(session: AsyncSession, principal: Principal) -> list[TicketPublic]:
+    tickets = await session.exec(_visible(principal).order_by(col(Ticket.id).desc()))
+    return [await _present(session, ticket) for ticket in tickets]
+
+
+async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:
+    ticket = (await session.exec(_visible(principal).where(Ticket.number == number))).first()
+    if ticket is None:
+        raise NotFound("ticket not found")
+    return ticket
+
+
+async def ticket_view(session: AsyncSession, principal: Principal, number: str) -> TicketPublic:
+    return await _present(session, await load_ticket(session, principal, number))
+
+
+async def add_comment(
+    session: AsyncSession, temporal: Client, principal: Principal, number: str, body: str
+) -> CommentPublic:
+    """Store the comment; on an open request's ticket, tell its workflow (it emails)."""
+    ticket = await load_ticket(session, principal, number)
+    assert ticket.id is not None
+    comment = TicketComment(
+        ticket_id=ticket.id,
+        author_id=principal.user_id,
+        kind=CommentKind.COMMENT,
+        body=body,
+        created_at=utcnow(),
+    )
+    session.add(comment)
+    await session.commit()
+    assert comment.id is not None
+    request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
+    if request is not None and request.status.is_open:
+        try:
+            await _signal(temporal, request, CommentNotice(comment.id, principal.is_staff))
+        except BaseException:
+            await session.delete(comment)
+            await session.commit()
+            raise
+    return (await _comments(session, [comment]))[0]
+
+
+async def _signal(temporal: Client, request: ChangeRequest, notice: CommentNotice) -> None:
+    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
+    try:
+        with temporal_errors("the request is closed"):
+            await handle.signal(ReviewedRequest.comment_added, notice)
+    except RPCError as error:
+        # The process ended between our read and the signal: the comment stands, unemailed.
+        if error.status is not RPCStatusCode.NOT_FOUND:
+            raise
+
+
+async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
+    comments = await session.exec(
+        select(TicketComment)
+        .where(TicketComment.ticket_id == ticket.id)
+        .order_by(col(TicketComment.id))
+    )
+    assert ticket.number is not None
+    return TicketPublic(
+        number=ticket.number,
+        customer_id=ticket.customer_id,
+        request_id=ticket.request_id,
+        side=ticket.side,
+        shared=ticket.shared,
+        subject=ticket.subject,
+        body=ticket.body,
+        created_at=ticket.created_at,
+        comments=await _comments(session, list(comments)),
+    )
+
+
+async def _comments(session: AsyncSession, comments: list[TicketComment]) -> list[CommentPublic]:
+    authors: dict[object, str] = {}
+    for comment in comments:
+        if comment.author_id is not None and comment.author_id not in authors:
+            authors[comment.author_id] = await _author_name(session, comment.author_id)
+    return [
+        CommentPublic(
+            id=comment.id or 0,
+            author_id=comment.author_id,
+            author=authors.get(comment.author_id, "system"),
+            kind=comment.kind,
+            body=comment.body,
+            created_at=comment.created_at,
+        )
+        for comment in comments
+    ]
+
+
+async def _author_name(session: AsyncSession, user_id: object) -> str:
+    user = await session.get(User, user_id)
+    if user is None:
+        return "unknown"
+    if user.is_staff:
+        return f"{user.name or 'Service team'} (service team)"
+    contact = await session.get(Contact, user.contact_id) if user.contact_id else None
+    return contact.display_name if contact and contact.display_name else "former contact"

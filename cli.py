@@ -1,0 +1,109 @@
+"""The ``signoff`` command."""
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from settings import VAR_DIR, get_settings
+
+app = typer.Typer(help="Signoff: durable approval workflows for customer change requests.")
+db_app = typer.Typer(help="Database schema.")
+app.add_typer(db_app, name="db")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run one API process."""
+    import uvicorn
+
+    from api.main import create_app
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run one worker process."""
+    import worker as worker_module
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    asyncio.run(worker_module.run_worker(get_settings()))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Bring the database schema up to date."""
+    from alembic import command
+
+    from migrations import alembic_config
+
+    settings = get_settings()
+    _ensure_var_dir(settings.database_url)
+    command.upgrade(alembic_config(settings.database_url), revision)
+
+
+@app.command("demo-data")
+def demo_data(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the data as JSON.")] = False,
+) -> None:
+    """Load the demo customers, contacts and staff (idempotent) and print their tokens."""
+    from devstack.demo_data import load_demo_data
+    from models.database import create_db_engine, session_factory
+
+    settings = get_settings()
+
+    async def load() -> dict[str, Any]:
+        engine = create_db_engine(settings.database_url)
+        try:
+            return await load_demo_data(session_factory(engine), settings.secret_key)
+        finally:
+            await engine.dispose()
+
+    data = asyncio.run(load())
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    for customer in data["customers"]:
+        print(f"{customer['name']}  ({customer['id']})")
+        for contact in customer["contacts"]:
+            print(f"  {contact['name']:<22} {','.join(contact['roles']):<42} {contact['token']}")
+    for staff in data["staff"]:
+        print(f"Staff: {staff['name']:<22} {staff['token']}")
+
+
+@app.command()
+def mailcatcher(
+    smtp_port: Annotated[int, typer.Option(help="SMTP port to accept mail on.")] = 1025,
+    http_port: Annotated[int, typer.Option(help="Port of the outbox web page.")] = 8025,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run the local SMTP catcher with its outbox page (development)."""
+    from devstack.outbox import serve_outbox
+
+    serve_outbox(host, smtp_port, host, http_port, VAR_DIR / "outbox")
+
+
+@app.command()
+def dev() -> None:
+    """Run the whole embedded stack: Temporal, SMTP catcher, worker, API, demo data."""
+    from devstack.stack import run_dev_stack
+
+    raise typer.Exit(run_dev_stack())
+
+
+def _ensure_var_dir(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        VAR_DIR.mkdir(exist_ok=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,140 @@
+"""The demo data of the API contract, loaded idempotently with deterministic tokens."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.tokens import demo_token, hash_token
+from models.contact import Contact
+from models.customer import Customer
+from models.database import SessionFactory, transaction
+from models.enums import Role, Side, UserState
+from models.user import ApiToken, User
+
+
+@dataclass(frozen=True)
+class DemoContact:
+    salutation: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    job_title: str
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    street: str
+    city: str
+    postal_code: str
+    country: str
+    contacts: tuple[DemoContact, ...] = field(default_factory=tuple)
+
+
+CUSTOMERS = (
+    DemoCustomer(
+        name="Example Energy plc",
+        street="1 Generator Way",
+        city="Manchester",
+        postal_code="M1 1AA",
+        country="GB",
+        contacts=(
+            DemoContact("Mr", "Derek", "Emonstration", "derek.emonstration@energy.example.com",
+                        "+44 161 496 0001", "Managing Director", (Role.MANAGEMENT, Role.CUST_ADMIN)),
+            DemoContact("Mrs", "Teresa", "Echie", "teresa.echie@energy.example.com",
+                        "+44 161 496 0002", "Finance Manager", (Role.FINANCIAL,)),
+            DemoContact("Mr", "Timothy", "Ester", "timothy.ester@energy.example.com",
+                        "+44 161 496 0003", "Systems Engineer", (Role.TECHNICAL,)),
+            DemoContact("Ms", "Ursula", "Ser", "ursula.ser@energy.example.com",
+                        "+44 161 496 0004", "Commercial Lead", (Role.AGREEMENT, Role.FINANCIAL)),
+        ),
+    ),
+    DemoCustomer(
+        name="Northwind Metals Ltd",
+        street="7 Foundry Lane",
+        city="Sheffield",
+        postal_code="S1 2BB",
+        country="GB",
+        contacts=(
+            DemoContact("Ms", "Olive", "Ther", "olive.ther@northwind.example.com",
+                        "+44 114 496 0101", "Director",
+                        (Role.MANAGEMENT, Role.CUST_ADMIN, Role.FINANCIAL, Role.AGREEMENT)),
+        ),
+    ),
+)
+STAFF = (("Sam Service", "sam.service@signoff.example.com"),)
+
+
+async def load_demo_data(sessions: SessionFactory, secret_key: str) -> dict[str, Any]:
+    async with transaction(sessions) as session:
+        customers = [await _customer(session, spec, secret_key) for spec in CUSTOMERS]
+        staff = [await _staff(session, name, email, secret_key) for name, email in STAFF]
+    return {"customers": customers, "staff": staff}
+
+
+async def _customer(session: AsyncSession, spec: DemoCustomer, secret_key: str) -> dict[str, Any]:
+    customer = (await session.exec(select(Customer).where(Customer.legal_name == spec.name))).first()
+    if customer is None:
+        customer = Customer(
+            legal_name=spec.name, legal_street=spec.street, legal_city=spec.city,
+            legal_postal_code=spec.postal_code, legal_country=spec.country,
+            payment_name=spec.name, payment_street=spec.street, payment_city=spec.city,
+            payment_postal_code=spec.postal_code, payment_country=spec.country,
+        )
+        session.add(customer)
+        await session.flush()
+    contacts = [await _contact(session, customer, spec, secret_key) for spec in spec.contacts]
+    return {"id": str(customer.id), "name": customer.legal_name, "contacts": contacts}
+
+
+async def _contact(
+    session: AsyncSession, customer: Customer, spec: DemoContact, secret_key: str
+) -> dict[str, Any]:
+    contact = (await session.exec(select(Contact).where(Contact.email == spec.email))).first()
+    if contact is None:
+        contact = Contact(
+            customer_id=customer.id, side=Side.CUSTOMER, salutation=spec.salutation,
+            first_name=spec.first_name, last_name=spec.last_name, email=spec.email,
+            phone=spec.phone, job_title=spec.job_title, roles=[r.value for r in spec.roles],
+        )
+        session.add(contact)
+        await session.flush()
+    user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
+    if user is None:
+        user = User(contact_id=contact.id, state=UserState.ACTIVE)
+        session.add(user)
+        await session.flush()
+    return {
+        "id": str(contact.id),
+        "user_id": str(user.id),
+        "name": contact.display_name,
+        "email": contact.email,
+        "roles": contact.roles,
+        "token": await _token(session, user, secret_key, spec.email),
+    }
+
+
+async def _staff(session: AsyncSession, name: str, email: str, secret_key: str) -> dict[str, Any]:
+    user = (await session.exec(select(User).where(User.email == email, User.is_staff))).first()
+    if user is None:
+        user = User(is_staff=True, name=name, email=email, state=UserState.ACTIVE)
+        session.add(user)
+        await session.flush()
+    return {
+        "id": str(user.id),
+        "name": name,
+        "email": email,
+        "token": await _token(session, user, secret_key, email),
+    }
+
+
+async def _token(session: AsyncSession, user: User, secret_key: str, label: str) -> str:
+    token = demo_token(secret_key, label)
+    digest = hash_token(token)
+    if (await session.exec(select(ApiToken).where(ApiToken.token_hash == digest))).first() is None:
+        session.add(ApiToken(user_id=user.id, token_hash=digest))
+    return token

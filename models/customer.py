@@ -1,0 +1,71 @@
+"""The customer organisation: legal and payment name and address."""
+
+import uuid
+from datetime import datetime
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Column, Field, SQLModel
+
+from models.common import Address, NamedAddress
+from models.request import RequestSummary
+from models.types import UTCDateTime, utcnow
+
+
+class Customer(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    legal_name: str = Field(max_length=200)
+    legal_street: str = Field(max_length=200)
+    legal_city: str = Field(max_length=200)
+    legal_postal_code: str = Field(max_length=40)
+    legal_country: str = Field(max_length=2)
+    payment_name: str = Field(max_length=200)
+    payment_street: str = Field(max_length=200)
+    payment_city: str = Field(max_length=200)
+    payment_postal_code: str = Field(max_length=40)
+    payment_country: str = Field(max_length=2)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+    def profile(self) -> "CustomerProfile":
+        return CustomerProfile(
+            legal=NamedAddress(
+                name=self.legal_name,
+                address=Address(
+                    street=self.legal_street,
+                    city=self.legal_city,
+                    postal_code=self.legal_postal_code,
+                    country=self.legal_country,
+                ),
+            ),
+            payment=NamedAddress(
+                name=self.payment_name,
+                address=Address(
+                    street=self.payment_street,
+                    city=self.payment_city,
+                    postal_code=self.payment_postal_code,
+                    country=self.payment_country,
+                ),
+            ),
+        )
+
+    def set_profile(self, profile: "CustomerProfile", at: datetime) -> None:
+        for prefix, named in (("legal", profile.legal), ("payment", profile.payment)):
+            setattr(self, f"{prefix}_name", named.name)
+            setattr(self, f"{prefix}_street", named.address.street)
+            setattr(self, f"{prefix}_city", named.address.city)
+            setattr(self, f"{prefix}_postal_code", named.address.postal_code)
+            setattr(self, f"{prefix}_country", named.address.country)
+        self.updated_at = at
+
+
+class CustomerProfile(BaseModel):
+    legal: NamedAddress
+    payment: NamedAddress
+
+
+class CustomerPublic(CustomerProfile):
+    id: uuid.UUID
+    purchaser: dict[str, Any] | None
+    open_requests: list[RequestSummary]

@@ -1,0 +1,23 @@
+"""Every email sent, keyed by the idempotency key that also forms its Message-ID."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Column, Field, SQLModel
+
+from models.enums import EmailEvent
+from models.types import UTCDateTime, enum_type
+
+
+class EmailLog(SQLModel, table=True):
+    __tablename__ = "email_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    event: EmailEvent = Field(sa_column=Column(enum_type(EmailEvent), nullable=False))
+    request_id: uuid.UUID | None = Field(default=None, foreign_key="change_request.id", index=True)
+    # Personal data: erased with the person.
+    to_address: str | None = Field(default=None, max_length=320)
+    subject: str = Field(max_length=300)
+    message_id: str = Field(max_length=300)
+    sent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

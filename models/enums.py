@@ -1,0 +1,84 @@
+"""Vocabulary shared by the database, the API and the workflows (no SQLModel here)."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MANAGEMENT = "management"
+    CUST_ADMIN = "cust_admin"
+    FINANCIAL = "financial"
+    AGREEMENT = "agreement"
+    TECHNICAL = "technical"
+    APPLICATION = "application"
+    SECURITY = "security"
+    PROCUREMENT = "procurement"
+    PURCHASER = "purchaser"
+
+
+REQUESTER_ROLES = frozenset({Role.MANAGEMENT, Role.CUST_ADMIN})
+
+
+class Side(StrEnum):
+    CUSTOMER = "customer"
+    PURCHASER = "purchaser"
+
+
+class RequestKind(StrEnum):
+    PROFILE_CHANGE = "profile_change"
+    CONTACT_CHANGE = "contact_change"
+    PURCHASER_ADDITION = "purchaser_addition"
+    PURCHASER_REMOVAL = "purchaser_removal"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+
+class RequestStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    IN_REVIEW = "in_review"
+    IMPLEMENTED = "implemented"
+    REJECTED = "rejected"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({RequestStatus.AWAITING_APPROVAL, RequestStatus.IN_REVIEW})
+
+
+class UserState(StrEnum):
+    PENDING_ACTIVATION = "pending_activation"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class CommentKind(StrEnum):
+    COMMENT = "comment"
+    DECLINE_REASON = "decline_reason"
+
+
+class EmailEvent(StrEnum):
+    """One email template per event, in ``email_templates/<event>.txt|.html``."""
+
+    REQUEST_RECEIVED = "request_received"
+    TICKET_COMMENT = "ticket_comment"
+    REQUEST_IMPLEMENTED = "request_implemented"
+    REQUEST_DECLINED = "request_declined"
+    REQUEST_CANCELLED = "request_cancelled"
+    REVIEW_REMINDER = "review_reminder"
+
+
+class Audience(StrEnum):
+    """Who an email goes to; the address is looked up by the activity, never carried."""
+
+    REQUESTER = "requester"
+    SERVICE_TEAM = "service_team"

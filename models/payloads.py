@@ -1,0 +1,74 @@
+"""Dataclasses that cross the Temporal boundary: ids, kinds, statuses and decisions only.
+
+No names, emails or addresses ever travel here, so workflow history holds no personal data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from models.enums import Audience, EmailEvent, RequestKind, RequestStatus
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    request_id: str
+    customer_id: str
+    kind: RequestKind
+    requester_id: str
+    review_reminder_seconds: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who decided (``staff:<id>`` or ``user:<id>``); a decline reason is stored, passed by id."""
+
+    actor: str
+    note_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommentNotice:
+    comment_id: int
+    author_is_staff: bool
+
+
+@dataclass
+class RequestState:
+    status: RequestStatus
+    ticket_number: str | None = None
+    waiting_for: str = ""
+    approvals: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RaiseTicket:
+    request_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ApplyChange:
+    request_id: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CloseRequest:
+    request_id: str
+    status: RequestStatus
+    actor: str
+    at: datetime
+    note_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One email; ``key`` makes sending idempotent and becomes the Message-ID."""
+
+    key: str
+    event: EmailEvent
+    audience: Audience
+    request_id: str
+    at: datetime
+    comment_id: int | None = None

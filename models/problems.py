@@ -1,0 +1,18 @@
+"""A validation problem, reported to the client as one entry of a 422 ``detail`` list."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str = "value_error"
+
+
+class ValidationProblems(Exception):
+    """Raised when a request breaks domain rules; carries every problem at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(problem.msg for problem in problems))
+        self.problems = problems

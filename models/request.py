@@ -1,0 +1,59 @@
+"""A change request: what was asked, where it stands, and its ticket."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from models.enums import RequestKind, RequestStatus
+from models.types import UTCDateTime, enum_type, utcnow
+
+
+class ChangeRequest(SQLModel, table=True):
+    __tablename__ = "change_request"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: RequestKind = Field(sa_column=Column(enum_type(RequestKind), nullable=False))
+    status: RequestStatus = Field(
+        sa_column=Column(enum_type(RequestStatus), nullable=False, index=True)
+    )
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
+    requester_id: uuid.UUID = Field(foreign_key="user_account.id")
+    # The submitted data; NULL once erased (rejection or expiry).
+    requested: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    ticket_number: str | None = Field(default=None, max_length=32, index=True)
+    workflow_id: str = Field(max_length=200)
+    # The workflow id is reused by the customer's next request of this kind; the run id
+    # names this request's execution.
+    run_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class ApprovalPublic(BaseModel):
+    side: str
+    status: str
+
+
+class RequestPublic(BaseModel):
+    id: uuid.UUID
+    kind: RequestKind
+    status: RequestStatus
+    customer_id: uuid.UUID
+    ticket_number: str | None
+    existing: dict[str, Any] | None
+    requested: dict[str, Any] | None
+    approvals: list[ApprovalPublic]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequestSummary(BaseModel):
+    id: uuid.UUID
+    kind: RequestKind
+    status: RequestStatus
+    ticket_number: str | None
+    created_at: datetime

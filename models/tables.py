@@ -1,0 +1,26 @@
+"""Every table, imported in one place so the metadata is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from models.audit import AuditEvent
+from models.contact import Contact
+from models.customer import Customer
+from models.email_log import EmailLog
+from models.request import ChangeRequest
+from models.ticket import Ticket, TicketComment
+from models.user import ApiToken, User
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "ChangeRequest",
+    "Contact",
+    "Customer",
+    "EmailLog",
+    "Ticket",
+    "TicketComment",
+    "User",
+    "metadata",
+]

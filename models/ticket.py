@@ -1,0 +1,75 @@
+"""Tickets with the service team, and their comments."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Column, Field, SQLModel
+
+from models.common import Line, Text
+from models.enums import CommentKind, Side
+from models.types import UTCDateTime, enum_type, utcnow
+
+
+class Ticket(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, max_length=32, unique=True)
+    customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
+    # At most one ticket per change request: the guard that makes raising it idempotent.
+    request_id: uuid.UUID | None = Field(default=None, foreign_key="change_request.id", unique=True)
+    side: Side = Field(sa_column=Column(enum_type(Side), nullable=False))
+    shared: bool = False
+    subject: str = Field(max_length=200)
+    body: str
+    raised_by_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class TicketComment(SQLModel, table=True):
+    __tablename__ = "ticket_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    kind: CommentKind = Field(sa_column=Column(enum_type(CommentKind), nullable=False))
+    body: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+def ticket_number(ticket_id: int) -> str:
+    return f"SO-{ticket_id:05d}"
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Text
+
+
+class CommentPublic(BaseModel):
+    id: int
+    author_id: uuid.UUID | None
+    author: str
+    kind: CommentKind
+    body: str
+    created_at: datetime
+
+
+class TicketPublic(BaseModel):
+    number: str
+    customer_id: uuid.UUID
+    request_id: uuid.UUID | None
+    side: Side
+    shared: bool
+    subject: str
+    body: str
+    created_at: datetime
+    comments: list[CommentPublic]
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Line
+    body: Text
+    shared: bool = False

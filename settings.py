@@ -1,0 +1,55 @@
+"""Configuration from the environment (every variable is prefixed ``SIGNOFF_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from models.enums import Role
+
+VAR_DIR = Path("var")
+DEV_SECRET_KEY = "signoff-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNOFF_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'signoff.db'}"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "signoff"
+    smtp_host: str = "localhost"
+    smtp_port: int = 1025
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Signoff <signoff@localhost>"
+    service_team_email: str = "service-team@localhost"
+    public_url: str = "http://localhost:8000"
+    secret_key: str = DEV_SECRET_KEY
+    approval_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
+    approval_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+    review_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
+    required_roles: Annotated[tuple[Role, ...], NoDecode] = (
+        Role.MANAGEMENT,
+        Role.CUST_ADMIN,
+        Role.FINANCIAL,
+        Role.AGREEMENT,
+    )
+
+    @field_validator("required_roles", mode="before")
+    @classmethod
+    def _split_roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

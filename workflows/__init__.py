@@ -1,0 +1,1 @@
+"""One workflow per process, with the stages they share beside them."""

@@ -1,0 +1,29 @@
+"""Profile change: the customer's legal and payment name and address."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_data import CustomerDataActivities
+    from models.enums import RequestStatus
+    from models.payloads import ApplyChange, Decision, RequestInput
+    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT, ReviewedRequest
+
+
+@workflow.defn
+class ProfileChangeWorkflow(ReviewedRequest):
+    """States: in_review, then implemented, declined or cancelled."""
+
+    @workflow.run
+    async def run(self, request: RequestInput) -> RequestStatus:
+        self.begin(request, RequestStatus.IN_REVIEW)
+        await self.raise_ticket()
+        return await self.review()
+
+    async def apply_change(self, decision: Decision) -> None:
+        await workflow.execute_activity_method(
+            CustomerDataActivities.apply_profile_change,
+            ApplyChange(request_id=self.request.request_id, actor=decision.actor, at=workflow.now()),
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
+            summary="apply the profile change",
+        )

@@ -1,0 +1,212 @@
+"""The service-team review stage that every process ends with.
+
+Raise the ticket and tell the requester its number; wait for the service team to implement
+or decline (reminding them while they have not) or for the requester to cancel; apply the
+outcome in one activity; tell the requester.
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_data import CustomerDataActivities
+    from activities.email import EmailActivities
+    from activities.tickets import TicketActivities
+    from models.enums import Audience, EmailEvent, RequestStatus
+    from models.payloads import (
+        CloseRequest,
+        CommentNotice,
+        Decision,
+        Notification,
+        RaiseTicket,
+        RequestInput,
+        RequestState,
+    )
+    from workflows.search_attributes import REQUEST_STATUS, TICKET_NUMBER
+
+DATABASE_TIMEOUT = timedelta(seconds=30)
+DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+EMAIL_TIMEOUT = timedelta(seconds=60)
+# SMTP can be down for a while: keep trying, but back off to one attempt every 10 minutes.
+EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
+
+OUTCOME_EMAILS = {
+    RequestStatus.IMPLEMENTED: EmailEvent.REQUEST_IMPLEMENTED,
+    RequestStatus.DECLINED: EmailEvent.REQUEST_DECLINED,
+    RequestStatus.CANCELLED: EmailEvent.REQUEST_CANCELLED,
+}
+PAST_THAT_STEP = "the request is past that step"
+
+
+class ReviewedRequest:
+    """Base of every request workflow: the review stage, its messages and the status query.
+
+    Subclasses define ``run`` (decorated) and ``apply_change``.
+    """
+
+    def __init__(self) -> None:
+        self._request: RequestInput | None = None
+        self._status = RequestStatus.IN_REVIEW
+        self._ticket_number: str | None = None
+        self._waiting_for = ""
+        self._decision: tuple[RequestStatus, Decision] | None = None
+        self._settled = False
+        self._reminders_sent = 0
+
+    @property
+    def request(self) -> RequestInput:
+        assert self._request is not None, "begin() not called"
+        return self._request
+
+    def begin(self, request: RequestInput, status: RequestStatus) -> None:
+        self._request = request
+        self._status = status
+
+    async def raise_ticket(self) -> None:
+        self._wait_for("the ticket to be raised")
+        self._ticket_number = await workflow.execute_activity_method(
+            TicketActivities.raise_ticket,
+            RaiseTicket(request_id=self.request.request_id, at=workflow.now()),
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
+            summary="raise the ticket",
+        )
+        workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self._ticket_number)])
+        await self.notify(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
+
+    async def review(self) -> RequestStatus:
+        """Wait for the service team or the requester, apply the outcome, tell the requester."""
+        self._set_status(RequestStatus.IN_REVIEW)
+        self._wait_for(f"the service team to implement or decline ticket {self._ticket_number}")
+        reminder = timedelta(seconds=self.request.review_reminder_seconds)
+        while not await _wait(lambda: self._decision is not None, reminder):
+            self._reminders_sent += 1
+            await self.notify(
+                EmailEvent.REVIEW_REMINDER,
+                Audience.SERVICE_TEAM,
+                f"review-reminder-{self._reminders_sent}",
+            )
+        return await self.settle()
+
+    async def settle(self) -> RequestStatus:
+        assert self._decision is not None
+        outcome, decision = self._decision
+        self._wait_for(f"the {outcome.value} outcome to be recorded")
+        if outcome is RequestStatus.IMPLEMENTED:
+            await self.apply_change(decision)
+        else:
+            await workflow.execute_activity_method(
+                CustomerDataActivities.close_request,
+                CloseRequest(
+                    request_id=self.request.request_id,
+                    status=outcome,
+                    actor=decision.actor,
+                    at=workflow.now(),
+                    note_id=decision.note_id,
+                ),
+                start_to_close_timeout=DATABASE_TIMEOUT,
+                retry_policy=DATABASE_RETRY,
+                summary=f"record {outcome.value}",
+            )
+        self._set_status(outcome)
+        self._settled = True
+        self._wait_for("nothing: the request is closed")
+        await self.notify(
+            OUTCOME_EMAILS[outcome], Audience.REQUESTER, "outcome", comment_id=decision.note_id
+        )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return outcome
+
+    async def apply_change(self, decision: Decision) -> None:
+        raise NotImplementedError
+
+    async def notify(
+        self, event: EmailEvent, audience: Audience, step: str, comment_id: int | None = None
+    ) -> None:
+        await workflow.execute_activity_method(
+            EmailActivities.send_email,
+            Notification(
+                key=f"{self.request.request_id}/{step}",
+                event=event,
+                audience=audience,
+                request_id=self.request.request_id,
+                at=workflow.now(),
+                comment_id=comment_id,
+            ),
+            start_to_close_timeout=EMAIL_TIMEOUT,
+            retry_policy=EMAIL_RETRY,
+            summary=f"email {audience.value}: {event.value}",
+        )
+
+    @workflow.update
+    async def implement(self, decision: Decision) -> RequestState:
+        return await self._decide(RequestStatus.IMPLEMENTED, decision)
+
+    @implement.validator
+    def _validate_implement(self, decision: Decision) -> None:
+        self._require(RequestStatus.IN_REVIEW)
+
+    @workflow.update
+    async def decline(self, decision: Decision) -> RequestState:
+        return await self._decide(RequestStatus.DECLINED, decision)
+
+    @decline.validator
+    def _validate_decline(self, decision: Decision) -> None:
+        self._require(RequestStatus.IN_REVIEW)
+
+    @workflow.update
+    async def cancel(self, decision: Decision) -> RequestState:
+        return await self._decide(RequestStatus.CANCELLED, decision)
+
+    @cancel.validator
+    def _validate_cancel(self, decision: Decision) -> None:
+        self._require(RequestStatus.IN_REVIEW, RequestStatus.AWAITING_APPROVAL)
+
+    @workflow.signal
+    async def comment_added(self, notice: CommentNotice) -> None:
+        """A comment on the ticket: the service team's replies are emailed to the requester."""
+        if notice.author_is_staff and not self._settled:
+            await self.notify(
+                EmailEvent.TICKET_COMMENT,
+                Audience.REQUESTER,
+                f"comment-{notice.comment_id}",
+                comment_id=notice.comment_id,
+            )
+
+    @workflow.query
+    def status(self) -> RequestState:
+        return RequestState(
+            status=self._status,
+            ticket_number=self._ticket_number,
+            waiting_for=self._waiting_for,
+        )
+
+    async def _decide(self, outcome: RequestStatus, decision: Decision) -> RequestState:
+        self._decision = (outcome, decision)
+        await workflow.wait_condition(lambda: self._settled)
+        return self.status()
+
+    def _require(self, *statuses: RequestStatus) -> None:
+        if self._decision is not None or self._status not in statuses:
+            raise ValueError(f"{PAST_THAT_STEP}: it is {self._status.value}")
+
+    def _set_status(self, status: RequestStatus) -> None:
+        self._status = status
+        workflow.upsert_search_attributes([REQUEST_STATUS.value_set(status.value)])
+
+    def _wait_for(self, what: str) -> None:
+        self._waiting_for = what
+        workflow.set_current_details(f"Waiting for {what}.")
+
+
+async def _wait(condition: Callable[[], bool], timeout: timedelta) -> bool:
+    """True when the condition held before the timeout, False when the timeout passed."""
+    try:
+        await workflow.wait_condition(condition, timeout=timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True
