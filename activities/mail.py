@@ -2,10 +2,10 @@
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,4 @@ class SmtpMailer:
         self._timeout = timeout
 
     async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message, hostname=self._host, port=self._port, timeout=self._timeout
-        )
+        await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=self._timeout)

@@ -24,8 +24,8 @@ class TicketActivities:
             existing = await session.scalar(
                 select(Ticket.number).where(Ticket.request_id == request.id)
             )
-            if existing:
-                return existing
+            if existing is not None:
+                return str(existing)
             requester = await session.get(User, request.requester_id)
             contact = (
                 await session.get(Contact, requester.contact_id)

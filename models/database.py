@@ -41,20 +41,27 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    # Transactions are begun explicitly (below) so that SQLite takes the write lock up
-    # front: a read that later writes would otherwise fail with SQLITE_BUSY under WAL.
+    # Transactions are begun by _begin below rather than by the driver.
     dbapi_connection.isolation_level = None
 
 
-def _begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+_WRITE = "signoff_write"
+
+
+def _begin(connection: Any) -> None:
+    # A unit of work that writes takes SQLite's write lock up front: a read transaction
+    # that later writes fails with SQLITE_BUSY under WAL if another writer came between.
+    if connection.get_execution_options().get(_WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_db_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(async_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
@@ -62,7 +69,7 @@ def create_sync_engine(url: str) -> Engine:
     engine = create_engine(sync_url(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -72,6 +79,7 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One unit of work: committed when the block ends, rolled back on error."""
+    """One unit of work that writes: committed when the block ends, rolled back on error."""
     async with sessions() as session, session.begin():
+        await session.connection(execution_options={_WRITE: True})
         yield session

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy import Enum as SAEnum
@@ -22,12 +21,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given; pass an aware UTC datetime")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)
 
 
 def utcnow() -> datetime:

@@ -22,7 +22,9 @@ class ProfileChangeWorkflow(ReviewedRequest):
     async def apply_change(self, decision: Decision) -> None:
         await workflow.execute_activity_method(
             CustomerDataActivities.apply_profile_change,
-            ApplyChange(request_id=self.request.request_id, actor=decision.actor, at=workflow.now()),
+            ApplyChange(
+                request_id=self.request.request_id, actor=decision.actor, at=workflow.now()
+            ),
             start_to_close_timeout=DATABASE_TIMEOUT,
             retry_policy=DATABASE_RETRY,
             summary="apply the profile change",

@@ -5,7 +5,6 @@ or decline (reminding them while they have not) or for the requester to cancel; 
 outcome in one activity; tell the requester.
 """
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -29,10 +28,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import REQUEST_STATUS, TICKET_NUMBER
 
 DATABASE_TIMEOUT = timedelta(seconds=30)
-DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+DATABASE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
 EMAIL_TIMEOUT = timedelta(seconds=60)
 # SMTP can be down for a while: keep trying, but back off to one attempt every 10 minutes.
-EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10)
+)
 
 OUTCOME_EMAILS = {
     RequestStatus.IMPLEMENTED: EmailEvent.REQUEST_IMPLEMENTED,
@@ -207,6 +210,6 @@ async def _wait(condition: Callable[[], bool], timeout: timedelta) -> bool:
     """True when the condition held before the timeout, False when the timeout passed."""
     try:
         await workflow.wait_condition(condition, timeout=timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
     return True

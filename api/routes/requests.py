@@ -21,7 +21,9 @@ class DeclineBody(BaseModel):
 
 
 @router.get("/{request_id}")
-async def get_request(request_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> RequestPublic:
+async def get_request(
+    request_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> RequestPublic:
     """The request with its existing and requested values side by side."""
     return await present(session, await requests.load_visible(session, user, request_id))
 
@@ -53,7 +55,9 @@ async def cancel_request(
     return await _decide(response, request_id, user, session, temporal, requests.Action.CANCEL)
 
 
-@router.post("/{request_id}/implement", responses={202: {"description": "Accepted, still applying"}})
+@router.post(
+    "/{request_id}/implement", responses={202: {"description": "Accepted, still applying"}}
+)
 async def implement_request(
     request_id: uuid.UUID,
     response: Response,

@@ -46,7 +46,9 @@ async def customer_view(
         legal=profile.legal,
         payment=profile.payment,
         purchaser=None,
-        open_requests=[RequestSummary.model_validate(r, from_attributes=True) for r in open_requests],
+        open_requests=[
+            RequestSummary.model_validate(r, from_attributes=True) for r in open_requests
+        ],
     )
 
 

@@ -7,8 +7,13 @@ from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateStage
-from temporalio.common import TypedSearchAttributes
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from api.errors import Conflict, Forbidden, NotFound, temporal_errors
 from api.identity import Principal, require_customer, require_staff
@@ -82,9 +87,9 @@ async def submit(
                 task_queue=settings.task_queue,
                 search_attributes=TypedSearchAttributes(
                     [
-                        CUSTOMER_ID.value_set(str(customer_id)),
-                        REQUEST_KIND.value_set(kind.value),
-                        REQUEST_STATUS.value_set(status.value),
+                        SearchAttributePair(CUSTOMER_ID, str(customer_id)),
+                        SearchAttributePair(REQUEST_KIND, kind.value),
+                        SearchAttributePair(REQUEST_STATUS, status.value),
                     ]
                 ),
                 static_summary=f"{kind.label.capitalize()} for customer {customer_id}",
@@ -136,6 +141,8 @@ async def decide(
     if not request.status.is_open:
         raise Conflict(f"the request is past that step: it is {request.status.value}")
     note_id = await _store_reason(session, principal, request, reason) if reason else None
+    # End the read transaction: waiting for the workflow must not hold a database snapshot.
+    await session.commit()
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(
         request.workflow_id, run_id=request.run_id
     )
@@ -151,9 +158,11 @@ async def decide(
             await _drop_reason(session, note_id)
         raise
     try:
-        await asyncio.wait_for(update.result(), timeout=DECISION_WAIT_SECONDS)
+        async with asyncio.timeout(DECISION_WAIT_SECONDS):
+            await update.result()
         settled = True
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # Accepted but still applying (e.g. the database is slow): the caller gets 202.
         settled = False
     await session.refresh(request)
     return request, settled

