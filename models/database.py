@@ -77,9 +77,21 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+async def begin_write(session: AsyncSession) -> None:
+    """End the session's read transaction, if any, and begin one that will write."""
+    if session.in_transaction():
+        await session.commit()
+    await session.connection(execution_options={_WRITE: True})
+
+
 @asynccontextmanager
 async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work that writes: committed when the block ends, rolled back on error."""
-    async with sessions() as session, session.begin():
-        await session.connection(execution_options={_WRITE: True})
-        yield session
+    async with sessions() as session:
+        await begin_write(session)
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()

@@ -17,6 +17,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from api.errors import Conflict, Forbidden, NotFound, temporal_errors
 from api.identity import Principal, require_customer, require_staff
+from models.database import begin_write
 from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus
 from models.payloads import Decision, RequestInput
 from models.request import ChangeRequest
@@ -70,6 +71,7 @@ async def submit(
         requested=requested,
         workflow_id=workflow_id(kind, customer_id),
     )
+    await begin_write(session)
     session.add(request)
     await session.commit()
     try:
@@ -99,9 +101,11 @@ async def submit(
                 ),
             )
     except BaseException:
+        await begin_write(session)
         await session.delete(request)
         await session.commit()
         raise
+    await begin_write(session)
     request.run_id = handle.result_run_id
     await session.commit()
     return request
@@ -174,6 +178,7 @@ async def _store_reason(
     ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
     if ticket is None or ticket.id is None:
         raise Conflict("the request's ticket is still being raised; try again in a moment")
+    await begin_write(session)
     comment = TicketComment(
         ticket_id=ticket.id,
         author_id=principal.user_id,
@@ -188,6 +193,7 @@ async def _store_reason(
 
 
 async def _drop_reason(session: AsyncSession, note_id: int) -> None:
+    await begin_write(session)
     comment = await session.get(TicketComment, note_id)
     if comment is not None:
         await session.delete(comment)

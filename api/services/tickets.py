@@ -9,6 +9,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import NotFound, temporal_errors
 from api.identity import Principal
 from models.contact import Contact
+from models.database import begin_write
 from models.enums import CommentKind
 from models.payloads import CommentNotice
 from models.request import ChangeRequest
@@ -50,6 +51,7 @@ async def add_comment(
     """Store the comment; on an open request's ticket, tell its workflow (it emails)."""
     ticket = await load_ticket(session, principal, number)
     assert ticket.id is not None
+    await begin_write(session)
     comment = TicketComment(
         ticket_id=ticket.id,
         author_id=principal.user_id,
@@ -65,6 +67,7 @@ async def add_comment(
         try:
             await _signal(temporal, request, CommentNotice(comment.id, principal.is_staff))
         except BaseException:
+            await begin_write(session)
             await session.delete(comment)
             await session.commit()
             raise
