@@ -1,0 +1,60 @@
+"""Every side effect survives a retry: each activity fails once right after its effect."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+)
+
+from models.audit import AuditEvent
+from tests.conftest import Stack
+from tests.e2e.profile import count, customer_row, emails_for, submitted, tickets_for
+
+ATTEMPTS: list[tuple[str, int]] = []
+
+
+class _FailOnceAfterEffect(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        result = await self.next.execute_activity(input)
+        info = activity.info()
+        ATTEMPTS.append((info.activity_type, info.attempt))
+        if info.attempt == 1:
+            raise RuntimeError(f"simulated crash after {info.activity_type} did its work")
+        return result
+
+
+class FailOnceAfterEffect(Interceptor):
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _FailOnceAfterEffect(next)
+
+
+@pytest.fixture
+def worker_interceptors() -> Sequence[Interceptor]:
+    ATTEMPTS.clear()
+    return (FailOnceAfterEffect(),)
+
+
+async def test_retried_activities_leave_one_ticket_one_email_and_one_change(stack: Stack) -> None:
+    request = await submitted(stack)
+    received = await stack.wait_for_mail(lambda m: "received" in m.subject)
+
+    response = await stack.http.post(
+        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
+    )
+    assert response.status_code == 200, response.text
+    implemented = await stack.wait_for_mail(lambda m: "implemented" in m.subject)
+    await stack.wait_for_request(request["id"], lambda r: r["status"] == "implemented")
+
+    retried = {name for name, attempt in ATTEMPTS if attempt == 2}
+    assert retried >= {"raise_ticket", "send_email", "apply_profile_change"}
+    assert await tickets_for(stack, request["id"]) == 1
+    assert await emails_for(stack, request["id"]) == 2
+    assert [m.subject for m in stack.mail.messages] == [received.subject, implemented.subject]
+    assert await count(stack, AuditEvent, AuditEvent.action == "implemented") == 1
+    assert await count(stack, AuditEvent, AuditEvent.action == "ticket_raised") == 1
+    assert (await customer_row(stack)).legal_city == "Leeds"

@@ -1,0 +1,92 @@
+"""Workflow histories: free of personal data, and replayable by the current code."""
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from models.request import ChangeRequest
+from tests.conftest import Stack
+from tests.e2e.profile import NEW_LEGAL, submitted
+from worker import WORKFLOWS
+
+HISTORIES = Path(__file__).parent.parent / "histories"
+
+
+async def _history(stack: Stack, request_id: str) -> WorkflowHistory:
+    async with stack.sessions() as session:
+        row = await session.get(ChangeRequest, uuid.UUID(request_id))
+        assert row is not None
+    handle = stack.temporal.get_workflow_handle(row.workflow_id, run_id=row.run_id)
+    return await handle.fetch_history()
+
+
+async def _run_each_path(stack: Stack) -> dict[str, WorkflowHistory]:
+    """One profile change per ending: declined, cancelled, implemented (with a comment)."""
+    histories: dict[str, WorkflowHistory] = {}
+    for path, who, action, body in (
+        ("declined", "Sam", "decline", {"reason": "Ursula Ser must confirm this first."}),
+        ("cancelled", "Derek", "cancel", None),
+        ("implemented", "Sam", "implement", None),
+    ):
+        request = await submitted(stack)
+        if path == "implemented":
+            await stack.http.post(
+                f"/tickets/{request['ticket_number']}/comments",
+                json={"body": "Derek, please confirm the new street."},
+                headers=stack.auth("Sam"),
+            )
+            await stack.wait_for_mail(lambda m: "replied" in m.subject)
+        response = await stack.http.post(
+            f"/requests/{request['id']}/{action}", json=body, headers=stack.auth(who)
+        )
+        assert response.status_code == 200, response.text
+        await stack.wait_for_mail(lambda m, path=path: path in m.subject)
+        histories[path] = await _history(stack, request["id"])
+    return histories
+
+
+async def test_histories_hold_no_personal_data_and_replay(stack: Stack) -> None:
+    histories = await _run_each_path(stack)
+    people = [c for customer in stack.demo["customers"] for c in customer["contacts"]]
+    personal = {
+        *(part for person in people for part in person["name"].split()),
+        *(person["email"] for person in people),
+        *(staff["email"] for staff in stack.demo["staff"]),
+        "Sam Service",
+        "Example Energy",
+        "Generator Way",
+        "Manchester",
+        NEW_LEGAL["name"],
+        NEW_LEGAL["address"]["street"],
+        NEW_LEGAL["address"]["city"],
+        "confirm the new street",
+        "must confirm this first",
+    }
+    for path, history in histories.items():
+        text = history.to_json()
+        leaked = sorted(value for value in personal if value in text)
+        assert leaked == [], f"{path} history holds personal data: {leaked}"
+
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    for history in histories.values():
+        await replayer.replay_workflow(history)
+
+    if os.environ.get("SIGNOFF_RECORD_HISTORIES"):
+        for path, history in histories.items():
+            target = HISTORIES / f"profile_change_{path}.json"
+            target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+
+
+async def test_kept_histories_replay_on_the_current_code() -> None:
+    """A change that would break running workflows fails here (see docs/operations.md)."""
+    files = sorted(HISTORIES.glob("*.json"))
+    assert files, "no kept histories: record them with SIGNOFF_RECORD_HISTORIES=1"
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    for file in files:
+        history = WorkflowHistory.from_json(file.stem, file.read_text())
+        await replayer.replay_workflow(history)
