@@ -43,14 +43,42 @@ CUSTOMERS = (
         postal_code="M1 1AA",
         country="GB",
         contacts=(
-            DemoContact("Mr", "Derek", "Emonstration", "derek.emonstration@energy.example.com",
-                        "+44 161 496 0001", "Managing Director", (Role.MANAGEMENT, Role.CUST_ADMIN)),
-            DemoContact("Mrs", "Teresa", "Echie", "teresa.echie@energy.example.com",
-                        "+44 161 496 0002", "Finance Manager", (Role.FINANCIAL,)),
-            DemoContact("Mr", "Timothy", "Ester", "timothy.ester@energy.example.com",
-                        "+44 161 496 0003", "Systems Engineer", (Role.TECHNICAL,)),
-            DemoContact("Ms", "Ursula", "Ser", "ursula.ser@energy.example.com",
-                        "+44 161 496 0004", "Commercial Lead", (Role.AGREEMENT, Role.FINANCIAL)),
+            DemoContact(
+                "Mr",
+                "Derek",
+                "Emonstration",
+                "derek.emonstration@energy.example.com",
+                "+44 161 496 0001",
+                "Managing Director",
+                (Role.MANAGEMENT, Role.CUST_ADMIN),
+            ),
+            DemoContact(
+                "Mrs",
+                "Teresa",
+                "Echie",
+                "teresa.echie@energy.example.com",
+                "+44 161 496 0002",
+                "Finance Manager",
+                (Role.FINANCIAL,),
+            ),
+            DemoContact(
+                "Mr",
+                "Timothy",
+                "Ester",
+                "timothy.ester@energy.example.com",
+                "+44 161 496 0003",
+                "Systems Engineer",
+                (Role.TECHNICAL,),
+            ),
+            DemoContact(
+                "Ms",
+                "Ursula",
+                "Ser",
+                "ursula.ser@energy.example.com",
+                "+44 161 496 0004",
+                "Commercial Lead",
+                (Role.AGREEMENT, Role.FINANCIAL),
+            ),
         ),
     ),
     DemoCustomer(
@@ -60,9 +88,15 @@ CUSTOMERS = (
         postal_code="S1 2BB",
         country="GB",
         contacts=(
-            DemoContact("Ms", "Olive", "Ther", "olive.ther@northwind.example.com",
-                        "+44 114 496 0101", "Director",
-                        (Role.MANAGEMENT, Role.CUST_ADMIN, Role.FINANCIAL, Role.AGREEMENT)),
+            DemoContact(
+                "Ms",
+                "Olive",
+                "Ther",
+                "olive.ther@northwind.example.com",
+                "+44 114 496 0101",
+                "Director",
+                (Role.MANAGEMENT, Role.CUST_ADMIN, Role.FINANCIAL, Role.AGREEMENT),
+            ),
         ),
     ),
 )
@@ -77,13 +111,21 @@ async def load_demo_data(sessions: SessionFactory, secret_key: str) -> dict[str,
 
 
 async def _customer(session: AsyncSession, spec: DemoCustomer, secret_key: str) -> dict[str, Any]:
-    customer = (await session.exec(select(Customer).where(Customer.legal_name == spec.name))).first()
+    customer = (
+        await session.exec(select(Customer).where(Customer.legal_name == spec.name))
+    ).first()
     if customer is None:
         customer = Customer(
-            legal_name=spec.name, legal_street=spec.street, legal_city=spec.city,
-            legal_postal_code=spec.postal_code, legal_country=spec.country,
-            payment_name=spec.name, payment_street=spec.street, payment_city=spec.city,
-            payment_postal_code=spec.postal_code, payment_country=spec.country,
+            legal_name=spec.name,
+            legal_street=spec.street,
+            legal_city=spec.city,
+            legal_postal_code=spec.postal_code,
+            legal_country=spec.country,
+            payment_name=spec.name,
+            payment_street=spec.street,
+            payment_city=spec.city,
+            payment_postal_code=spec.postal_code,
+            payment_country=spec.country,
         )
         session.add(customer)
         await session.flush()
@@ -97,9 +139,15 @@ async def _contact(
     contact = (await session.exec(select(Contact).where(Contact.email == spec.email))).first()
     if contact is None:
         contact = Contact(
-            customer_id=customer.id, side=Side.CUSTOMER, salutation=spec.salutation,
-            first_name=spec.first_name, last_name=spec.last_name, email=spec.email,
-            phone=spec.phone, job_title=spec.job_title, roles=[r.value for r in spec.roles],
+            customer_id=customer.id,
+            side=Side.CUSTOMER,
+            salutation=spec.salutation,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            email=spec.email,
+            phone=spec.phone,
+            job_title=spec.job_title,
+            roles=[r.value for r in spec.roles],
         )
         session.add(contact)
         await session.flush()
