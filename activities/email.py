@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.audit import record
@@ -99,7 +100,7 @@ class EmailActivities:
         return True
 
     async def _recipient(
-        self, session: Any, audience: Audience, request: ChangeRequest
+        self, session: AsyncSession, audience: Audience, request: ChangeRequest
     ) -> Recipient | None:
         if audience is Audience.SERVICE_TEAM:
             return Recipient(name="Service team", address=self._settings.service_team_address)
@@ -115,7 +116,7 @@ class EmailActivities:
 
     async def _context(
         self,
-        session: Any,
+        session: AsyncSession,
         notification: Notification,
         request: ChangeRequest,
         recipient: Recipient,

@@ -37,6 +37,7 @@ class Unavailable(ApiError):
 
 
 _UNAVAILABLE_CODES = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
+TEMPORAL_DOWN = "the workflow service is unavailable; nothing was changed, try again shortly"
 
 
 @contextmanager
@@ -53,7 +54,12 @@ def temporal_errors(conflict: str) -> Iterator[None]:
         if error.status is RPCStatusCode.NOT_FOUND:
             raise Conflict("the request is past that step: its process has ended") from error
         if error.status in _UNAVAILABLE_CODES:
-            raise Unavailable("the workflow service is unavailable; try again shortly") from error
+            raise Unavailable(TEMPORAL_DOWN) from error
+        raise
+    except RuntimeError as error:
+        # The lazy client's first connection attempt fails this way, not as an RPCError.
+        if str(error).startswith("Failed client connect"):
+            raise Unavailable(TEMPORAL_DOWN) from error
         raise
 
 

@@ -11,6 +11,7 @@ import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from alembic import command
+from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -201,19 +203,25 @@ async def stack(
         for person in [c for cu in demo["customers"] for c in cu["contacts"]] + demo["staff"]
     }
     worker = build_worker(temporal_env.client, sessions, settings, interceptors=worker_interceptors)
+    async with worker, serve(create_app(settings)) as http:
+        yield Stack(settings, http, temporal_env.client, sessions, mail, demo, tokens)
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Serve the app over real HTTP on a free port; yield a client for it."""
     sock = _free_socket()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    )
-    async with worker:
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
         while not server.started:
             if serving.done():
                 serving.result()
             await asyncio.sleep(0.01)
         host, port = sock.getsockname()
         async with httpx.AsyncClient(base_url=f"http://{host}:{port}", timeout=30) as http:
-            yield Stack(settings, http, temporal_env.client, sessions, mail, demo, tokens)
+            yield http
+    finally:
         server.should_exit = True
         await serving
-    sock.close()
+        sock.close()

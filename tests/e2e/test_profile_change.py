@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from models.audit import AuditEvent
 from models.enums import RequestStatus
 from models.payloads import RequestState
-from tests.conftest import PUBLIC_URL, Stack
+from api.main import create_app
+from tests.conftest import PUBLIC_URL, Stack, serve
 from tests.e2e.profile import (
     NEW_LEGAL,
     NEW_PAYMENT,
@@ -282,3 +283,16 @@ async def test_service_team_is_reminded_while_it_has_not_decided(stack: Stack) -
         f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
     )
     assert response.status_code == 200
+
+
+async def test_temporal_unreachable_answers_503_and_stores_nothing(stack: Stack) -> None:
+    unreachable = stack.settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
+    async with serve(create_app(unreachable)) as http:
+        response = await http.post(
+            f"/customers/{stack.customer_id}/profile-change-requests",
+            json={"legal": NEW_LEGAL, "payment": None},
+            headers=stack.auth("Derek"),
+        )
+    assert response.status_code == 503, response.text
+    assert "unavailable" in response.json()["detail"]
+    assert await request_rows(stack) == 0
