@@ -92,11 +92,17 @@ def mailcatcher(
 
 
 @app.command()
-def dev() -> None:
+def dev(
+    api_port: Annotated[int, typer.Option(help="API port.")] = 8000,
+    smtp_port: Annotated[int, typer.Option(help="SMTP catcher port.")] = 1025,
+    outbox_port: Annotated[int, typer.Option(help="Outbox page port.")] = 8025,
+    temporal_port: Annotated[int, typer.Option(help="Temporal gRPC port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal UI port.")] = 8233,
+) -> None:
     """Run the whole embedded stack: Temporal, SMTP catcher, worker, API, demo data."""
     from devstack.stack import run_dev_stack
 
-    raise typer.Exit(run_dev_stack())
+    raise typer.Exit(run_dev_stack(api_port, smtp_port, outbox_port, temporal_port, ui_port))
 
 
 def _ensure_var_dir(database_url: str) -> None:

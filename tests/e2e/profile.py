@@ -59,7 +59,8 @@ async def customer_row(stack: Stack) -> Customer:
 
 async def count(stack: Stack, model: Any, *where: Any) -> int:
     async with stack.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+        total = await session.scalar(select(func.count()).select_from(model).where(*where))
+        return int(total or 0)
 
 
 async def tickets_for(stack: Stack, request_id: str) -> int:

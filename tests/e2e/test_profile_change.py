@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from api.main import create_app
 from models.audit import AuditEvent
 from models.enums import RequestStatus
-from models.payloads import RequestState
-from api.main import create_app
 from tests.conftest import PUBLIC_URL, Stack, serve
 from tests.e2e.profile import (
     NEW_LEGAL,
@@ -129,7 +128,7 @@ async def test_operators_find_it_by_ticket_and_query_its_status(stack: Stack) ->
         "TicketNumber": number,
     }
     handle = stack.temporal.get_workflow_handle(found[0].id)
-    state = await handle.query(ReviewedRequest.status, result_type=RequestState)
+    state = await handle.query(ReviewedRequest.status)
     assert state.status is RequestStatus.IN_REVIEW
     assert number in state.waiting_for
     description = await handle.describe()

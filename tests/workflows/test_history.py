@@ -3,12 +3,14 @@
 import json
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from devstack.outbox import CapturedMessage
 from models.request import ChangeRequest
 from tests.conftest import Stack
 from tests.e2e.profile import NEW_LEGAL, submitted
@@ -23,6 +25,10 @@ async def _history(stack: Stack, request_id: str) -> WorkflowHistory:
         assert row is not None
     handle = stack.temporal.get_workflow_handle(row.workflow_id, run_id=row.run_id)
     return await handle.fetch_history()
+
+
+def _subject_has(word: str) -> Callable[[CapturedMessage], bool]:
+    return lambda message: word in message.subject
 
 
 async def _run_each_path(stack: Stack) -> dict[str, WorkflowHistory]:
@@ -45,7 +51,7 @@ async def _run_each_path(stack: Stack) -> dict[str, WorkflowHistory]:
             f"/requests/{request['id']}/{action}", json=body, headers=stack.auth(who)
         )
         assert response.status_code == 200, response.text
-        await stack.wait_for_mail(lambda m, path=path: path in m.subject)
+        await stack.wait_for_mail(_subject_has(path))
         histories[path] = await _history(stack, request["id"])
     return histories
 

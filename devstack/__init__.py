@@ -1,0 +1,1 @@
+"""Embedded development stack: local mail catcher, outbox viewer and the process runner."""
