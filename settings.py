@@ -44,6 +44,13 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("required_roles")
+    @classmethod
+    def _some_roles(cls, value: tuple[Role, ...]) -> tuple[Role, ...]:
+        if not value:
+            raise ValueError("name at least one required role")
+        return tuple(dict.fromkeys(value))
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -64,16 +64,33 @@ class EmailActivities:
             context = await self._context(session, notification, request, recipient)
 
         rendered = self._renderer.render(notification.event, context)
-        message = build_message(
-            rendered,
-            sender=self._settings.sender,
-            to_name=recipient.name,
-            to_address=recipient.address,
-            key=notification.key,
-            at=notification.at,
-        )
+        try:
+            message = build_message(
+                rendered,
+                sender=self._settings.sender,
+                to_name=recipient.name,
+                to_address=recipient.address,
+                key=notification.key,
+                at=notification.at,
+            )
+        except ValueError as error:
+            # A stored name or address that cannot form a header never will: retrying
+            # would spin for ever, so the email is logged as undeliverable instead.
+            activity.logger.warning("email %s undeliverable: %s", notification.key, error)
+            await self._log(request, notification, recipient, rendered.subject, str(error))
+            return False
         await self._mailer.send(message)
+        return await self._log(request, notification, recipient, rendered.subject)
 
+    async def _log(
+        self,
+        request: ChangeRequest,
+        notification: Notification,
+        recipient: Recipient,
+        subject: str,
+        failure: str | None = None,
+    ) -> bool:
+        """Log the key as handled, with its audit event; False if a retry logged it first."""
         try:
             async with transaction(self._sessions) as session:
                 session.add(
@@ -82,22 +99,23 @@ class EmailActivities:
                         event=notification.event,
                         request_id=request.id,
                         to_address=recipient.address,
-                        subject=rendered.subject,
+                        subject=subject,
                         message_id=message_id(notification.key, self._settings.sender),
                         sent_at=notification.at,
+                        failure=failure[:300] if failure else None,
                     )
                 )
                 record(
                     session,
                     request,
-                    "email_sent",
+                    "email_undeliverable" if failure else "email_sent",
                     notification.at,
                     event=notification.event.value,
                     audience=notification.audience.value,
                 )
         except IntegrityError:
             return False
-        return True
+        return failure is None
 
     async def _recipient(
         self, session: AsyncSession, audience: Audience, request: ChangeRequest

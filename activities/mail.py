@@ -45,8 +45,9 @@ class EmailRenderer:
 
 def message_id(key: str, sender: str) -> str:
     """Stable per idempotency key, so a resent email is recognisably the same one."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "signoff.localhost"
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    return f"<{digest}@{domain if at and domain else 'signoff.localhost'}>"
 
 
 def build_message(

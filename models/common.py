@@ -1,14 +1,19 @@
 """Value objects shared by several API schemas."""
 
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_extra_types.country import CountryAlpha2
 
+# Control characters and the Unicode line and paragraph separators: anything that could
+# break a line in an email header or a page.
+_NOT_ON_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
+
 
 def _single_line(value: str) -> str:
-    if any(ch in value for ch in "\r\n\x00"):
-        raise ValueError("must be a single line of text")
+    if any(unicodedata.category(ch) in _NOT_ON_ONE_LINE for ch in value):
+        raise ValueError("must be a single line of text without control characters")
     return value
 
 

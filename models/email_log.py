@@ -1,4 +1,4 @@
-"""Every email sent, keyed by the idempotency key that also forms its Message-ID."""
+"""Every email sent (or found undeliverable), keyed by the idempotency key of its Message-ID."""
 
 import uuid
 from datetime import datetime
@@ -21,3 +21,5 @@ class EmailLog(SQLModel, table=True):
     subject: str = Field(max_length=300)
     message_id: str = Field(max_length=300)
     sent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Why it was not sent, when it could not be (the key is then handled all the same).
+    failure: str | None = Field(default=None, max_length=300)

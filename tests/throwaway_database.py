@@ -1,6 +1,6 @@
 """Run a command against a fresh PostgreSQL database, dropped afterwards.
 
-    python -m tests.throwaway_database postgresql://user@host:5432 -- pytest
+python -m tests.throwaway_database postgresql://user@host:5432 -- pytest
 """
 
 import os

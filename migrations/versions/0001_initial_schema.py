@@ -130,6 +130,7 @@ def upgrade() -> None:
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('sent_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('failure', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.ForeignKeyConstraint(['request_id'], ['change_request.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from temporalio import activity
 from temporalio.worker import (
     ActivityInboundInterceptor,
@@ -12,6 +13,8 @@ from temporalio.worker import (
 )
 
 from models.audit import AuditEvent
+from models.contact import Contact
+from models.email_log import EmailLog
 from tests.conftest import Stack
 from tests.e2e.profile import count, customer_row, emails_for, submitted, tickets_for
 
@@ -58,3 +61,28 @@ async def test_retried_activities_leave_one_ticket_one_email_and_one_change(stac
     assert await count(stack, AuditEvent, AuditEvent.action == "implemented") == 1
     assert await count(stack, AuditEvent, AuditEvent.action == "ticket_raised") == 1
     assert (await customer_row(stack)).legal_city == "Leeds"
+
+
+async def test_an_address_that_cannot_form_a_header_is_skipped_not_retried(stack: Stack) -> None:
+    """Stored data the email library refuses must not keep an activity retrying for ever."""
+    async with stack.sessions() as session:
+        contact = (await session.exec(select(Contact).where(Contact.first_name == "Derek"))).one()
+        contact.first_name = "Derek\r\nBcc: everyone@example.com"
+        session.add(contact)
+        await session.commit()
+    request = await submitted(stack)
+    response = await stack.http.post(
+        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
+    )
+    assert response.status_code == 200, response.text
+    # Each email once, even though this module's worker retries every activity once.
+    async with stack.sessions() as session:
+        skipped = (
+            await session.exec(
+                select(AuditEvent.detail).where(AuditEvent.action == "email_undeliverable")
+            )
+        ).all()
+        failures = (await session.exec(select(EmailLog.failure))).all()
+    assert [detail["event"] for detail in skipped] == ["request_received", "request_implemented"]
+    assert len(failures) == 2 and all("CR or LF" in (failure or "") for failure in failures)
+    assert stack.mail.messages == []

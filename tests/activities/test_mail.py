@@ -1,0 +1,279 @@
+import re
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+
+from activities.mail import EmailRenderer, RenderedEmail, build_message, message_id
+from models.enums import EmailEvent
+
+SENDER = "Signoff <signoff@signoff.example>"
+AT = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+SCRIPT = "<script>alert(1)</script>"
+# The keys given by activities.email.EmailActivities._context.
+CONTEXT_KEYS = (
+    "recipient_name",
+    "customer_name",
+    "kind",
+    "request_id",
+    "status",
+    "ticket_number",
+    "request_url",
+    "ticket_url",
+    "comment",
+)
+# Rendered by the shared layout, so present in every email.
+LAYOUT_KEYS = ("recipient_name", "customer_name", "ticket_number", "request_url")
+EVENTS_WITH_COMMENT = (EmailEvent.TICKET_COMMENT, EmailEvent.REQUEST_DECLINED)
+
+
+def context(**overrides: str) -> dict[str, Any]:
+    values = {
+        "recipient_name": "Derek Emonstration",
+        "customer_name": "Example Energy plc",
+        "kind": "profile change",
+        "request_id": "6f1c1a52-3f0e-4d4b-9a63-0c6f1b1d2e3f",
+        "status": "awaiting approval",
+        "ticket_number": "SO-1042",
+        "request_url": "http://signoff.test/requests/6f1c1a52-3f0e-4d4b-9a63-0c6f1b1d2e3f",
+        "ticket_url": "http://signoff.test/tickets/SO-1042",
+        "comment": "Please send the new VAT certificate.",
+    }
+    assert set(values) == set(CONTEXT_KEYS)
+    return {**values, **overrides}
+
+
+def hostile_context() -> dict[str, Any]:
+    """Every value carries markup that would break out of text and attributes if unescaped."""
+    return {key: f'"><x-evil data-key="{key}">&amp;{SCRIPT}' for key in CONTEXT_KEYS}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> EmailRenderer:
+    return EmailRenderer()
+
+
+def rendered(subject: str = "[SO-1042] Your request was received") -> RenderedEmail:
+    return RenderedEmail(
+        subject=subject,
+        text="Hello Derek,\n\nYour request was received.\n",
+        html="<p>Hello Derek,</p><p>Your request was received.</p>",
+    )
+
+
+def parts(message: EmailMessage) -> dict[str, str]:
+    return {
+        part.get_content_type(): part.get_content()
+        for part in message.iter_parts()
+        if isinstance(part, EmailMessage)
+    }
+
+
+def received(message: EmailMessage) -> EmailMessage:
+    """The message as a receiving mail client parses it off the wire."""
+    parsed = message_from_bytes(message.as_bytes(), policy=default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+@pytest.mark.parametrize("event", list(EmailEvent))
+def test_every_event_renders(renderer: EmailRenderer, event: EmailEvent) -> None:
+    email = renderer.render(event, context())
+
+    assert email.subject.strip()
+    assert "SO-1042" in email.subject
+    assert "\n" not in email.subject
+    assert "Derek Emonstration" in email.text
+    assert "SO-1042" in email.text
+    assert email.text.endswith("\n")
+    assert "{{" not in email.text
+    assert "{%" not in email.text
+    assert email.html.lstrip().lower().startswith("<!doctype html>")
+    assert "Derek Emonstration" in email.html
+    assert "SO-1042" in email.html
+    assert "{{" not in email.html
+
+
+@pytest.mark.parametrize("event", EVENTS_WITH_COMMENT)
+def test_comment_appears_in_both_parts(renderer: EmailRenderer, event: EmailEvent) -> None:
+    email = renderer.render(event, context(comment="Please send the VAT certificate."))
+
+    assert "Please send the VAT certificate." in email.text
+    assert "Please send the VAT certificate." in email.html
+
+
+@pytest.mark.parametrize("event", EVENTS_WITH_COMMENT)
+def test_comment_markup_is_escaped_in_html_and_literal_in_text(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    email = renderer.render(event, context(comment=SCRIPT))
+
+    assert SCRIPT not in email.html
+    assert "<script" not in email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
+    assert SCRIPT in email.text
+    assert "&lt;" not in email.text
+
+
+@pytest.mark.parametrize("event", list(EmailEvent))
+def test_html_escapes_every_context_value(renderer: EmailRenderer, event: EmailEvent) -> None:
+    email = renderer.render(event, hostile_context())
+
+    assert "<x-evil" not in email.html
+    assert "<script" not in email.html
+    for key in LAYOUT_KEYS:
+        assert f"&#34;&gt;&lt;x-evil data-key=&#34;{key}&#34;&gt;&amp;amp;" in email.html
+    if event in EVENTS_WITH_COMMENT:
+        assert "data-key=&#34;comment&#34;" in email.html
+
+
+@pytest.mark.parametrize("event", list(EmailEvent))
+def test_text_keeps_context_values_literal(renderer: EmailRenderer, event: EmailEvent) -> None:
+    values = hostile_context()
+    email = renderer.render(event, values)
+
+    for key in LAYOUT_KEYS:
+        assert values[key] in email.text
+    if event in EVENTS_WITH_COMMENT:
+        assert values["comment"] in email.text
+    assert values["ticket_number"] in email.subject
+
+
+def test_subject_is_one_line_even_if_a_value_has_line_breaks(renderer: EmailRenderer) -> None:
+    email = renderer.render(
+        EmailEvent.REQUEST_RECEIVED, context(ticket_number="SO-1\r\nBcc: evil@example.com")
+    )
+
+    assert "\r" not in email.subject
+    assert "\n" not in email.subject
+    assert email.subject.startswith("[SO-1 Bcc: evil@example.com]")
+
+
+@pytest.mark.parametrize("key", LAYOUT_KEYS)
+def test_missing_context_value_is_an_error(renderer: EmailRenderer, key: str) -> None:
+    # A misspelt key must fail loudly, not send an email with a blank where a name belongs.
+    values = context()
+    del values[key]
+
+    with pytest.raises(UndefinedError):
+        renderer.render(EmailEvent.REQUEST_RECEIVED, values)
+
+
+def test_unknown_event_is_an_error(renderer: EmailRenderer) -> None:
+    with pytest.raises(LookupError):
+        renderer.render("no_such_event", context())
+
+
+def test_message_id_is_stable_for_a_key() -> None:
+    first = message_id("request:42:received", SENDER)
+
+    assert first == message_id("request:42:received", SENDER)
+    # Fixed across processes and releases: a retried send must carry the same id.
+    assert first == "<94689c4bead16fa1a3abd90c24d8391cef1fa7d8@signoff.example>"
+
+
+def test_message_id_differs_across_keys() -> None:
+    ids = {message_id(f"request:{n}:received", SENDER) for n in range(200)}
+
+    assert len(ids) == 200
+
+
+@pytest.mark.parametrize(
+    "sender, domain",
+    [
+        ("Signoff <signoff@signoff.example>", "signoff.example"),
+        ("signoff@mail.example.com", "mail.example.com"),
+        ('"Signoff, service team" <noreply@example.org>', "example.org"),
+    ],
+)
+def test_message_id_uses_the_sender_domain(sender: str, domain: str) -> None:
+    value = message_id("key", sender)
+
+    assert re.fullmatch(rf"<[0-9a-f]{{40}}@{re.escape(domain)}>", value)
+
+
+@pytest.mark.parametrize("sender", ["", "Signoff <>"])
+def test_message_id_without_sender_address_uses_a_fallback_domain(sender: str) -> None:
+    assert message_id("key", sender).endswith("@signoff.localhost>")
+
+
+def test_message_id_for_sender_without_domain_uses_the_fallback_domain() -> None:
+    assert message_id("key", "signoff").endswith("@signoff.localhost>")
+
+
+def test_build_message_is_multipart_alternative() -> None:
+    email = rendered()
+
+    message = build_message(
+        email, SENDER, "Derek Emonstration", "derek@example.com", "request:42:received", AT
+    )
+
+    assert message.get_content_type() == "multipart/alternative"
+    assert {kind: body.strip() for kind, body in parts(message).items()} == {
+        "text/plain": email.text.strip(),
+        "text/html": email.html.strip(),
+    }
+    assert [part.get_content_type() for part in message.iter_parts()] == [
+        "text/plain",
+        "text/html",
+    ]
+
+
+def test_build_message_headers_as_received() -> None:
+    email = rendered()
+    message = received(
+        build_message(
+            email, SENDER, "Derek Emonstration", "derek@example.com", "request:42:received", AT
+        )
+    )
+
+    assert message["Subject"] == email.subject
+    assert message["From"] == SENDER
+    (to,) = message["To"].addresses
+    assert to.display_name == "Derek Emonstration"
+    assert to.addr_spec == "derek@example.com"
+    assert message["Message-ID"] == message_id("request:42:received", SENDER)
+    assert message["Date"].datetime == AT
+    assert set(parts(message)) == {"text/plain", "text/html"}
+
+
+def test_build_message_non_ascii_display_name_and_subject() -> None:
+    message = received(
+        build_message(
+            rendered("[SO-7] Änderung für Zoë"), SENDER, "Zoë Ämann", "zoe@example.com", "k", AT
+        )
+    )
+
+    assert message["Subject"] == "[SO-7] Änderung für Zoë"
+    assert message["To"].addresses[0].display_name == "Zoë Ämann"
+
+
+def test_build_message_quotes_a_display_name_with_specials() -> None:
+    message = received(
+        build_message(
+            rendered(), SENDER, "Emonstration, Derek <boss>", "derek@example.com", "k", AT
+        )
+    )
+
+    (to,) = message["To"].addresses
+    assert to.display_name == "Emonstration, Derek <boss>"
+    assert to.addr_spec == "derek@example.com"
+
+
+@pytest.mark.parametrize(
+    "to_name, to_address",
+    [
+        ("Derek\r\nBcc: evil@example.com", "derek@example.com"),
+        ("Derek\nBcc: evil@example.com", "derek@example.com"),
+        ("Derek\rBcc: evil@example.com", "derek@example.com"),
+        ("Derek", "derek@example.com\r\nBcc: evil@example.com"),
+    ],
+)
+def test_line_breaks_in_the_recipient_cannot_inject_a_header(to_name: str, to_address: str) -> None:
+    # The headerregistry refuses CR/LF in address parts, so no message is ever built.
+    with pytest.raises(ValueError, match="CR or LF"):
+        build_message(rendered(), SENDER, to_name, to_address, "k", AT)
