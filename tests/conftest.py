@@ -137,16 +137,6 @@ class Stack:
     def other_customer_id(self) -> str:
         return str(self.demo["customers"][1]["id"])
 
-    def user_id(self, who: str) -> str:
-        for person in self._people():
-            if person["name"].split()[0] == who:
-                return str(person["user_id"] if "user_id" in person else person["id"])
-        raise KeyError(who)
-
-    def _people(self) -> list[dict[str, Any]]:
-        contacts = [c for customer in self.demo["customers"] for c in customer["contacts"]]
-        return [*contacts, *self.demo["staff"]]
-
     async def wait_for_mail(
         self, predicate: Callable[[CapturedMessage], bool], timeout: float = 15.0
     ) -> CapturedMessage:

@@ -89,7 +89,7 @@ async def test_histories_hold_no_personal_data_and_replay(stack: Stack) -> None:
 
 
 async def test_kept_histories_replay_on_the_current_code() -> None:
-    """A change that would break running workflows fails here (see docs/operations.md)."""
+    """A change that would break running workflows fails here (README: Tests)."""
     files = sorted(HISTORIES.glob("*.json"))
     assert files, "no kept histories: record them with SIGNOFF_RECORD_HISTORIES=1"
     replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
