@@ -2,7 +2,7 @@
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.services import customers
@@ -35,6 +35,7 @@ async def list_contacts(
 async def request_profile_change(
     customer_id: uuid.UUID,
     change: ProfileChangeCreate,
+    response: Response,
     user: CurrentUser,
     session: SessionDep,
     temporal: TemporalDep,
@@ -44,4 +45,5 @@ async def request_profile_change(
     request = await customers.request_profile_change(
         session, temporal, settings, user, customer_id, change
     )
+    response.headers["Location"] = f"/requests/{request.id}"
     return await present(session, request)

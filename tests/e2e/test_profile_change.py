@@ -31,6 +31,7 @@ async def test_implemented_end_to_end(stack: Stack) -> None:
     response = await submit(stack)
     assert response.status_code == 201, response.text
     created = response.json()
+    assert response.headers["location"] == f"/requests/{created['id']}"
     assert created["status"] == "in_review"
     assert created["kind"] == "profile_change"
     assert created["existing"] == before
