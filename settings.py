@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     approval_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
     approval_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     review_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
+    activation_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     required_roles: Annotated[tuple[Role, ...], NoDecode] = (
         Role.MANAGEMENT,
         Role.CUST_ADMIN,

@@ -15,9 +15,10 @@ from activities.mail import EmailRenderer, SmtpMailer
 from activities.tickets import TicketActivities
 from models.database import SessionFactory, create_db_engine, session_factory
 from settings import Settings, get_settings
+from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 
-WORKFLOWS: Sequence[type] = (ProfileChangeWorkflow,)
+WORKFLOWS: Sequence[type] = (ProfileChangeWorkflow, ContactChangeWorkflow)
 
 log = logging.getLogger("signoff.worker")
 
@@ -31,14 +32,16 @@ def build_activities(sessions: SessionFactory, settings: Settings) -> list[Any]:
             sender=settings.mail_from,
             service_team_address=settings.service_team_email,
             public_url=settings.public_url,
+            link_secret=settings.secret_key,
         ),
     )
     tickets = TicketActivities(sessions)
-    customer_data = CustomerDataActivities(sessions)
+    customer_data = CustomerDataActivities(sessions, settings.secret_key)
     return [
         emails.send_email,
         tickets.raise_ticket,
         customer_data.apply_profile_change,
+        customer_data.apply_contact_change,
         customer_data.close_request,
     ]
 

@@ -1,17 +1,38 @@
 """Changes to the customer's master data, each applied in one transaction."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.audit import load_request, record
+from activities.erasure import erase_contact
+from models.contact import Contact
+from models.contact_change import (
+    ContactChangeCreate,
+    ContactState,
+    contact_change_problems,
+    project,
+)
 from models.customer import Customer
 from models.database import SessionFactory, transaction
-from models.enums import RequestStatus
-from models.payloads import ApplyChange, CloseRequest
+from models.enums import CommentKind, LinkPurpose, RequestStatus, UserState
+from models.link import LinkToken
+from models.payloads import ApplyChange, ApplyContactChange, CloseRequest, ContactChangeResult
+from models.problems import Problem
 from models.profile_change import ProfileChangeCreate
+from models.queries import (
+    contact_state,
+    emails_elsewhere,
+    living_contacts,
+    purchaser_responsibility,
+)
 from models.request import ChangeRequest
+from models.ticket import Ticket, TicketComment
+from models.tokens import hash_token, link_token, new_nonce
+from models.user import User
 
 
 def _already(request: ChangeRequest, status: RequestStatus) -> bool:
@@ -28,8 +49,9 @@ def _already(request: ChangeRequest, status: RequestStatus) -> bool:
 
 
 class CustomerDataActivities:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, link_secret: str) -> None:
         self._sessions = sessions
+        self._link_secret = link_secret
 
     @activity.defn
     async def apply_profile_change(self, command: ApplyChange) -> None:
@@ -48,6 +70,52 @@ class CustomerDataActivities:
             record(session, request, "implemented", command.at, actor=command.actor)
 
     @activity.defn
+    async def apply_contact_change(self, command: ApplyContactChange) -> ContactChangeResult:
+        """Apply the batch in one transaction, or return it if it no longer fits the data."""
+        async with transaction(self._sessions) as session:
+            request = await load_request(session, command.request_id)
+            if _already(request, RequestStatus.IMPLEMENTED):
+                return ContactChangeResult(
+                    applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
+                )
+            assert request.requested is not None
+            batch = ContactChangeCreate.model_validate(request.requested)
+            contacts = await living_contacts(session, request.customer_id, lock=True)
+            current = [contact_state(contact) for contact in contacts]
+            problems = contact_change_problems(
+                current,
+                batch,
+                command.required_roles,
+                await purchaser_responsibility(session, request.customer_id),
+                await emails_elsewhere(session, request.customer_id, batch),
+            )
+            if problems:
+                comment_id = await _return_to_service_team(session, request, problems, command.at)
+                return ContactChangeResult(applied=False, comment_id=comment_id)
+
+            by_id = {contact.id: contact for contact in contacts}
+            projected = project(current, batch)
+            outcome: dict[str, list[str]] = {"added": [], "updated": [], "removed": []}
+            # Removals first, so an email they free can be taken by a new contact.
+            for state in sorted(projected, key=lambda state: state.change != "removed"):
+                if state.change == "removed" and state.id is not None:
+                    await erase_contact(session, by_id[state.id], command.at)
+                    await session.flush()
+                elif state.change == "updated" and state.id is not None:
+                    _write(by_id[state.id], state)
+                elif state.change == "added":
+                    contact = await _create(session, request, state, command, self._link_secret)
+                    outcome["added"].append(str(contact.id))
+                    continue
+                else:
+                    continue
+                outcome[state.change].append(str(state.id))
+            request.outcome = outcome
+            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            record(session, request, "implemented", command.at, actor=command.actor, **outcome)
+            return ContactChangeResult(applied=True, new_contact_ids=tuple(outcome["added"]))
+
+    @activity.defn
     async def close_request(self, command: CloseRequest) -> None:
         """Record a decline or cancellation (the decline reason is already on the ticket)."""
         async with transaction(self._sessions) as session:
@@ -63,6 +131,72 @@ class CustomerDataActivities:
                 actor=command.actor,
                 note=command.note_id,
             )
+
+
+def _write(contact: Contact, state: ContactState) -> None:
+    for name, value in state.details.items():
+        setattr(contact, name, str(value) if value is not None else None)
+    contact.roles = sorted(role.value for role in state.roles)
+
+
+async def _create(
+    session: AsyncSession,
+    request: ChangeRequest,
+    state: ContactState,
+    command: ApplyContactChange,
+    link_secret: str,
+) -> Contact:
+    """A new contact, its user account pending activation, and the link to activate it."""
+    contact = Contact(customer_id=request.customer_id, side=state.side, created_at=command.at)
+    _write(contact, state)
+    session.add(contact)
+    await session.flush()
+    user = User(contact_id=contact.id, state=UserState.PENDING_ACTIVATION, created_at=command.at)
+    session.add(user)
+    await session.flush()
+    nonce = new_nonce()
+    session.add(
+        LinkToken(
+            purpose=LinkPurpose.ACTIVATION,
+            nonce=nonce,
+            token_hash=hash_token(link_token(link_secret, nonce)),
+            user_id=user.id,
+            request_id=request.id,
+            expires_at=command.at + timedelta(seconds=command.activation_expiry_seconds),
+            created_at=command.at,
+        )
+    )
+    return contact
+
+
+async def _return_to_service_team(
+    session: AsyncSession, request: ChangeRequest, problems: list[Problem], at: datetime
+) -> int:
+    """Put the reasons on the ticket; the request stays with the service team."""
+    ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
+    if ticket is None or ticket.id is None:
+        raise ApplicationError("the request has no ticket", type="DataMissing", non_retryable=True)
+    reasons = "\n".join(f"- {_where(problem)}{problem.msg}" for problem in problems)
+    comment = TicketComment(
+        ticket_id=ticket.id,
+        kind=CommentKind.SYSTEM,
+        body=(
+            "This request can no longer be applied as it stands, because the data changed "
+            f"since it was submitted:\n{reasons}\nIt is back with the service team."
+        ),
+        created_at=at,
+    )
+    session.add(comment)
+    request.updated_at = at
+    record(session, request, "returned", at, problems=[problem.type for problem in problems])
+    await session.flush()
+    assert comment.id is not None
+    return comment.id
+
+
+def _where(problem: Problem) -> str:
+    position = [str(part) for part in problem.loc if isinstance(part, int)]
+    return f"change {position[0]}: " if position else ""
 
 
 def _close(request: ChangeRequest, status: RequestStatus, at: datetime) -> None:

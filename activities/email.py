@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
@@ -15,10 +15,12 @@ from models.contact import Contact
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.email_log import EmailLog
-from models.enums import Audience
+from models.enums import Audience, EmailEvent, LinkPurpose
+from models.link import LinkToken
 from models.payloads import Notification
 from models.request import ChangeRequest
 from models.ticket import TicketComment
+from models.tokens import link_token
 from models.user import User
 
 
@@ -33,6 +35,13 @@ class MailSettings:
     sender: str
     service_team_address: str
     public_url: str
+    link_secret: str
+
+
+def _contact_recipient(contact: Contact | None) -> Recipient | None:
+    if contact is None or contact.email is None:
+        return None
+    return Recipient(name=contact.display_name, address=contact.email)
 
 
 class EmailActivities:
@@ -57,11 +66,17 @@ class EmailActivities:
             request = await session.get(ChangeRequest, uuid.UUID(notification.request_id))
             if request is None:
                 return False
-            recipient = await self._recipient(session, notification.audience, request)
+            recipient = await self._recipient(session, notification, request)
             if recipient is None:
                 activity.logger.info("no address for %s; email skipped", notification.audience)
                 return False
             context = await self._context(session, notification, request, recipient)
+            if notification.event is EmailEvent.WELCOME:
+                link = await self._activation_link(session, notification)
+                if link is None:
+                    activity.logger.info("no activation link open; welcome email skipped")
+                    return False
+                context.update(link)
 
         rendered = self._renderer.render(notification.event, context)
         try:
@@ -118,19 +133,44 @@ class EmailActivities:
         return failure is None
 
     async def _recipient(
-        self, session: AsyncSession, audience: Audience, request: ChangeRequest
+        self, session: AsyncSession, notification: Notification, request: ChangeRequest
     ) -> Recipient | None:
-        if audience is Audience.SERVICE_TEAM:
+        if notification.audience is Audience.SERVICE_TEAM:
             return Recipient(name="Service team", address=self._settings.service_team_address)
+        if notification.audience is Audience.CONTACT:
+            assert notification.contact_id is not None
+            return _contact_recipient(
+                await session.get(Contact, uuid.UUID(notification.contact_id))
+            )
         user = await session.get(User, request.requester_id)
         if user is None:
             return None
         if user.contact_id is None:
             return Recipient(name=user.name or "", address=user.email) if user.email else None
-        contact = await session.get(Contact, user.contact_id)
-        if contact is None or contact.email is None:
+        return _contact_recipient(await session.get(Contact, user.contact_id))
+
+    async def _activation_link(
+        self, session: AsyncSession, notification: Notification
+    ) -> dict[str, str] | None:
+        assert notification.contact_id is not None
+        link = (
+            await session.exec(
+                select(LinkToken)
+                .join(User, col(User.id) == LinkToken.user_id)
+                .where(
+                    User.contact_id == uuid.UUID(notification.contact_id),
+                    LinkToken.purpose == LinkPurpose.ACTIVATION,
+                    col(LinkToken.used_at).is_(None),
+                )
+            )
+        ).first()
+        if link is None:
             return None
-        return Recipient(name=contact.display_name, address=contact.email)
+        token = link_token(self._settings.link_secret, link.nonce)
+        return {
+            "activation_url": f"{self._settings.public_url}/activate/{token}",
+            "activation_expires": f"{link.expires_at:%d %B %Y}",
+        }
 
     async def _context(
         self,

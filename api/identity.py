@@ -7,9 +7,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Forbidden, NotFound
-from api.tokens import hash_token
 from models.contact import Contact
 from models.enums import REQUESTER_ROLES, Role, Side, UserState
+from models.tokens import hash_token
 from models.user import ApiToken, User
 
 

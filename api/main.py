@@ -8,7 +8,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import install_error_handlers
-from api.routes import customers, requests, tickets
+from api.pages import install_page_handlers
+from api.routes import customers, links, requests, tickets
 from api.state import AppState
 from models.database import create_db_engine, session_factory
 from settings import Settings
@@ -38,7 +39,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_page_handlers(app)
     app.include_router(customers.router)
     app.include_router(requests.router)
     app.include_router(tickets.router)
+    app.include_router(links.router)
     return app

@@ -6,11 +6,11 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.tokens import demo_token, hash_token
 from models.contact import Contact
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.enums import Role, Side, UserState
+from models.tokens import demo_token, hash_token
 from models.user import ApiToken, User
 
 

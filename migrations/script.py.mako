@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
+
+import models.types
 from alembic import op
 ${imports if imports else ""}
 

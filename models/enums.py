@@ -23,6 +23,14 @@ class Side(StrEnum):
     PURCHASER = "purchaser"
 
 
+class Responsibility(StrEnum):
+    """What a purchaser organisation takes over from its customer."""
+
+    FINANCIAL = "financial"
+    CONTRACTUAL = "contractual"
+    BOTH = "both"
+
+
 class RequestKind(StrEnum):
     PROFILE_CHANGE = "profile_change"
     CONTACT_CHANGE = "contact_change"
@@ -64,6 +72,7 @@ class UserState(StrEnum):
 class CommentKind(StrEnum):
     COMMENT = "comment"
     DECLINE_REASON = "decline_reason"
+    SYSTEM = "system"
 
 
 class EmailEvent(StrEnum):
@@ -75,6 +84,8 @@ class EmailEvent(StrEnum):
     REQUEST_DECLINED = "request_declined"
     REQUEST_CANCELLED = "request_cancelled"
     REVIEW_REMINDER = "review_reminder"
+    REQUEST_RETURNED = "request_returned"
+    WELCOME = "welcome"
 
 
 class Audience(StrEnum):
@@ -82,3 +93,8 @@ class Audience(StrEnum):
 
     REQUESTER = "requester"
     SERVICE_TEAM = "service_team"
+    CONTACT = "contact"
+
+
+class LinkPurpose(StrEnum):
+    ACTIVATION = "activation"

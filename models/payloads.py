@@ -6,7 +6,7 @@ No names, emails or addresses ever travel here, so workflow history holds no per
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.enums import Audience, EmailEvent, RequestKind, RequestStatus
+from models.enums import Audience, EmailEvent, RequestKind, RequestStatus, Role
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,12 @@ class RequestInput:
     kind: RequestKind
     requester_id: str
     review_reminder_seconds: int
+
+
+@dataclass(frozen=True)
+class ContactChangeInput(RequestInput):
+    required_roles: tuple[Role, ...]
+    activation_expiry_seconds: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,24 @@ class ApplyChange:
 
 
 @dataclass(frozen=True)
+class ApplyContactChange:
+    request_id: str
+    actor: str
+    at: datetime
+    required_roles: tuple[Role, ...]
+    activation_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class ContactChangeResult:
+    """Applied, with the new contacts to welcome; or returned, with the reasons' comment."""
+
+    applied: bool
+    new_contact_ids: tuple[str, ...] = ()
+    comment_id: int | None = None
+
+
+@dataclass(frozen=True)
 class CloseRequest:
     request_id: str
     status: RequestStatus
@@ -72,3 +96,4 @@ class Notification:
     request_id: str
     at: datetime
     comment_id: int | None = None
+    contact_id: str | None = None

@@ -23,6 +23,8 @@ class ChangeRequest(SQLModel, table=True):
     requester_id: uuid.UUID = Field(foreign_key="user_account.id")
     # The submitted data; NULL once erased (rejection or expiry).
     requested: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # What applying it produced (ids only), so a retried apply answers the same.
+    outcome: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     ticket_number: str | None = Field(default=None, max_length=32, index=True)
     workflow_id: str = Field(max_length=200)
     # The workflow id is reused by the customer's next request of this kind; the run id

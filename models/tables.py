@@ -6,6 +6,7 @@ from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
 from models.email_log import EmailLog
+from models.link import LinkToken
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
@@ -19,6 +20,7 @@ __all__ = [
     "Contact",
     "Customer",
     "EmailLog",
+    "LinkToken",
     "Ticket",
     "TicketComment",
     "User",

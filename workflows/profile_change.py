@@ -19,7 +19,7 @@ class ProfileChangeWorkflow(ReviewedRequest):
         await self.raise_ticket()
         return await self.review()
 
-    async def apply_change(self, decision: Decision) -> None:
+    async def apply_change(self, decision: Decision) -> int | None:
         await workflow.execute_activity_method(
             CustomerDataActivities.apply_profile_change,
             ApplyChange(
@@ -29,3 +29,4 @@ class ProfileChangeWorkflow(ReviewedRequest):
             retry_policy=DATABASE_RETRY,
             summary="apply the profile change",
         )
+        return None

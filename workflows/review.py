@@ -2,7 +2,8 @@
 
 Raise the ticket and tell the requester its number; wait for the service team to implement
 or decline (reminding them while they have not) or for the requester to cancel; apply the
-outcome in one activity; tell the requester.
+outcome in one activity; tell the requester. A change that no longer fits the data when
+it is applied goes back to the service team, and the requester is told why.
 """
 
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
@@ -59,6 +61,7 @@ class ReviewedRequest:
         self._decision: tuple[RequestStatus, Decision] | None = None
         self._settled = False
         self._reminders_sent = 0
+        self._returns = 0
 
     @property
     def request(self) -> RequestInput:
@@ -84,6 +87,12 @@ class ReviewedRequest:
     async def review(self) -> RequestStatus:
         """Wait for the service team or the requester, apply the outcome, tell the requester."""
         self._set_status(RequestStatus.IN_REVIEW)
+        while True:
+            await self._await_decision()
+            if await self.settle():
+                return self._status
+
+    async def _await_decision(self) -> None:
         self._wait_for(f"the service team to implement or decline ticket {self._ticket_number}")
         reminder = timedelta(seconds=self.request.review_reminder_seconds)
         while not await _wait(lambda: self._decision is not None, reminder):
@@ -93,14 +102,24 @@ class ReviewedRequest:
                 Audience.SERVICE_TEAM,
                 f"review-reminder-{self._reminders_sent}",
             )
-        return await self.settle()
 
-    async def settle(self) -> RequestStatus:
+    async def settle(self) -> bool:
+        """Apply the decision; False when the change was returned to the service team."""
         assert self._decision is not None
         outcome, decision = self._decision
         self._wait_for(f"the {outcome.value} outcome to be recorded")
         if outcome is RequestStatus.IMPLEMENTED:
-            await self.apply_change(decision)
+            reasons = await self.apply_change(decision)
+            if reasons is not None:
+                self._returns += 1
+                self._decision = None
+                await self.notify(
+                    EmailEvent.REQUEST_RETURNED,
+                    Audience.REQUESTER,
+                    f"returned-{self._returns}",
+                    comment_id=reasons,
+                )
+                return False
         else:
             await workflow.execute_activity_method(
                 CustomerDataActivities.close_request,
@@ -122,13 +141,19 @@ class ReviewedRequest:
             OUTCOME_EMAILS[outcome], Audience.REQUESTER, "outcome", comment_id=decision.note_id
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return outcome
+        return True
 
-    async def apply_change(self, decision: Decision) -> None:
+    async def apply_change(self, decision: Decision) -> int | None:
+        """Apply the change; or return the id of the ticket comment saying why it cannot be."""
         raise NotImplementedError
 
     async def notify(
-        self, event: EmailEvent, audience: Audience, step: str, comment_id: int | None = None
+        self,
+        event: EmailEvent,
+        audience: Audience,
+        step: str,
+        comment_id: int | None = None,
+        contact_id: str | None = None,
     ) -> None:
         await workflow.execute_activity_method(
             EmailActivities.send_email,
@@ -139,6 +164,7 @@ class ReviewedRequest:
                 request_id=self.request.request_id,
                 at=workflow.now(),
                 comment_id=comment_id,
+                contact_id=contact_id,
             ),
             start_to_close_timeout=EMAIL_TIMEOUT,
             retry_policy=EMAIL_RETRY,
@@ -189,8 +215,15 @@ class ReviewedRequest:
         )
 
     async def _decide(self, outcome: RequestStatus, decision: Decision) -> RequestState:
-        self._decision = (outcome, decision)
-        await workflow.wait_condition(lambda: self._settled)
+        mine = (outcome, decision)
+        self._decision = mine
+        await workflow.wait_condition(lambda: self._settled or self._decision is not mine)
+        if not self._settled:
+            raise ApplicationError(
+                f"the change can no longer be applied as it stands; the reasons are on ticket "
+                f"{self._ticket_number} and the request is back with the service team",
+                type="ChangeReturned",
+            )
         return self.status()
 
     def _require(self, *statuses: RequestStatus) -> None:

@@ -5,9 +5,10 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from api.services import customers
+from api.services import contact_changes, customers
 from api.services.request_views import present
 from models.contact import ContactPublic
+from models.contact_change import ContactChangeCreate
 from models.customer import CustomerPublic
 from models.profile_change import ProfileChangeCreate
 from models.request import RequestPublic
@@ -44,6 +45,24 @@ async def request_profile_change(
     """Request a change of legal and/or payment name and address (Management, Cust Admin)."""
     request = await customers.request_profile_change(
         session, temporal, settings, user, customer_id, change
+    )
+    response.headers["Location"] = f"/requests/{request.id}"
+    return await present(session, request)
+
+
+@router.post("/{customer_id}/contact-change-requests", status_code=status.HTTP_201_CREATED)
+async def request_contact_change(
+    customer_id: uuid.UUID,
+    batch: ContactChangeCreate,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> RequestPublic:
+    """Request a batch of contact and role changes (Management, Cust Admin)."""
+    request = await contact_changes.request_contact_change(
+        session, temporal, settings, user, customer_id, batch
     )
     response.headers["Location"] = f"/requests/{request.id}"
     return await present(session, request)

@@ -4,9 +4,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.contact_change import ContactChangeCreate, ContactState, project
 from models.customer import Customer
-from models.enums import RequestKind
+from models.enums import RequestKind, Role
 from models.profile_change import ProfileChangeCreate
+from models.queries import contact_state, living_contacts
 from models.request import ChangeRequest, RequestPublic
 
 
@@ -23,7 +25,38 @@ async def _profile_view(
     return existing, requested
 
 
-_VIEWS = {RequestKind.PROFILE_CHANGE: _profile_view}
+async def _contacts_view(
+    session: AsyncSession, request: ChangeRequest
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Contacts and roles now, and as they will be: each marked unchanged, updated, added
+    or removed."""
+    contacts = await living_contacts(session, request.customer_id)
+    current = [contact_state(contact) for contact in contacts]
+    existing = {"contacts": [_contact(state) for state in current]}
+    if request.requested is None or not request.status.is_open:
+        return existing, None
+    batch = ContactChangeCreate.model_validate(request.requested)
+    return existing, {"contacts": [_contact(state) for state in project(current, batch)]}
+
+
+def _contact(state: ContactState) -> dict[str, Any]:
+    return {
+        "id": str(state.id) if state.id else None,
+        "side": state.side.value,
+        **{
+            name: (str(value) if value is not None else None)
+            for name, value in state.details.items()
+        },
+        "roles": sorted((role.value for role in state.roles), key=_ROLE_ORDER.index),
+        "change": state.change,
+    }
+
+
+_ROLE_ORDER = [role.value for role in Role]
+_VIEWS = {
+    RequestKind.PROFILE_CHANGE: _profile_view,
+    RequestKind.CONTACT_CHANGE: _contacts_view,
+}
 
 
 async def present(session: AsyncSession, request: ChangeRequest) -> RequestPublic:

@@ -19,17 +19,24 @@ from api.errors import Conflict, Forbidden, NotFound, temporal_errors
 from api.identity import Principal, require_customer, require_staff
 from models.database import begin_write
 from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus
-from models.payloads import Decision, RequestInput
+from models.payloads import ContactChangeInput, Decision, RequestInput
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from settings import Settings
+from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.review import ReviewedRequest
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
-WORKFLOWS: dict[RequestKind, Any] = {RequestKind.PROFILE_CHANGE: ProfileChangeWorkflow.run}
-INITIAL_STATUS = {RequestKind.PROFILE_CHANGE: RequestStatus.IN_REVIEW}
+WORKFLOWS: dict[RequestKind, Any] = {
+    RequestKind.PROFILE_CHANGE: ProfileChangeWorkflow.run,
+    RequestKind.CONTACT_CHANGE: ContactChangeWorkflow.run,
+}
+INITIAL_STATUS = {
+    RequestKind.PROFILE_CHANGE: RequestStatus.IN_REVIEW,
+    RequestKind.CONTACT_CHANGE: RequestStatus.IN_REVIEW,
+}
 # How long a decision call waits for the outcome before answering 202 (still applying).
 DECISION_WAIT_SECONDS = 10.0
 
@@ -78,13 +85,7 @@ async def submit(
         with temporal_errors(f"an open {kind.label} request already exists for this customer"):
             handle = await temporal.start_workflow(
                 WORKFLOWS[kind],
-                RequestInput(
-                    request_id=str(request.id),
-                    customer_id=str(customer_id),
-                    kind=kind,
-                    requester_id=str(principal.user_id),
-                    review_reminder_seconds=settings.review_reminder_seconds,
-                ),
+                workflow_input(request, settings),
                 id=request.workflow_id,
                 task_queue=settings.task_queue,
                 search_attributes=TypedSearchAttributes(
@@ -109,6 +110,24 @@ async def submit(
     request.run_id = handle.result_run_id
     await session.commit()
     return request
+
+
+def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
+    """The workflow's input: ids, and the settings it keeps for its whole life."""
+    common = RequestInput(
+        request_id=str(request.id),
+        customer_id=str(request.customer_id),
+        kind=request.kind,
+        requester_id=str(request.requester_id),
+        review_reminder_seconds=settings.review_reminder_seconds,
+    )
+    if request.kind is RequestKind.CONTACT_CHANGE:
+        return ContactChangeInput(
+            **vars(common),
+            required_roles=settings.required_roles,
+            activation_expiry_seconds=settings.activation_expiry_seconds,
+        )
+    return common
 
 
 async def load_visible(

@@ -1,7 +1,7 @@
 import re
 import string
 
-from api.tokens import TOKEN_PREFIX, demo_token, generate_token, hash_token
+from models.tokens import TOKEN_PREFIX, demo_token, generate_token, hash_token
 
 URLSAFE = set(string.ascii_letters + string.digits + "-_")
 

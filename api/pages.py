@@ -1,0 +1,58 @@
+"""Server-rendered pages for people who arrive by an emailed link (no JavaScript)."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+# The URL carries a token: never cache the page, never leak it in a Referer, never frame it.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request, template, context, status_code=status_code, headers=PAGE_HEADERS
+    )
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+class LinkProblem(Exception):
+    """A link that cannot be used: unknown (404), or used or expired (410)."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.title = title
+        self.message = message
+
+
+def install_page_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LinkProblem)
+    async def _link_problem(request: Request, problem: LinkProblem) -> Response:
+        if wants_json(request):
+            return JSONResponse(
+                {"detail": problem.message}, status_code=problem.status_code, headers=PAGE_HEADERS
+            )
+        return page(
+            request,
+            "link_problem.html",
+            status_code=problem.status_code,
+            title=problem.title,
+            message=problem.message,
+        )

@@ -1,0 +1,413 @@
+"""Contact change: a batch of edits to a customer's contacts and roles, and its rules.
+
+The rules are pure: they take the contacts as they are and the batch, and return every
+problem at once. Problem messages name positions, ids and roles, never a person.
+"""
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from models.common import Line, ShortLine
+from models.enums import Responsibility, Role, Side
+from models.problems import Problem
+from models.roles import roles_not_allowed
+
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()./-]{2,38}$")
+]
+Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
+DETAIL_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "job_title")
+REQUIRED_DETAILS = frozenset({"first_name", "last_name", "email"})
+
+
+class NewContact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    salutation: ShortLine | None = None
+    first_name: Line
+    last_name: Line
+    email: EmailStr
+    phone: Phone | None = None
+    job_title: Line | None = None
+
+
+class DetailUpdates(BaseModel):
+    """Only the fields given change; ``null`` clears an optional one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    salutation: ShortLine | None = None
+    first_name: Line | None = None
+    last_name: Line | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    job_title: Line | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> "DetailUpdates":
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        cleared = {
+            name for name in REQUIRED_DETAILS & self.model_fields_set if getattr(self, name) is None
+        }
+        if cleared:
+            raise ValueError(f"{', '.join(sorted(cleared))} cannot be cleared")
+        return self
+
+    def given(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class UpdateContact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["update"]
+    contact_id: uuid.UUID
+    fields: DetailUpdates
+
+
+class AddRoles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["add_roles"]
+    contact_id: uuid.UUID
+    roles: Roles
+
+
+class RemoveRoles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["remove_roles"]
+    contact_id: uuid.UUID
+    roles: Roles
+
+
+class AddContact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["add"]
+    contact: NewContact
+    roles: Roles
+    side: Side = Side.CUSTOMER
+
+
+class RemoveContact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["remove"]
+    contact_id: uuid.UUID
+
+
+Change = Annotated[
+    UpdateContact | AddRoles | RemoveRoles | AddContact | RemoveContact, Field(discriminator="op")
+]
+
+
+class ContactChangeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: Annotated[list[Change], Field(min_length=1, max_length=100)]
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """A contact as the rules see it: who it is, which side, its details and roles."""
+
+    id: uuid.UUID | None
+    side: Side
+    details: dict[str, Any]
+    roles: frozenset[Role]
+    change: str = "unchanged"  # unchanged, updated, added, removed
+    origin: int | None = None  # the position of the change that added it
+
+    @property
+    def email(self) -> str | None:
+        email = self.details.get("email")
+        return str(email).lower() if email else None
+
+
+@dataclass
+class _Outcome:
+    contacts: list[ContactState]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def project(current: Sequence[ContactState], batch: ContactChangeCreate) -> list[ContactState]:
+    """The contacts as they would be after the batch (removed ones marked, not dropped)."""
+    return _apply(current, batch).contacts
+
+
+def contact_change_problems(
+    current: Sequence[ContactState],
+    batch: ContactChangeCreate,
+    required_roles: Iterable[Role],
+    purchaser: Responsibility | None,
+    emails_elsewhere: frozenset[str],
+) -> list[Problem]:
+    """Every reason the batch cannot be applied to ``current``; empty when it can.
+
+    ``emails_elsewhere`` holds the (lower-case) emails that contacts of other customers use.
+    """
+    outcome = _apply(current, batch)
+    problems = outcome.problems
+    living = [contact for contact in outcome.contacts if contact.change != "removed"]
+    problems += _email_problems(batch, living, emails_elsewhere)
+    problems += _role_problems(batch, current, living, purchaser)
+    held = {role for contact in living for role in contact.roles}
+    problems += [
+        Problem(
+            loc=("body", "changes"),
+            msg=f"the required role {role.value} would be held by no contact",
+            type="required_role_unheld",
+        )
+        for role in required_roles
+        if role not in held
+    ]
+    return problems
+
+
+def _loc(index: int, *rest: str) -> tuple[str | int, ...]:
+    return ("body", "changes", index, *rest)
+
+
+def _apply(current: Sequence[ContactState], batch: ContactChangeCreate) -> _Outcome:
+    by_id = {contact.id: contact for contact in current}
+    outcome = _Outcome(contacts=[])
+    problems = outcome.problems
+    touched: dict[uuid.UUID, list[int]] = defaultdict(list)
+    for index, change in enumerate(batch.changes):
+        if isinstance(change, AddContact):
+            continue
+        if change.contact_id not in by_id:
+            problems.append(
+                Problem(
+                    _loc(index, "contact_id"), "no such contact at this customer", "unknown_contact"
+                )
+            )
+        else:
+            touched[change.contact_id].append(index)
+
+    removed = {
+        change.contact_id
+        for change in batch.changes
+        if isinstance(change, RemoveContact) and change.contact_id in by_id
+    }
+    for contact_id, indexes in touched.items():
+        problems += _contradictions(contact_id, [(i, batch.changes[i]) for i in indexes], removed)
+
+    for contact in current:
+        indexes = touched.get(contact.id, []) if contact.id is not None else []
+        outcome.contacts.append(_changed(contact, [batch.changes[i] for i in indexes]))
+    for index, change in enumerate(batch.changes):
+        if isinstance(change, AddContact):
+            outcome.contacts.append(
+                ContactState(
+                    id=None,
+                    side=change.side,
+                    details=change.contact.model_dump(),
+                    roles=frozenset(change.roles),
+                    change="added",
+                    origin=index,
+                )
+            )
+    return outcome
+
+
+def _changed(contact: ContactState, changes: Sequence[Change]) -> ContactState:
+    if not changes:
+        return contact
+    if any(isinstance(change, RemoveContact) for change in changes):
+        return replace(contact, change="removed")
+    details = dict(contact.details)
+    roles = set(contact.roles)
+    for change in changes:
+        if isinstance(change, UpdateContact):
+            details.update(change.fields.given())
+        elif isinstance(change, AddRoles):
+            roles |= set(change.roles)
+        elif isinstance(change, RemoveRoles):
+            roles -= set(change.roles)
+    return replace(contact, details=details, roles=frozenset(roles), change="updated")
+
+
+def _contradictions(
+    contact_id: uuid.UUID, changes: list[tuple[int, Change]], removed: set[uuid.UUID]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if contact_id in removed:
+        removals = [index for index, change in changes if isinstance(change, RemoveContact)]
+        for index, change in changes:
+            if not isinstance(change, RemoveContact) or index != removals[0]:
+                problems.append(
+                    Problem(
+                        _loc(index),
+                        "this contact is also being removed in the same request",
+                        "contradictory_change",
+                    )
+                )
+        return problems
+
+    added: dict[Role, int] = {}
+    dropped: dict[Role, int] = {}
+    fields: dict[str, tuple[int, Any]] = {}
+    for index, change in changes:
+        if isinstance(change, AddRoles):
+            added.update({role: index for role in change.roles})
+        elif isinstance(change, RemoveRoles):
+            dropped.update({role: index for role in change.roles})
+        elif isinstance(change, UpdateContact):
+            for name, value in change.fields.given().items():
+                if name in fields and fields[name][1] != value:
+                    problems.append(
+                        Problem(
+                            _loc(index, "fields", name),
+                            f"{name} is set to different values by changes "
+                            f"{fields[name][0]} and {index}",
+                            "contradictory_change",
+                        )
+                    )
+                fields.setdefault(name, (index, value))
+    for role in sorted(added.keys() & dropped.keys()):
+        problems.append(
+            Problem(
+                _loc(dropped[role], "roles"),
+                f"the role {role.value} is both added (change {added[role]}) and removed",
+                "contradictory_change",
+            )
+        )
+    return problems
+
+
+def _email_problems(
+    batch: ContactChangeCreate, living: Sequence[ContactState], emails_elsewhere: frozenset[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    counts = Counter(contact.email for contact in living if contact.email)
+    for index, change in enumerate(batch.changes):
+        email = _email_given(change)
+        if email is None:
+            continue
+        loc = (
+            _loc(index, "contact", "email")
+            if isinstance(change, AddContact)
+            else _loc(index, "fields", "email")
+        )
+        if email in emails_elsewhere or counts[email] > 1:
+            problems.append(
+                Problem(loc, "this email is already used by another contact", "email_in_use")
+            )
+    return problems
+
+
+def _email_given(change: Change) -> str | None:
+    if isinstance(change, AddContact):
+        return str(change.contact.email).lower()
+    if isinstance(change, UpdateContact) and change.fields.email is not None:
+        return str(change.fields.email).lower()
+    return None
+
+
+def _role_problems(
+    batch: ContactChangeCreate,
+    current: Sequence[ContactState],
+    living: Sequence[ContactState],
+    purchaser: Responsibility | None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    before = {contact.id: contact.roles for contact in current}
+    for index, change in enumerate(batch.changes):
+        if isinstance(change, AddRoles) and change.contact_id in before:
+            for role in change.roles:
+                if role in before[change.contact_id]:
+                    problems.append(
+                        Problem(
+                            _loc(index, "roles"),
+                            f"the contact already holds {role.value}",
+                            "role_already_held",
+                        )
+                    )
+        elif isinstance(change, RemoveRoles) and change.contact_id in before:
+            for role in change.roles:
+                if role not in before[change.contact_id]:
+                    problems.append(
+                        Problem(
+                            _loc(index, "roles"),
+                            f"the contact does not hold {role.value}",
+                            "role_not_held",
+                        )
+                    )
+    for contact in living:
+        if not contact.roles:
+            problems.append(
+                Problem(
+                    _blame(batch, contact, RemoveRoles),
+                    "a contact must keep at least one role: remove the contact instead",
+                    "no_role_left",
+                )
+            )
+        forbidden = roles_not_allowed(contact.side, contact.roles, purchaser)
+        if forbidden:
+            names = ", ".join(sorted(role.value for role in forbidden))
+            where = (
+                "with no purchaser assigned"
+                if purchaser is None
+                else f"on a {contact.side.value} contact"
+            )
+            problems.append(
+                Problem(
+                    _blame(batch, contact, AddRoles),
+                    f"{names} cannot be held {where} (role exclusivity)",
+                    "role_exclusivity",
+                )
+            )
+        if contact.side is Side.PURCHASER and purchaser is None and contact.change == "added":
+            problems.append(
+                Problem(
+                    _loc(contact.origin or 0, "side"),
+                    "there is no purchaser to add a contact to",
+                    "no_purchaser",
+                )
+            )
+    return problems
+
+
+def _blame(
+    batch: ContactChangeCreate, contact: ContactState, kind: type[BaseModel]
+) -> tuple[str | int, ...]:
+    """The change that made ``contact`` what it is, for the problem's loc."""
+    if contact.origin is not None:
+        return _loc(contact.origin, "roles")
+    for index, change in enumerate(batch.changes):
+        if isinstance(change, kind) and getattr(change, "contact_id", None) == contact.id:
+            return _loc(index, "roles")
+    return ("body", "changes")
+
+
+REDACTED = "[removed contact]"
+
+
+def scrub_contact(
+    requested: dict[str, Any], contact_id: uuid.UUID, email: str | None
+) -> dict[str, Any]:
+    """A stored batch with one contact's personal details blanked out (after its removal).
+
+    The contact is the target of ``update`` ops by id, or the ``add`` op that created it
+    (matched by email). What was asked of it (ops, roles) stays; who it was does not.
+    """
+    changes = []
+    for change in requested.get("changes", []):
+        if change.get("op") == "update" and change.get("contact_id") == str(contact_id):
+            change = {**change, "fields": {name: None for name in change.get("fields", {})}}
+        elif (
+            change.get("op") == "add"
+            and email is not None
+            and str(change.get("contact", {}).get("email", "")).lower() == email.lower()
+        ):
+            change = {**change, "contact": {name: None for name in change.get("contact", {})}}
+        changes.append(change)
+    return {**requested, "changes": changes}

@@ -1,0 +1,61 @@
+"""Contact change: a batch of edits to the customer's contacts and their roles."""
+
+import asyncio
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_data import CustomerDataActivities
+    from models.enums import Audience, EmailEvent, RequestStatus
+    from models.payloads import ApplyContactChange, ContactChangeInput, Decision
+    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT, ReviewedRequest
+
+
+@workflow.defn
+class ContactChangeWorkflow(ReviewedRequest):
+    """States: in_review, then implemented, declined or cancelled.
+
+    Implementing revalidates the batch against the contacts as they are then; a batch that no
+    longer fits stays in_review, back with the service team. New contacts are welcomed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: ContactChangeInput | None = None
+
+    @workflow.run
+    async def run(self, request: ContactChangeInput) -> RequestStatus:
+        self._input = request
+        self.begin(request, RequestStatus.IN_REVIEW)
+        await self.raise_ticket()
+        return await self.review()
+
+    async def apply_change(self, decision: Decision) -> int | None:
+        assert self._input is not None
+        result = await workflow.execute_activity_method(
+            CustomerDataActivities.apply_contact_change,
+            ApplyContactChange(
+                request_id=self._input.request_id,
+                actor=decision.actor,
+                at=workflow.now(),
+                required_roles=self._input.required_roles,
+                activation_expiry_seconds=self._input.activation_expiry_seconds,
+            ),
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
+            summary="apply the contact changes",
+        )
+        if not result.applied:
+            return result.comment_id
+        await asyncio.gather(
+            *(
+                self.notify(
+                    EmailEvent.WELCOME,
+                    Audience.CONTACT,
+                    f"welcome-{contact_id}",
+                    contact_id=contact_id,
+                )
+                for contact_id in result.new_contact_ids
+            )
+        )
+        return None
