@@ -31,12 +31,12 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
         user.state = UserState.ARCHIVED
         user.archived_at = at
         user.name = user.email = None
-        await session.execute(
+        await session.exec(
             update(ApiToken)
             .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
             .values(revoked_at=at)
         )
-        await session.execute(
+        await session.exec(
             update(LinkToken)
             .where(col(LinkToken.user_id) == user.id, col(LinkToken.used_at).is_(None))
             .values(used_at=at)
@@ -46,7 +46,7 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
     contact.roles = []
     contact.removed_at = at
     if email:
-        await session.execute(
+        await session.exec(
             update(EmailLog).where(col(EmailLog.to_address) == email).values(to_address=None)
         )
     await _scrub_requests(session, contact.customer_id, contact.id, email)

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.problems import ValidationProblems
@@ -48,7 +48,8 @@ def temporal_errors(conflict: str) -> Iterator[None]:
     except WorkflowAlreadyStartedError as error:
         raise Conflict(conflict) from error
     except WorkflowUpdateFailedError as error:
-        reason = str(error.cause) if error.cause else str(error)
+        cause = error.cause
+        reason = cause.message if isinstance(cause, FailureError) else str(cause or error)
         raise Conflict(reason) from error
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:

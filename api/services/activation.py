@@ -81,12 +81,12 @@ async def activate(session: AsyncSession, token: str) -> str:
     now = utcnow()
     await begin_write(session)
     link = await open_link(session, token, LinkPurpose.ACTIVATION, now)
-    claimed = await session.execute(
+    claimed = await session.exec(
         update(LinkToken)
         .where(col(LinkToken.id) == link.id, col(LinkToken.used_at).is_(None))
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         raise USED
     user = await session.get_one(User, link.user_id)
     contact = await session.get_one(Contact, user.contact_id)

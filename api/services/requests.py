@@ -182,7 +182,8 @@ async def decide(
         raise
     try:
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            await update.result()
+            with temporal_errors("the request is past that step"):
+                await update.result()
         settled = True
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # Accepted but still applying (e.g. the database is slow): the caller gets 202.
