@@ -14,9 +14,11 @@ from devstack.outbox import CapturedMessage
 from models.request import ChangeRequest
 from tests.conftest import Stack
 from tests.e2e.profile import NEW_LEGAL, submitted
+from tests.e2e.test_contact_change import contact_id, filed, worked_example
 from worker import WORKFLOWS
 
 HISTORIES = Path(__file__).parent.parent / "histories"
+SOMEONE = {"first_name": "Sam", "last_name": "Eone", "email": "sam.eone@example.com"}
 
 
 async def _history(stack: Stack, request_id: str) -> WorkflowHistory:
@@ -82,9 +84,49 @@ async def test_histories_hold_no_personal_data_and_replay(stack: Stack) -> None:
     for history in histories.values():
         await replayer.replay_workflow(history)
 
+    _keep("profile_change", histories)
+
+
+async def test_contact_change_histories_replay(stack: Stack) -> None:
+    """Implemented (with welcome emails), returned then declined, and cancelled."""
+    histories: dict[str, WorkflowHistory] = {}
+    request = await filed(stack, worked_example(stack))
+    await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
+    await stack.wait_for_mail(_subject_has("Welcome"))
+    histories["implemented"] = await _history(stack, request["id"])
+
+    new_person = {"changes": [{"op": "add", "contact": SOMEONE, "roles": ["technical"]}]}
+    ours = await filed(stack, new_person)
+    theirs = await filed(stack, new_person, who="Olive", customer=1)
+    await stack.http.post(f"/requests/{theirs['id']}/implement", headers=stack.auth("Sam"))
+    returned = await stack.http.post(f"/requests/{ours['id']}/implement", headers=stack.auth("Sam"))
+    assert returned.status_code == 409
+    await stack.http.post(
+        f"/requests/{ours['id']}/decline", json={"reason": "Taken."}, headers=stack.auth("Sam")
+    )
+    await stack.wait_for_mail(_subject_has("declined"))
+    histories["returned_declined"] = await _history(stack, ours["id"])
+
+    retitle = {
+        "op": "update",
+        "contact_id": contact_id(stack, "Ursula"),
+        "fields": {"job_title": "COO"},
+    }
+    cancelled = await filed(stack, {"changes": [retitle]})
+    await stack.http.post(f"/requests/{cancelled['id']}/cancel", headers=stack.auth("Derek"))
+    await stack.wait_for_mail(_subject_has("cancelled"))
+    histories["cancelled"] = await _history(stack, cancelled["id"])
+
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    for history in histories.values():
+        await replayer.replay_workflow(history)
+    _keep("contact_change", histories)
+
+
+def _keep(kind: str, histories: dict[str, WorkflowHistory]) -> None:
     if os.environ.get("SIGNOFF_RECORD_HISTORIES"):
         for path, history in histories.items():
-            target = HISTORIES / f"profile_change_{path}.json"
+            target = HISTORIES / f"{kind}_{path}.json"
             target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
 
 
