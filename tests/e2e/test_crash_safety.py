@@ -15,8 +15,10 @@ from temporalio.worker import (
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.email_log import EmailLog
-from tests.conftest import Stack
+from models.link import LinkToken
+from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.profile import count, customer_row, emails_for, submitted, tickets_for
+from tests.e2e.test_contact_change import ANNABELLE, filed, worked_example
 
 ATTEMPTS: list[tuple[str, int]] = []
 
@@ -86,3 +88,26 @@ async def test_an_address_that_cannot_form_a_header_is_skipped_not_retried(stack
     assert [detail["event"] for detail in skipped] == ["request_received", "request_implemented"]
     assert len(failures) == 2 and all("CR or LF" in (failure or "") for failure in failures)
     assert stack.mail.messages == []
+
+
+async def test_retried_contact_change_applies_once_and_welcomes_once(stack: Stack) -> None:
+    request = await filed(stack, worked_example(stack))
+    response = await stack.http.post(
+        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
+    )
+    assert response.status_code == 200, response.text
+    await stack.wait_for_mail(lambda m: "Welcome" in m.subject)
+    await stack.wait_for_mail(lambda m: "implemented" in m.subject)
+
+    assert ("apply_contact_change", 2) in ATTEMPTS
+    assert await count(stack, Contact, Contact.email == ANNABELLE["email"]) == 1
+    assert [m.subject for m in stack.mail.messages].count(
+        "Welcome to Signoff: activate your account for Example Energy plc"
+    ) == 1
+    assert await count(stack, AuditEvent, AuditEvent.action == "implemented") == 1
+    async with stack.sessions() as session:
+        links = (await session.exec(select(LinkToken))).all()
+    assert len(links) == 1, "one activation link, and the emailed one works"
+    welcome = next(m for m in stack.mail.messages if "Welcome" in m.subject)
+    path = next(url for url in welcome.links if "/activate/" in url).removeprefix(PUBLIC_URL)
+    assert (await stack.http.post(path, headers={"Accept": "application/json"})).status_code == 200
