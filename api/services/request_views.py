@@ -28,15 +28,18 @@ async def _profile_view(
 async def _contacts_view(
     session: AsyncSession, request: ChangeRequest
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Contacts and roles now, and as they will be: each marked unchanged, updated, added
-    or removed."""
+    """Contacts and roles now; the batch asked for and, while it is open, the contacts as they
+    will be, each marked unchanged, updated, added or removed."""
     contacts = await living_contacts(session, request.customer_id)
     current = [contact_state(contact) for contact in contacts]
     existing = {"contacts": [_contact(state) for state in current]}
-    if request.requested is None or not request.status.is_open:
+    if request.requested is None:
         return existing, None
-    batch = ContactChangeCreate.model_validate(request.requested)
-    return existing, {"contacts": [_contact(state) for state in project(current, batch)]}
+    requested: dict[str, Any] = {"changes": request.requested["changes"]}
+    if request.status.is_open:
+        batch = ContactChangeCreate.model_validate(request.requested)
+        requested["contacts"] = [_contact(state) for state in project(current, batch)]
+    return existing, requested
 
 
 def _contact(state: ContactState) -> dict[str, Any]:

@@ -133,6 +133,7 @@ async def test_worked_example_from_submission_to_activation(stack: Stack) -> Non
     )
     assert implemented.status_code == 200, implemented.text
     assert implemented.json()["status"] == "implemented"
+    assert implemented.json()["requested"]["changes"][4]["contact"]["first_name"] == "Annabelle"
     after = await contacts(stack)
     assert set(after) == {"Derek", "Teresa", "Ursula", "Annabelle"}
     assert after["Derek"]["phone"] == "+44 161 496 0999"
