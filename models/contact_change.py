@@ -10,7 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from models.common import Line, ShortLine
 from models.enums import Responsibility, Role, Side
@@ -18,9 +27,25 @@ from models.problems import Problem
 from models.roles import roles_not_allowed
 
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()./-]{2,38}$")
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9(][0-9 ()./-]{2,38}$")
 ]
-Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
+
+
+def _plain_address(value: object) -> object:
+    if isinstance(value, str) and ("<" in value or ">" in value):
+        raise ValueError("give the address alone, without a display name")
+    return value
+
+
+# Emails are usernames: compared and stored in lower case, so uniqueness holds in the database.
+Email = Annotated[EmailStr, BeforeValidator(_plain_address), AfterValidator(str.lower)]
+
+
+def _distinct(roles: list[Role]) -> list[Role]:
+    return list(dict.fromkeys(roles))
+
+
+Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role)), AfterValidator(_distinct)]
 DETAIL_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "job_title")
 REQUIRED_DETAILS = frozenset({"first_name", "last_name", "email"})
 
@@ -31,7 +56,7 @@ class NewContact(BaseModel):
     salutation: ShortLine | None = None
     first_name: Line
     last_name: Line
-    email: EmailStr
+    email: Email
     phone: Phone | None = None
     job_title: Line | None = None
 
@@ -44,7 +69,7 @@ class DetailUpdates(BaseModel):
     salutation: ShortLine | None = None
     first_name: Line | None = None
     last_name: Line | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone | None = None
     job_title: Line | None = None
 
@@ -345,7 +370,7 @@ def _role_problems(
         if not contact.roles:
             problems.append(
                 Problem(
-                    _blame(batch, contact, RemoveRoles),
+                    _blame(batch, contact, RemoveRoles, contact.roles),
                     "a contact must keep at least one role: remove the contact instead",
                     "no_role_left",
                 )
@@ -360,7 +385,7 @@ def _role_problems(
             )
             problems.append(
                 Problem(
-                    _blame(batch, contact, AddRoles),
+                    _blame(batch, contact, AddRoles, forbidden),
                     f"{names} cannot be held {where} (role exclusivity)",
                     "role_exclusivity",
                 )
@@ -377,15 +402,23 @@ def _role_problems(
 
 
 def _blame(
-    batch: ContactChangeCreate, contact: ContactState, kind: type[BaseModel]
+    batch: ContactChangeCreate,
+    contact: ContactState,
+    kind: type[AddRoles] | type[RemoveRoles],
+    roles: frozenset[Role],
 ) -> tuple[str | int, ...]:
-    """The change that made ``contact`` what it is, for the problem's loc."""
+    """The change that made ``contact`` what it is, for the problem's loc: the one that
+    touched ``roles`` if any, else the last of ``kind`` for that contact."""
     if contact.origin is not None:
         return _loc(contact.origin, "roles")
-    for index, change in enumerate(batch.changes):
-        if isinstance(change, kind) and getattr(change, "contact_id", None) == contact.id:
-            return _loc(index, "roles")
-    return ("body", "changes")
+    candidates = [
+        (index, change)
+        for index, change in enumerate(batch.changes)
+        if isinstance(change, kind) and change.contact_id == contact.id
+    ]
+    touching = [index for index, change in candidates if roles & set(change.roles)]
+    chosen = touching or [index for index, _ in candidates]
+    return _loc(chosen[-1], "roles") if chosen else ("body", "changes")
 
 
 REDACTED = "[removed contact]"

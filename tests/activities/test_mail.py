@@ -25,10 +25,18 @@ CONTEXT_KEYS = (
     "request_url",
     "ticket_url",
     "comment",
+    "activation_url",
+    "activation_expires",
 )
 # Rendered by the shared layout, so present in every email.
 LAYOUT_KEYS = ("recipient_name", "customer_name", "ticket_number", "request_url")
-EVENTS_WITH_COMMENT = (EmailEvent.TICKET_COMMENT, EmailEvent.REQUEST_DECLINED)
+EVENTS_WITH_COMMENT = (
+    EmailEvent.TICKET_COMMENT,
+    EmailEvent.REQUEST_DECLINED,
+    EmailEvent.REQUEST_RETURNED,
+)
+# About a request: the ticket is named in the subject and the layout shows the request.
+REQUEST_EVENTS = [event for event in EmailEvent if event is not EmailEvent.WELCOME]
 
 
 def context(**overrides: str) -> dict[str, Any]:
@@ -42,6 +50,8 @@ def context(**overrides: str) -> dict[str, Any]:
         "request_url": "http://signoff.test/requests/6f1c1a52-3f0e-4d4b-9a63-0c6f1b1d2e3f",
         "ticket_url": "http://signoff.test/tickets/SO-1042",
         "comment": "Please send the new VAT certificate.",
+        "activation_url": "http://signoff.test/activate/abc123",
+        "activation_expires": "28 March 2025",
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}
@@ -80,7 +90,7 @@ def received(message: EmailMessage) -> EmailMessage:
     return parsed
 
 
-@pytest.mark.parametrize("event", list(EmailEvent))
+@pytest.mark.parametrize("event", REQUEST_EVENTS)
 def test_every_event_renders(renderer: EmailRenderer, event: EmailEvent) -> None:
     email = renderer.render(event, context())
 
@@ -119,7 +129,7 @@ def test_comment_markup_is_escaped_in_html_and_literal_in_text(
     assert "&lt;" not in email.text
 
 
-@pytest.mark.parametrize("event", list(EmailEvent))
+@pytest.mark.parametrize("event", REQUEST_EVENTS)
 def test_html_escapes_every_context_value(renderer: EmailRenderer, event: EmailEvent) -> None:
     email = renderer.render(event, hostile_context())
 
@@ -131,7 +141,7 @@ def test_html_escapes_every_context_value(renderer: EmailRenderer, event: EmailE
         assert "data-key=&#34;comment&#34;" in email.html
 
 
-@pytest.mark.parametrize("event", list(EmailEvent))
+@pytest.mark.parametrize("event", REQUEST_EVENTS)
 def test_text_keeps_context_values_literal(renderer: EmailRenderer, event: EmailEvent) -> None:
     values = hostile_context()
     email = renderer.render(event, values)
@@ -277,3 +287,20 @@ def test_line_breaks_in_the_recipient_cannot_inject_a_header(to_name: str, to_ad
     # The headerregistry refuses CR/LF in address parts, so no message is ever built.
     with pytest.raises(ValueError, match="CR or LF"):
         build_message(rendered(), SENDER, to_name, to_address, "k", AT)
+
+
+def test_welcome_carries_the_activation_link(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.WELCOME, context())
+
+    assert "Example Energy plc" in email.subject
+    assert "http://signoff.test/activate/abc123" in email.text
+    assert 'href="http://signoff.test/activate/abc123"' in email.html
+    assert "28 March 2025" in email.text
+    assert "SO-1042" not in email.text, "a new contact is not sent the request's ticket"
+
+
+def test_welcome_escapes_every_value(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.WELCOME, hostile_context())
+
+    assert SCRIPT not in email.html
+    assert "&lt;script&gt;" in email.html
