@@ -93,23 +93,22 @@ class CustomerDataActivities:
                 comment_id = await _return_to_service_team(session, request, problems, command.at)
                 return ContactChangeResult(applied=False, comment_id=comment_id)
 
-            by_id = {contact.id: contact for contact in contacts}
+            by_id = {contact.id: contact for contact in contacts if contact.id is not None}
             projected = project(current, batch)
             outcome: dict[str, list[str]] = {"added": [], "updated": [], "removed": []}
-            # Removals first, so an email they free can be taken by a new contact.
-            for state in sorted(projected, key=lambda state: state.change != "removed"):
+            # Removals first, so that an email they free can be taken by a new contact.
+            for state in projected:
                 if state.change == "removed" and state.id is not None:
                     await erase_contact(session, by_id[state.id], command.at)
-                    await session.flush()
-                elif state.change == "updated" and state.id is not None:
+                    outcome["removed"].append(str(state.id))
+            await session.flush()
+            for state in projected:
+                if state.change == "updated" and state.id is not None:
                     _write(by_id[state.id], state)
+                    outcome["updated"].append(str(state.id))
                 elif state.change == "added":
                     contact = await _create(session, request, state, command, self._link_secret)
                     outcome["added"].append(str(contact.id))
-                    continue
-                else:
-                    continue
-                outcome[state.change].append(str(state.id))
             request.outcome = outcome
             _close(request, RequestStatus.IMPLEMENTED, command.at)
             record(session, request, "implemented", command.at, actor=command.actor, **outcome)
@@ -176,6 +175,16 @@ async def _return_to_service_team(
     ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
     if ticket is None or ticket.id is None:
         raise ApplicationError("the request has no ticket", type="DataMissing", non_retryable=True)
+    # A retry of the same attempt to implement (same time) finds the comment it wrote.
+    written = await session.scalar(
+        select(TicketComment.id).where(
+            TicketComment.ticket_id == ticket.id,
+            TicketComment.kind == CommentKind.SYSTEM,
+            TicketComment.created_at == at,
+        )
+    )
+    if written is not None:
+        return int(written)
     reasons = "\n".join(f"- {_where(problem)}{problem.msg}" for problem in problems)
     comment = TicketComment(
         ticket_id=ticket.id,

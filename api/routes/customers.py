@@ -11,7 +11,7 @@ from models.contact import ContactPublic
 from models.contact_change import ContactChangeCreate
 from models.customer import CustomerPublic
 from models.profile_change import ProfileChangeCreate
-from models.request import RequestPublic
+from models.request import ChangeRequest, RequestPublic
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -46,8 +46,7 @@ async def request_profile_change(
     request = await customers.request_profile_change(
         session, temporal, settings, user, customer_id, change
     )
-    response.headers["Location"] = f"/requests/{request.id}"
-    return await present(session, request)
+    return await _created(response, session, request)
 
 
 @router.post("/{customer_id}/contact-change-requests", status_code=status.HTTP_201_CREATED)
@@ -64,5 +63,11 @@ async def request_contact_change(
     request = await contact_changes.request_contact_change(
         session, temporal, settings, user, customer_id, batch
     )
+    return await _created(response, session, request)
+
+
+async def _created(
+    response: Response, session: SessionDep, request: ChangeRequest
+) -> RequestPublic:
     response.headers["Location"] = f"/requests/{request.id}"
     return await present(session, request)

@@ -111,3 +111,23 @@ async def test_retried_contact_change_applies_once_and_welcomes_once(stack: Stac
     welcome = next(m for m in stack.mail.messages if "Welcome" in m.subject)
     path = next(url for url in welcome.links if "/activate/" in url).removeprefix(PUBLIC_URL)
     assert (await stack.http.post(path, headers={"Accept": "application/json"})).status_code == 200
+
+
+async def test_retried_return_to_the_service_team_writes_one_reason(stack: Stack) -> None:
+    new_person = {"changes": [{"op": "add", "contact": ANNABELLE, "roles": ["technical"]}]}
+    ours = await filed(stack, new_person)
+    theirs = await filed(stack, new_person, who="Olive", customer=1)
+    assert (
+        await stack.http.post(f"/requests/{theirs['id']}/implement", headers=stack.auth("Sam"))
+    ).status_code == 200
+    returned = await stack.http.post(f"/requests/{ours['id']}/implement", headers=stack.auth("Sam"))
+    assert returned.status_code == 409, returned.text
+    await stack.wait_for_mail(lambda m: "needs another look" in m.subject)
+
+    ticket = (
+        await stack.http.get(f"/tickets/{ours['ticket_number']}", headers=stack.auth("Derek"))
+    ).json()
+    assert [c["kind"] for c in ticket["comments"]] == ["system"]
+    assert [m.subject for m in stack.mail.messages].count(
+        f"[{ours['ticket_number']}] Your contact change request needs another look"
+    ) == 1
