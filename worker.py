@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Interceptor, Worker
 
+from activities.approvals import ApprovalActivities
 from activities.customer_data import CustomerDataActivities
 from activities.email import EmailActivities, MailSettings
 from activities.mail import EmailRenderer, SmtpMailer
@@ -17,8 +18,13 @@ from models.database import SessionFactory, create_db_engine, session_factory
 from settings import Settings, get_settings
 from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
+from workflows.purchaser_addition import PurchaserAdditionWorkflow
 
-WORKFLOWS: Sequence[type] = (ProfileChangeWorkflow, ContactChangeWorkflow)
+WORKFLOWS: Sequence[type] = (
+    ProfileChangeWorkflow,
+    ContactChangeWorkflow,
+    PurchaserAdditionWorkflow,
+)
 
 log = logging.getLogger("signoff.worker")
 
@@ -37,11 +43,17 @@ def build_activities(sessions: SessionFactory, settings: Settings) -> list[Any]:
     )
     tickets = TicketActivities(sessions)
     customer_data = CustomerDataActivities(sessions, settings.secret_key)
+    approvals = ApprovalActivities(sessions, settings.secret_key)
     return [
         emails.send_email,
         tickets.raise_ticket,
         customer_data.apply_profile_change,
         customer_data.apply_contact_change,
+        customer_data.apply_purchaser_addition,
+        customer_data.erase_request,
+        approvals.open_approvals,
+        approvals.record_approval,
+        approvals.complete_approvals,
         customer_data.close_request,
     ]
 

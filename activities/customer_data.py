@@ -1,5 +1,6 @@
 """Changes to the customer's master data, each applied in one transaction."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import select
@@ -8,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.audit import load_request, record
-from activities.erasure import erase_contact
+from activities.erasure import erase_contact, erase_request_data
 from models.contact import Contact
 from models.contact_change import (
     ContactChangeCreate,
@@ -18,14 +19,29 @@ from models.contact_change import (
 )
 from models.customer import Customer
 from models.database import SessionFactory, transaction
-from models.enums import CommentKind, LinkPurpose, RequestStatus, UserState
+from models.enums import CommentKind, LinkPurpose, RequestStatus, Side, UserState
 from models.link import LinkToken
-from models.payloads import ApplyChange, ApplyContactChange, CloseRequest, ContactChangeResult
+from models.payloads import (
+    ApplyChange,
+    ApplyContactChange,
+    ApplyPurchaserAddition,
+    ApplyResult,
+    CloseRequest,
+    EraseRequest,
+)
 from models.problems import Problem
 from models.profile_change import ProfileChangeCreate
+from models.purchaser import Purchaser
+from models.purchaser_addition import (
+    PurchaserAdditionCreate,
+    emails_of,
+    purchaser_addition_problems,
+    roles_after_addition,
+)
 from models.queries import (
     contact_state,
     emails_elsewhere,
+    emails_in_use,
     living_contacts,
     purchaser_responsibility,
 )
@@ -70,12 +86,12 @@ class CustomerDataActivities:
             record(session, request, "implemented", command.at, actor=command.actor)
 
     @activity.defn
-    async def apply_contact_change(self, command: ApplyContactChange) -> ContactChangeResult:
+    async def apply_contact_change(self, command: ApplyContactChange) -> ApplyResult:
         """Apply the batch in one transaction, or return it if it no longer fits the data."""
         async with transaction(self._sessions) as session:
             request = await load_request(session, command.request_id)
             if _already(request, RequestStatus.IMPLEMENTED):
-                return ContactChangeResult(
+                return ApplyResult(
                     applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
                 )
             assert request.requested is not None
@@ -91,7 +107,7 @@ class CustomerDataActivities:
             )
             if problems:
                 comment_id = await _return_to_service_team(session, request, problems, command.at)
-                return ContactChangeResult(applied=False, comment_id=comment_id)
+                return ApplyResult(applied=False, comment_id=comment_id)
 
             by_id = {contact.id: contact for contact in contacts if contact.id is not None}
             projected = project(current, batch)
@@ -107,12 +123,124 @@ class CustomerDataActivities:
                     _write(by_id[state.id], state)
                     outcome["updated"].append(str(state.id))
                 elif state.change == "added":
-                    contact = await _create(session, request, state, command, self._link_secret)
+                    contact = await self._create(
+                        session, request, state, command.at, command.activation_expiry_seconds
+                    )
                     outcome["added"].append(str(contact.id))
             request.outcome = outcome
             _close(request, RequestStatus.IMPLEMENTED, command.at)
             record(session, request, "implemented", command.at, actor=command.actor, **outcome)
-            return ContactChangeResult(applied=True, new_contact_ids=tuple(outcome["added"]))
+            return ApplyResult(applied=True, new_contact_ids=tuple(outcome["added"]))
+
+    @activity.defn
+    async def apply_purchaser_addition(self, command: ApplyPurchaserAddition) -> ApplyResult:
+        """Assign the purchaser, create its contacts, and move its roles off customer contacts."""
+        async with transaction(self._sessions) as session:
+            request = await load_request(session, command.request_id)
+            if _already(request, RequestStatus.IMPLEMENTED):
+                return ApplyResult(
+                    applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
+                )
+            assert request.requested is not None
+            form = PurchaserAdditionCreate.model_validate(request.requested)
+            problems = purchaser_addition_problems(
+                form, None, await emails_in_use(session, emails_of(form))
+            )
+            if await purchaser_responsibility(session, request.customer_id) is not None:
+                problems.append(
+                    Problem(("body",), "a purchaser is already assigned", "purchaser_assigned")
+                )
+            if problems:
+                comment_id = await _return_to_service_team(session, request, problems, command.at)
+                return ApplyResult(applied=False, comment_id=comment_id)
+
+            session.add(
+                Purchaser(
+                    customer_id=request.customer_id,
+                    name=form.purchaser.name,
+                    street=form.purchaser.address.street,
+                    city=form.purchaser.address.city,
+                    postal_code=form.purchaser.address.postal_code,
+                    country=form.purchaser.address.country,
+                    responsibility=form.responsibility,
+                    request_id=request.id,
+                    assigned_at=command.at,
+                )
+            )
+            contacts = await living_contacts(session, request.customer_id, lock=True)
+            by_id = {contact.id: contact for contact in contacts}
+            moved: dict[str, list[str]] = {}
+            for state, roles in roles_after_addition(
+                [contact_state(contact) for contact in contacts], form.responsibility
+            ):
+                assert state.id is not None
+                _write(by_id[state.id], replace(state, roles=state.roles - roles))
+                moved[str(state.id)] = sorted(role.value for role in roles)
+            added = []
+            for new in form.contacts:
+                state = ContactState(
+                    id=None,
+                    side=Side.PURCHASER,
+                    details=new.model_dump(exclude={"roles"}),
+                    roles=frozenset(new.roles),
+                )
+                contact = await self._create(
+                    session, request, state, command.at, command.activation_expiry_seconds
+                )
+                added.append(str(contact.id))
+            request.outcome = {"added": added, "roles_moved": moved}
+            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            record(
+                session,
+                request,
+                "implemented",
+                command.at,
+                actor=command.actor,
+                added=added,
+                roles_moved=moved,
+            )
+            return ApplyResult(applied=True, new_contact_ids=tuple(added))
+
+    @activity.defn
+    async def erase_request(self, command: EraseRequest) -> None:
+        """Close a rejected or expired request and erase everything it brought in."""
+        async with transaction(self._sessions) as session:
+            request = await load_request(session, command.request_id)
+            if _already(request, command.status):
+                return
+            await erase_request_data(session, request, command.at)
+            _close(request, command.status, command.at)
+            record(session, request, command.status.value, command.at, erased=True)
+
+    async def _create(
+        self,
+        session: AsyncSession,
+        request: ChangeRequest,
+        state: ContactState,
+        at: datetime,
+        activation_expiry_seconds: int,
+    ) -> Contact:
+        """A new contact, its user account pending activation, and the link to activate it."""
+        contact = Contact(customer_id=request.customer_id, side=state.side, created_at=at)
+        _write(contact, state)
+        session.add(contact)
+        await session.flush()
+        user = User(contact_id=contact.id, state=UserState.PENDING_ACTIVATION, created_at=at)
+        session.add(user)
+        await session.flush()
+        nonce = new_nonce()
+        session.add(
+            LinkToken(
+                purpose=LinkPurpose.ACTIVATION,
+                nonce=nonce,
+                token_hash=hash_token(link_token(self._link_secret, nonce)),
+                user_id=user.id,
+                request_id=request.id,
+                expires_at=at + timedelta(seconds=activation_expiry_seconds),
+                created_at=at,
+            )
+        )
+        return contact
 
     @activity.defn
     async def close_request(self, command: CloseRequest) -> None:
@@ -136,36 +264,6 @@ def _write(contact: Contact, state: ContactState) -> None:
     for name, value in state.details.items():
         setattr(contact, name, str(value) if value is not None else None)
     contact.roles = sorted(role.value for role in state.roles)
-
-
-async def _create(
-    session: AsyncSession,
-    request: ChangeRequest,
-    state: ContactState,
-    command: ApplyContactChange,
-    link_secret: str,
-) -> Contact:
-    """A new contact, its user account pending activation, and the link to activate it."""
-    contact = Contact(customer_id=request.customer_id, side=state.side, created_at=command.at)
-    _write(contact, state)
-    session.add(contact)
-    await session.flush()
-    user = User(contact_id=contact.id, state=UserState.PENDING_ACTIVATION, created_at=command.at)
-    session.add(user)
-    await session.flush()
-    nonce = new_nonce()
-    session.add(
-        LinkToken(
-            purpose=LinkPurpose.ACTIVATION,
-            nonce=nonce,
-            token_hash=hash_token(link_token(link_secret, nonce)),
-            user_id=user.id,
-            request_id=request.id,
-            expires_at=command.at + timedelta(seconds=command.activation_expiry_seconds),
-            created_at=command.at,
-        )
-    )
-    return contact
 
 
 async def _return_to_service_team(

@@ -15,9 +15,10 @@ from models.contact import Contact
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.email_log import EmailLog
-from models.enums import Audience, EmailEvent, LinkPurpose
+from models.enums import Audience, EmailEvent, LinkPurpose, RequestKind
 from models.link import LinkToken
 from models.payloads import Notification
+from models.purchaser_addition import Approvers, PurchaserAdditionCreate
 from models.request import ChangeRequest
 from models.ticket import TicketComment
 from models.tokens import link_token
@@ -36,6 +37,10 @@ class MailSettings:
     service_team_address: str
     public_url: str
     link_secret: str
+
+
+# Emails that carry the approver's own link.
+_APPROVAL_LINK_EVENTS = frozenset({EmailEvent.APPROVAL_REQUEST, EmailEvent.APPROVAL_REMINDER})
 
 
 def _contact_recipient(contact: Contact | None) -> Recipient | None:
@@ -75,6 +80,12 @@ class EmailActivities:
                 link = await self._activation_link(session, notification)
                 if link is None:
                     activity.logger.info("no activation link open; welcome email skipped")
+                    return False
+                context.update(link)
+            if notification.event in _APPROVAL_LINK_EVENTS:
+                link = await self._approval_link(session, notification)
+                if link is None:
+                    activity.logger.info("approval link spent; email skipped")
                     return False
                 context.update(link)
 
@@ -142,12 +153,41 @@ class EmailActivities:
             return _contact_recipient(
                 await session.get(Contact, uuid.UUID(notification.contact_id))
             )
+        if notification.audience is Audience.APPROVER:
+            assert notification.side is not None
+            if request.requested is None:
+                return None
+            approver = Approvers.model_validate(request.requested["approvers"]).of(
+                notification.side
+            )
+            return Recipient(name=approver.name, address=str(approver.email))
         user = await session.get(User, request.requester_id)
         if user is None:
             return None
         if user.contact_id is None:
             return Recipient(name=user.name or "", address=user.email) if user.email else None
         return _contact_recipient(await session.get(Contact, user.contact_id))
+
+    async def _approval_link(
+        self, session: AsyncSession, notification: Notification
+    ) -> dict[str, str] | None:
+        link = (
+            await session.exec(
+                select(LinkToken).where(
+                    LinkToken.request_id == uuid.UUID(notification.request_id),
+                    LinkToken.side == notification.side,
+                    LinkToken.purpose == LinkPurpose.APPROVAL,
+                    col(LinkToken.used_at).is_(None),
+                )
+            )
+        ).first()
+        if link is None:
+            return None
+        token = link_token(self._settings.link_secret, link.nonce)
+        return {
+            "approval_url": f"{self._settings.public_url}/approvals/{token}",
+            "approval_expires": f"{link.expires_at:%d %B %Y}",
+        }
 
     async def _activation_link(
         self, session: AsyncSession, notification: Notification
@@ -186,7 +226,15 @@ class EmailActivities:
             else None
         )
         base = self._settings.public_url
+        purchaser = (
+            PurchaserAdditionCreate.model_validate(request.requested)
+            if request.kind is RequestKind.PURCHASER_ADDITION and request.requested
+            else None
+        )
         return {
+            "side": notification.side.value if notification.side else "",
+            "purchaser_name": purchaser.purchaser.name if purchaser else "",
+            "responsibility": purchaser.responsibility.value if purchaser else "",
             "recipient_name": recipient.name,
             "customer_name": customer.legal_name if customer else "",
             "kind": request.kind.label,

@@ -4,7 +4,7 @@ import re
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +13,7 @@ from models.contact_change import REDACTED, scrub_contact
 from models.email_log import EmailLog
 from models.enums import RequestKind, UserState
 from models.link import LinkToken
+from models.purchaser_addition import PurchaserAdditionCreate
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
@@ -50,7 +51,7 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
             update(EmailLog).where(col(EmailLog.to_address) == email).values(to_address=None)
         )
     await _scrub_requests(session, contact.customer_id, contact.id, email)
-    await _redact_tickets(session, contact.customer_id, traces)
+    await redact_tickets(session, contact.customer_id, traces)
 
 
 async def _scrub_requests(
@@ -70,11 +71,11 @@ async def _scrub_requests(
             request.requested = scrubbed
 
 
-async def _redact_tickets(session: AsyncSession, customer_id: uuid.UUID, traces: list[str]) -> None:
-    """Replace copies of the person's name, email and phone typed into the customer's tickets."""
+async def redact_tickets(session: AsyncSession, customer_id: uuid.UUID, traces: list[str]) -> None:
+    """Replace copies of people's names, emails and phones typed into the customer's tickets."""
     if not traces:
         return
-    pattern = re.compile("|".join(re.escape(trace) for trace in traces), re.IGNORECASE)
+    pattern = _pattern(traces)
     tickets = list(await session.exec(select(Ticket).where(Ticket.customer_id == customer_id)))
     for ticket in tickets:
         ticket.subject = pattern.sub(REDACTED, ticket.subject)
@@ -86,3 +87,47 @@ async def _redact_tickets(session: AsyncSession, customer_id: uuid.UUID, traces:
     )
     for comment in comments:
         comment.body = pattern.sub(REDACTED, comment.body)
+
+
+def _pattern(traces: list[str]) -> re.Pattern[str]:
+    # Longest first, so that a full name is replaced whole rather than piece by piece.
+    ordered = sorted(set(traces), key=len, reverse=True)
+    return re.compile("|".join(re.escape(trace) for trace in ordered), re.IGNORECASE)
+
+
+async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: datetime) -> None:
+    """Erase what a purchaser addition brought in: the purchaser, its contacts, the approvers.
+
+    Nothing of it was applied, so the copies are in the request itself, the email log (the
+    approvers' addresses) and the texts typed into the customer's tickets.
+    """
+    if request.requested is None:
+        return
+    form = PurchaserAdditionCreate.model_validate(request.requested)
+    people = [
+        *(f"{c.first_name} {c.last_name}" for c in form.contacts),
+        *(str(c.email) for c in form.contacts),
+        *(c.phone for c in form.contacts if c.phone),
+        *(approver.name for approver in (form.approvers.customer, form.approvers.purchaser)),
+        *(str(a.email) for a in (form.approvers.customer, form.approvers.purchaser)),
+    ]
+    emails = [str(c.email) for c in form.contacts] + [
+        str(a.email) for a in (form.approvers.customer, form.approvers.purchaser)
+    ]
+    request.requested = None
+    await session.exec(
+        update(EmailLog)
+        .where(col(EmailLog.request_id) == request.id, func.lower(EmailLog.to_address).in_(emails))
+        .values(to_address=None)
+    )
+    await session.exec(
+        update(LinkToken)
+        .where(col(LinkToken.request_id) == request.id, col(LinkToken.used_at).is_(None))
+        .values(used_at=at)
+    )
+    traces = [trace for trace in people if len(trace) >= 3]
+    traces += [form.purchaser.name, form.purchaser.address.street]
+    await redact_tickets(session, request.customer_id, traces)
+    pattern = _pattern(traces)
+    for logged in await session.exec(select(EmailLog).where(EmailLog.request_id == request.id)):
+        logged.subject = pattern.sub(REDACTED, logged.subject)

@@ -2,12 +2,12 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Column, Field, SQLModel
 
 from models.common import Address, NamedAddress
+from models.purchaser import PurchaserPublic
 from models.request import RequestSummary
 from models.types import UTCDateTime, utcnow
 
@@ -66,5 +66,5 @@ class CustomerProfile(BaseModel):
 
 class CustomerPublic(CustomerProfile):
     id: uuid.UUID
-    purchaser: dict[str, Any] | None
+    purchaser: PurchaserPublic | None
     open_requests: list[RequestSummary]

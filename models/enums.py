@@ -73,6 +73,7 @@ class CommentKind(StrEnum):
     COMMENT = "comment"
     DECLINE_REASON = "decline_reason"
     SYSTEM = "system"
+    APPROVER = "approver"
 
 
 class EmailEvent(StrEnum):
@@ -86,6 +87,11 @@ class EmailEvent(StrEnum):
     REVIEW_REMINDER = "review_reminder"
     REQUEST_RETURNED = "request_returned"
     WELCOME = "welcome"
+    APPROVAL_REQUEST = "approval_request"
+    APPROVAL_REMINDER = "approval_reminder"
+    REQUEST_APPROVED = "request_approved"
+    REQUEST_REJECTED = "request_rejected"
+    REQUEST_EXPIRED = "request_expired"
 
 
 class Audience(StrEnum):
@@ -94,7 +100,15 @@ class Audience(StrEnum):
     REQUESTER = "requester"
     SERVICE_TEAM = "service_team"
     CONTACT = "contact"
+    APPROVER = "approver"
 
 
 class LinkPurpose(StrEnum):
     ACTIVATION = "activation"
+    APPROVAL = "approval"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

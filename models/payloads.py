@@ -6,7 +6,15 @@ No names, emails or addresses ever travel here, so workflow history holds no per
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.enums import Audience, EmailEvent, RequestKind, RequestStatus, Role
+from models.enums import (
+    ApprovalStatus,
+    Audience,
+    EmailEvent,
+    RequestKind,
+    RequestStatus,
+    Role,
+    Side,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,54 @@ class ContactChangeInput(RequestInput):
 
 
 @dataclass(frozen=True)
+class PurchaserAdditionInput(RequestInput):
+    approval_reminder_seconds: int
+    approval_expiry_seconds: int
+    activation_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class ApproverDecision:
+    """An approver's decision, made through their link; a comment is stored, passed by id."""
+
+    side: Side
+    approve: bool
+    comment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenApprovals:
+    request_id: str
+    sides: tuple[Side, ...]
+    expires_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordApproval:
+    request_id: str
+    side: Side
+    status: ApprovalStatus
+    comment_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RequestStep:
+    request_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EraseRequest:
+    """Close the request as rejected or expired and erase everything it brought in."""
+
+    request_id: str
+    status: RequestStatus
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Decision:
     """Who decided (``staff:<id>`` or ``user:<id>``); a decline reason is stored, passed by id."""
 
@@ -39,11 +95,17 @@ class CommentNotice:
 
 
 @dataclass
+class ApprovalState:
+    side: Side
+    status: ApprovalStatus
+
+
+@dataclass
 class RequestState:
     status: RequestStatus
     ticket_number: str | None = None
     waiting_for: str = ""
-    approvals: list[dict[str, str]] = field(default_factory=list)
+    approvals: list[ApprovalState] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -69,7 +131,15 @@ class ApplyContactChange:
 
 
 @dataclass(frozen=True)
-class ContactChangeResult:
+class ApplyPurchaserAddition:
+    request_id: str
+    actor: str
+    at: datetime
+    activation_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class ApplyResult:
     """Applied, with the new contacts to welcome; or returned, with the reasons' comment."""
 
     applied: bool
@@ -97,3 +167,4 @@ class Notification:
     at: datetime
     comment_id: int | None = None
     contact_id: str | None = None
+    side: Side | None = None

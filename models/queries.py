@@ -1,6 +1,7 @@
 """Reads shared by the API (validation at submission) and the activities (at apply time)."""
 
 import uuid
+from collections.abc import Iterable
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.contact import Contact
 from models.contact_change import AddContact, ContactChangeCreate, ContactState, UpdateContact
 from models.enums import Responsibility
+from models.purchaser import Purchaser
 
 
 async def living_contacts(
@@ -60,8 +62,26 @@ def _email(change: object) -> str | None:
     return None
 
 
+async def emails_in_use(session: AsyncSession, emails: Iterable[str]) -> frozenset[str]:
+    """Which of ``emails`` a living contact of any customer already uses."""
+    wanted = {email.lower() for email in emails}
+    if not wanted:
+        return frozenset()
+    taken = await session.exec(
+        select(func.lower(Contact.email)).where(func.lower(Contact.email).in_(wanted))
+    )
+    return frozenset(email for email in taken if email)
+
+
+async def purchaser_of(session: AsyncSession, customer_id: uuid.UUID) -> Purchaser | None:
+    return (
+        await session.exec(select(Purchaser).where(Purchaser.customer_id == customer_id))
+    ).first()
+
+
 async def purchaser_responsibility(
     session: AsyncSession, customer_id: uuid.UUID
 ) -> Responsibility | None:
-    """The assigned purchaser's responsibility; purchasers arrive with their own process."""
-    return None
+    """The responsibility of the customer's purchaser, or None when none is assigned."""
+    purchaser = await purchaser_of(session, customer_id)
+    return purchaser.responsibility if purchaser else None

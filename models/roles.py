@@ -9,6 +9,11 @@ _RESPONSIBILITY_ROLES = {
 }
 
 
+def responsibility_roles(responsibility: Responsibility) -> frozenset[Role]:
+    """The roles a purchaser takes over from its customer."""
+    return _RESPONSIBILITY_ROLES[responsibility]
+
+
 def purchaser_roles(responsibility: Responsibility) -> frozenset[Role]:
     """The roles only purchaser contacts may hold while the purchaser is assigned."""
     return _RESPONSIBILITY_ROLES[responsibility] | {Role.PURCHASER}

@@ -2,11 +2,13 @@
 
 from sqlmodel import SQLModel
 
+from models.approval import Approval
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
 from models.email_log import EmailLog
 from models.link import LinkToken
+from models.purchaser import Purchaser
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
@@ -15,12 +17,14 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken",
+    "Approval",
     "AuditEvent",
     "ChangeRequest",
     "Contact",
     "Customer",
     "EmailLog",
     "LinkToken",
+    "Purchaser",
     "Ticket",
     "TicketComment",
     "User",

@@ -32,6 +32,8 @@ class TicketComment(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     author_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     kind: CommentKind = Field(sa_column=Column(enum_type(CommentKind), nullable=False))
+    # The approver's side, for comments from an approval page (approvers are not users).
+    side: Side | None = Field(default=None, sa_column=Column(enum_type(Side)))
     body: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 

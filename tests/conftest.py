@@ -8,10 +8,11 @@ import asyncio
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,12 @@ def settings_overrides() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture
+def in_process_worker() -> bool:
+    """Tests that run the worker as a real process (to kill it) override this."""
+    return True
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def stack(
     temporal_env: WorkflowEnvironment,
@@ -175,6 +182,7 @@ async def stack(
     mail: MailCatcher,
     worker_interceptors: Sequence[Interceptor],
     settings_overrides: dict[str, Any],
+    in_process_worker: bool,
 ) -> AsyncIterator[Stack]:
     settings = Settings(
         database_url=database_url,
@@ -192,9 +200,28 @@ async def stack(
         person["name"].split()[0]: person["token"]
         for person in [c for cu in demo["customers"] for c in cu["contacts"]] + demo["staff"]
     }
-    worker = build_worker(temporal_env.client, sessions, settings, interceptors=worker_interceptors)
-    async with worker, serve(create_app(settings)) as http:
+    async with AsyncExitStack() as running:
+        if in_process_worker:
+            await running.enter_async_context(
+                build_worker(
+                    temporal_env.client, sessions, settings, interceptors=worker_interceptors
+                )
+            )
+        http = await running.enter_async_context(serve(create_app(settings)))
         yield Stack(settings, http, temporal_env.client, sessions, mail, demo, tokens)
+
+
+def worker_process(settings: Settings) -> subprocess.Popen[bytes]:
+    """``signoff worker`` as a real process, configured like the test's stack."""
+    env = {**os.environ, **_environment(settings)}
+    signoff = Path(sys.executable).parent / "signoff"
+    return subprocess.Popen([str(signoff), "worker"], env=env)
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    values = settings.model_dump(mode="json")
+    values["required_roles"] = ",".join(values["required_roles"])
+    return {f"SIGNOFF_{name.upper()}": str(value) for name, value in values.items()}
 
 
 @asynccontextmanager

@@ -1,12 +1,10 @@
 """Contact change: a batch of edits to the customer's contacts and their roles."""
 
-import asyncio
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
-    from models.enums import Audience, EmailEvent, RequestStatus
+    from models.enums import RequestStatus
     from models.payloads import ApplyContactChange, ContactChangeInput, Decision
     from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT, ReviewedRequest
 
@@ -47,15 +45,5 @@ class ContactChangeWorkflow(ReviewedRequest):
         )
         if not result.applied:
             return result.comment_id
-        await asyncio.gather(
-            *(
-                self.notify(
-                    EmailEvent.WELCOME,
-                    Audience.CONTACT,
-                    f"welcome-{contact_id}",
-                    contact_id=contact_id,
-                )
-                for contact_id in result.new_contact_ids
-            )
-        )
+        await self.welcome(result.new_contact_ids)
         return None

@@ -6,6 +6,7 @@ outcome in one activity; tell the requester. A change that no longer fits the da
 it is applied goes back to the service team, and the requester is told why.
 """
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,8 +18,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from activities.email import EmailActivities
     from activities.tickets import TicketActivities
-    from models.enums import Audience, EmailEvent, RequestStatus
+    from models.enums import Audience, EmailEvent, RequestStatus, Side
     from models.payloads import (
+        ApprovalState,
         CloseRequest,
         CommentNotice,
         Decision,
@@ -95,7 +97,7 @@ class ReviewedRequest:
     async def _await_decision(self) -> None:
         self._wait_for(f"the service team to implement or decline ticket {self._ticket_number}")
         reminder = timedelta(seconds=self.request.review_reminder_seconds)
-        while not await _wait(lambda: self._decision is not None, reminder):
+        while not await wait_until(lambda: self._decision is not None, reminder):
             self._reminders_sent += 1
             await self.notify(
                 EmailEvent.REVIEW_REMINDER,
@@ -147,6 +149,17 @@ class ReviewedRequest:
         """Apply the change; or return the id of the ticket comment saying why it cannot be."""
         raise NotImplementedError
 
+    async def welcome(self, contact_ids: tuple[str, ...]) -> None:
+        """Email each new contact the link that activates their account."""
+        await asyncio.gather(
+            *(
+                self.notify(
+                    EmailEvent.WELCOME, Audience.CONTACT, f"welcome-{contact}", contact_id=contact
+                )
+                for contact in contact_ids
+            )
+        )
+
     async def notify(
         self,
         event: EmailEvent,
@@ -154,6 +167,7 @@ class ReviewedRequest:
         step: str,
         comment_id: int | None = None,
         contact_id: str | None = None,
+        side: Side | None = None,
     ) -> None:
         await workflow.execute_activity_method(
             EmailActivities.send_email,
@@ -165,6 +179,7 @@ class ReviewedRequest:
                 at=workflow.now(),
                 comment_id=comment_id,
                 contact_id=contact_id,
+                side=side,
             ),
             start_to_close_timeout=EMAIL_TIMEOUT,
             retry_policy=EMAIL_RETRY,
@@ -212,7 +227,11 @@ class ReviewedRequest:
             status=self._status,
             ticket_number=self._ticket_number,
             waiting_for=self._waiting_for,
+            approvals=self.approval_states(),
         )
+
+    def approval_states(self) -> list[ApprovalState]:
+        return []
 
     async def _decide(self, outcome: RequestStatus, decision: Decision) -> RequestState:
         mine = (outcome, decision)
@@ -239,7 +258,7 @@ class ReviewedRequest:
         workflow.set_current_details(f"Waiting for {what}.")
 
 
-async def _wait(condition: Callable[[], bool], timeout: timedelta) -> bool:
+async def wait_until(condition: Callable[[], bool], timeout: timedelta) -> bool:
     """True when the condition held before the timeout, False when the timeout passed."""
     try:
         await workflow.wait_condition(condition, timeout=timeout)

@@ -5,12 +5,13 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from api.services import contact_changes, customers
+from api.services import contact_changes, customers, purchaser_additions
 from api.services.request_views import present
 from models.contact import ContactPublic
 from models.contact_change import ContactChangeCreate
 from models.customer import CustomerPublic
 from models.profile_change import ProfileChangeCreate
+from models.purchaser_addition import PurchaserAdditionCreate
 from models.request import ChangeRequest, RequestPublic
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -62,6 +63,23 @@ async def request_contact_change(
     """Request a batch of contact and role changes (Management, Cust Admin)."""
     request = await contact_changes.request_contact_change(
         session, temporal, settings, user, customer_id, batch
+    )
+    return await _created(response, session, request)
+
+
+@router.post("/{customer_id}/purchaser-addition-requests", status_code=status.HTTP_201_CREATED)
+async def request_purchaser_addition(
+    customer_id: uuid.UUID,
+    form: PurchaserAdditionCreate,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> RequestPublic:
+    """Request a purchaser organisation, approved at both organisations (Management, Cust Admin)."""
+    request = await purchaser_additions.request_purchaser_addition(
+        session, temporal, settings, user, customer_id, form
     )
     return await _created(response, session, request)
 

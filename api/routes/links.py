@@ -1,13 +1,13 @@
 """Pages reached from emailed links. GET only shows; a form POST acts."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from api.deps import SessionDep
+from api.deps import SessionDep, TemporalDep
 from api.pages import PAGE_HEADERS, page, wants_json
-from api.services import activation
+from api.services import activation, approvals
 
 router = APIRouter(tags=["links"])
 
@@ -28,3 +28,43 @@ async def activate_account(token: Token, request: Request, session: SessionDep) 
     if wants_json(request):
         return JSONResponse({"token": api_token}, headers=PAGE_HEADERS)
     return page(request, "activated.html", token=api_token)
+
+
+Comment = Annotated[str, Form(max_length=5000)]
+
+
+@router.api_route("/approvals/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+async def approval_page(
+    token: Token, request: Request, session: SessionDep, sent: bool = False
+) -> HTMLResponse:
+    """The approval page: the request and its forms; opening it decides nothing."""
+    view = await approvals.approval_page(session, token)
+    notice = "Your message was sent to the service team." if sent else None
+    return page(
+        request, "approval.html", comment_action=f"{token}/comments", notice=notice, **vars(view)
+    )
+
+
+@router.post("/approvals/{token}", response_class=HTMLResponse)
+async def decide_approval(
+    token: Token,
+    decision: Annotated[Literal["approve", "reject"], Form()],
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    comment: Comment = "",
+) -> Response:
+    """Approve or reject, once; an optional comment goes to the service team's ticket."""
+    approve = decision == "approve"
+    settled = await approvals.decide(session, temporal, token, approve, comment.strip() or None)
+    if wants_json(request):
+        return JSONResponse({"decision": decision, "recorded": settled}, headers=PAGE_HEADERS)
+    return page(request, "approval_done.html", approved=approve, settled=settled)
+
+
+@router.post("/approvals/{token}/comments", response_class=RedirectResponse)
+async def comment_on_approval(token: Token, comment: Comment, session: SessionDep) -> Response:
+    """Send the service team a question without deciding; back to the page."""
+    if comment.strip():
+        await approvals.comment(session, token, comment.strip())
+    return RedirectResponse(f"../{token}?sent=true", status_code=303, headers=PAGE_HEADERS)

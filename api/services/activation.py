@@ -1,13 +1,13 @@
 """Activating a new contact's account through the link in their welcome email."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.pages import LinkProblem
+from api.services.links import SpentLink, open_link
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
@@ -18,12 +18,6 @@ from models.tokens import generate_token, hash_token
 from models.types import utcnow
 from models.user import ApiToken, User
 
-UNKNOWN = LinkProblem(
-    404,
-    "This link is not valid",
-    "Check that you opened the whole link from your email. If it still does not work, ask "
-    "your organisation's administrator to contact the service team.",
-)
 USED = LinkProblem(
     410,
     "This link has already been used",
@@ -35,6 +29,7 @@ EXPIRED = LinkProblem(
     "This link has expired",
     "Ask your organisation's administrator to contact the service team for a new link.",
 )
+SPENT = SpentLink(used=USED, expired=EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -46,24 +41,8 @@ class Activation:
     expires: str
 
 
-async def open_link(
-    session: AsyncSession, token: str, purpose: LinkPurpose, now: datetime
-) -> LinkToken:
-    """The link the token names, if it can still be used; a LinkProblem otherwise."""
-    link = (
-        await session.exec(select(LinkToken).where(LinkToken.token_hash == hash_token(token)))
-    ).first()
-    if link is None or link.purpose != purpose:
-        raise UNKNOWN
-    if link.used_at is not None:
-        raise USED
-    if link.expires_at <= now:
-        raise EXPIRED
-    return link
-
-
 async def activation_view(session: AsyncSession, token: str) -> Activation:
-    link = await open_link(session, token, LinkPurpose.ACTIVATION, utcnow())
+    link = await open_link(session, token, LinkPurpose.ACTIVATION, utcnow(), SPENT)
     user = await session.get_one(User, link.user_id)
     contact = await session.get_one(Contact, user.contact_id)
     customer = await session.get_one(Customer, contact.customer_id)
@@ -80,7 +59,7 @@ async def activate(session: AsyncSession, token: str) -> str:
     """Activate the account once; returns its new API token (shown once, stored hashed)."""
     now = utcnow()
     await begin_write(session)
-    link = await open_link(session, token, LinkPurpose.ACTIVATION, now)
+    link = await open_link(session, token, LinkPurpose.ACTIVATION, now, SPENT)
     claimed = await session.exec(
         update(LinkToken)
         .where(col(LinkToken.id) == link.id, col(LinkToken.used_at).is_(None))

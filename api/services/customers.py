@@ -14,6 +14,8 @@ from models.customer import Customer, CustomerPublic
 from models.enums import OPEN_STATUSES, RequestKind, Role
 from models.problems import ValidationProblems
 from models.profile_change import ProfileChangeCreate, profile_change_problems
+from models.purchaser import PurchaserPublic
+from models.queries import purchaser_of
 from models.request import ChangeRequest, RequestSummary
 from settings import Settings
 
@@ -45,7 +47,16 @@ async def customer_view(
         id=customer.id,
         legal=profile.legal,
         payment=profile.payment,
-        purchaser=None,
+        purchaser=(
+            PurchaserPublic(
+                **purchaser.named_address().model_dump(),
+                id=purchaser.id,
+                responsibility=purchaser.responsibility,
+                assigned_at=purchaser.assigned_at,
+            )
+            if (purchaser := await purchaser_of(session, customer_id))
+            else None
+        ),
         open_requests=[
             RequestSummary.model_validate(r, from_attributes=True) for r in open_requests
         ],

@@ -2,14 +2,18 @@
 
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.approval import Approval
 from models.contact_change import ContactChangeCreate, ContactState, project
 from models.customer import Customer
 from models.enums import RequestKind, Role
 from models.profile_change import ProfileChangeCreate
-from models.queries import contact_state, living_contacts
-from models.request import ChangeRequest, RequestPublic
+from models.purchaser import Purchaser
+from models.purchaser_addition import PurchaserAdditionCreate, roles_after_addition
+from models.queries import contact_state, living_contacts, purchaser_of
+from models.request import ApprovalPublic, ChangeRequest, RequestPublic
 
 
 async def _profile_view(
@@ -55,10 +59,42 @@ def _contact(state: ContactState) -> dict[str, Any]:
     }
 
 
+async def _purchaser_view(
+    session: AsyncSession, request: ChangeRequest
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The purchaser and contacts now; the purchaser, its contacts and approvers asked for,
+    and the roles customer contacts would give up to it."""
+    purchaser = await purchaser_of(session, request.customer_id)
+    current = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
+    existing = {
+        "purchaser": _purchaser(purchaser) if purchaser else None,
+        "contacts": [_contact(state) for state in current],
+    }
+    if request.requested is None:
+        return existing, None
+    form = PurchaserAdditionCreate.model_validate(request.requested)
+    requested = form.model_dump(mode="json")
+    if request.status.is_open:
+        requested["roles_moving"] = [
+            {"contact_id": str(state.id), "roles": sorted(role.value for role in roles)}
+            for state, roles in roles_after_addition(current, form.responsibility)
+        ]
+    return existing, requested
+
+
+def _purchaser(purchaser: Purchaser) -> dict[str, Any]:
+    return {
+        **purchaser.named_address().model_dump(mode="json"),
+        "id": str(purchaser.id),
+        "responsibility": purchaser.responsibility.value,
+    }
+
+
 _ROLE_ORDER = [role.value for role in Role]
 _VIEWS = {
     RequestKind.PROFILE_CHANGE: _profile_view,
     RequestKind.CONTACT_CHANGE: _contacts_view,
+    RequestKind.PURCHASER_ADDITION: _purchaser_view,
 }
 
 
@@ -72,7 +108,12 @@ async def present(session: AsyncSession, request: ChangeRequest) -> RequestPubli
         ticket_number=request.ticket_number,
         existing=existing,
         requested=requested,
-        approvals=[],
+        approvals=[
+            ApprovalPublic(side=approval.side.value, status=approval.status.value)
+            for approval in await session.exec(
+                select(Approval).where(Approval.request_id == request.id).order_by(col(Approval.id))
+            )
+        ],
         created_at=request.created_at,
         updated_at=request.updated_at,
     )

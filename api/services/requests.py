@@ -15,27 +15,35 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from api.errors import Conflict, Forbidden, NotFound, temporal_errors
+from api.errors import Conflict, Forbidden, NotFound, Unavailable, temporal_errors
 from api.identity import Principal, require_customer, require_staff
 from models.database import begin_write
 from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus
-from models.payloads import ContactChangeInput, Decision, RequestInput
+from models.payloads import (
+    ContactChangeInput,
+    Decision,
+    PurchaserAdditionInput,
+    RequestInput,
+)
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from settings import Settings
 from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
+from workflows.purchaser_addition import PurchaserAdditionWorkflow
 from workflows.review import ReviewedRequest
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
 WORKFLOWS: dict[RequestKind, Any] = {
     RequestKind.PROFILE_CHANGE: ProfileChangeWorkflow.run,
     RequestKind.CONTACT_CHANGE: ContactChangeWorkflow.run,
+    RequestKind.PURCHASER_ADDITION: PurchaserAdditionWorkflow.run,
 }
 INITIAL_STATUS = {
     RequestKind.PROFILE_CHANGE: RequestStatus.IN_REVIEW,
     RequestKind.CONTACT_CHANGE: RequestStatus.IN_REVIEW,
+    RequestKind.PURCHASER_ADDITION: RequestStatus.AWAITING_APPROVAL,
 }
 # How long a decision call waits for the outcome before answering 202 (still applying).
 DECISION_WAIT_SECONDS = 10.0
@@ -127,6 +135,13 @@ def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
             required_roles=settings.required_roles,
             activation_expiry_seconds=settings.activation_expiry_seconds,
         )
+    if request.kind is RequestKind.PURCHASER_ADDITION:
+        return PurchaserAdditionInput(
+            **vars(common),
+            approval_reminder_seconds=settings.approval_reminder_seconds,
+            approval_expiry_seconds=settings.approval_expiry_seconds,
+            activation_expiry_seconds=settings.activation_expiry_seconds,
+        )
     return common
 
 
@@ -170,12 +185,19 @@ async def decide(
         request.workflow_id, run_id=request.run_id
     )
     try:
-        with temporal_errors("the request is past that step"):
-            update = await handle.start_update(
-                _UPDATES[action],
-                Decision(actor=principal.actor, note_id=note_id),
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            )
+        async with asyncio.timeout(DECISION_WAIT_SECONDS):
+            with temporal_errors("the request is past that step"):
+                update = await handle.start_update(
+                    _UPDATES[action],
+                    Decision(actor=principal.actor, note_id=note_id),
+                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                )
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
+        # The workers are not answering; the server may still deliver the decision later.
+        raise Unavailable(
+            "the decision could not be confirmed: no worker is answering; check the request "
+            "again shortly before deciding again"
+        ) from error
     except BaseException:
         if note_id is not None:
             await _drop_reason(session, note_id)

@@ -27,6 +27,11 @@ CONTEXT_KEYS = (
     "comment",
     "activation_url",
     "activation_expires",
+    "side",
+    "purchaser_name",
+    "responsibility",
+    "approval_url",
+    "approval_expires",
 )
 # Rendered by the shared layout, so present in every email.
 LAYOUT_KEYS = ("recipient_name", "customer_name", "ticket_number", "request_url")
@@ -36,7 +41,13 @@ EVENTS_WITH_COMMENT = (
     EmailEvent.REQUEST_RETURNED,
 )
 # About a request: the ticket is named in the subject and the layout shows the request.
-REQUEST_EVENTS = [event for event in EmailEvent if event is not EmailEvent.WELCOME]
+# Not about a request to its requester: a new contact's welcome, and the approvers' emails.
+APPROVER_EVENTS = (EmailEvent.APPROVAL_REQUEST, EmailEvent.APPROVAL_REMINDER)
+REQUEST_EVENTS = [
+    event
+    for event in EmailEvent
+    if event is not EmailEvent.WELCOME and event not in APPROVER_EVENTS
+]
 
 
 def context(**overrides: str) -> dict[str, Any]:
@@ -52,6 +63,11 @@ def context(**overrides: str) -> dict[str, Any]:
         "comment": "Please send the new VAT certificate.",
         "activation_url": "http://signoff.test/activate/abc123",
         "activation_expires": "28 March 2025",
+        "side": "purchaser",
+        "purchaser_name": "Purchase Partners Ltd",
+        "responsibility": "financial",
+        "approval_url": "http://signoff.test/approvals/def456",
+        "approval_expires": "4 April 2025",
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}
@@ -135,7 +151,9 @@ def test_html_escapes_every_context_value(renderer: EmailRenderer, event: EmailE
 
     assert "<x-evil" not in email.html
     assert "<script" not in email.html
-    for key in LAYOUT_KEYS:
+    # A rejection also goes to the other approver, so its HTML names the ticket, not the request.
+    shown = [k for k in LAYOUT_KEYS if (k, event) != ("request_url", EmailEvent.REQUEST_REJECTED)]
+    for key in shown:
         assert f"&#34;&gt;&lt;x-evil data-key=&#34;{key}&#34;&gt;&amp;amp;" in email.html
     if event in EVENTS_WITH_COMMENT:
         assert "data-key=&#34;comment&#34;" in email.html
@@ -147,7 +165,8 @@ def test_text_keeps_context_values_literal(renderer: EmailRenderer, event: Email
     email = renderer.render(event, values)
 
     for key in LAYOUT_KEYS:
-        assert values[key] in email.text
+        if (key, event) != ("request_url", EmailEvent.REQUEST_REJECTED):
+            assert values[key] in email.text
     if event in EVENTS_WITH_COMMENT:
         assert values["comment"] in email.text
     assert values["ticket_number"] in email.subject
@@ -301,6 +320,27 @@ def test_welcome_carries_the_activation_link(renderer: EmailRenderer) -> None:
 
 def test_welcome_escapes_every_value(renderer: EmailRenderer) -> None:
     email = renderer.render(EmailEvent.WELCOME, hostile_context())
+
+    assert SCRIPT not in email.html
+    assert "&lt;script&gt;" in email.html
+
+
+@pytest.mark.parametrize("event", APPROVER_EVENTS)
+def test_approver_emails_carry_their_link_and_not_the_requesters(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    email = renderer.render(event, context())
+
+    assert "SO-1042" in email.subject and "Purchase Partners Ltd" in email.subject
+    assert "http://signoff.test/approvals/def456" in email.text
+    assert 'href="http://signoff.test/approvals/def456"' in email.html
+    assert "/requests/" not in email.text + email.html, "approvers have no API access"
+    assert "4 April 2025" in email.text
+
+
+@pytest.mark.parametrize("event", APPROVER_EVENTS)
+def test_approver_emails_escape_every_value(renderer: EmailRenderer, event: EmailEvent) -> None:
+    email = renderer.render(event, hostile_context())
 
     assert SCRIPT not in email.html
     assert "&lt;script&gt;" in email.html

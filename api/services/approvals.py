@@ -1,0 +1,184 @@
+"""The approval page behind an approver's link: see, comment, approve or reject."""
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import (
+    Client,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
+
+from api.errors import ApiError, Conflict, Unavailable, temporal_errors
+from api.pages import LinkProblem
+from api.services.links import SpentLink, open_link
+from models.contact import Contact
+from models.customer import Customer
+from models.database import begin_write
+from models.enums import CommentKind, LinkPurpose, RequestStatus, Side
+from models.link import LinkToken
+from models.payloads import ApproverDecision
+from models.purchaser_addition import PurchaserAdditionCreate
+from models.request import ChangeRequest
+from models.ticket import Ticket, TicketComment
+from models.types import utcnow
+from models.user import User
+from workflows.approval import ApprovedRequest
+
+DECISION_WAIT_SECONDS = 10.0
+DECIDED = LinkProblem(
+    410,
+    "Your decision has been recorded",
+    "This link has been used to decide and cannot decide again. The service team will be in "
+    "touch through the ticket if needed.",
+)
+EXPIRED = LinkProblem(
+    410,
+    "This request has expired",
+    "It was not approved in time. The requester has been told and may file it again.",
+)
+CLOSED = LinkProblem(
+    410,
+    "This request is no longer open",
+    "It was rejected, cancelled or has expired, so there is nothing left to decide.",
+)
+BUSY = LinkProblem(
+    503,
+    "Please open your link again in a few minutes",
+    "Your decision could not be confirmed just now. If it was recorded, the page will say so; "
+    "otherwise you can decide again.",
+)
+SPENT = SpentLink(used=DECIDED, expired=EXPIRED)
+
+
+@dataclass(frozen=True)
+class ApprovalPage:
+    side: str
+    approver: str
+    customer: str
+    requester: str
+    ticket_number: str
+    purchaser: dict[str, Any]
+    responsibility: str
+    contacts: list[dict[str, Any]]
+    expires: str
+    comments: list[str]
+
+
+async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
+    link, request = await _open(session, token)
+    assert link.side is not None and request.requested is not None
+    form = PurchaserAdditionCreate.model_validate(request.requested)
+    customer = await session.get_one(Customer, request.customer_id)
+    requester = await session.get(User, request.requester_id)
+    contact = await session.get(Contact, requester.contact_id) if requester else None
+    comments = await session.exec(
+        select(TicketComment.body)
+        .join(Ticket)
+        .where(
+            Ticket.request_id == request.id,
+            TicketComment.kind == CommentKind.APPROVER,
+            TicketComment.side == link.side,
+        )
+    )
+    return ApprovalPage(
+        side=link.side.value,
+        approver=form.approvers.of(link.side).name,
+        customer=customer.legal_name,
+        requester=contact.display_name if contact else "",
+        ticket_number=request.ticket_number or "",
+        purchaser=form.purchaser.model_dump(mode="json"),
+        responsibility=form.responsibility.value,
+        contacts=[
+            {
+                "name": f"{c.first_name} {c.last_name}",
+                "roles": [role.value.replace("_", " ") for role in c.roles],
+            }
+            for c in form.contacts
+        ],
+        expires=f"{link.expires_at:%d %B %Y}",
+        comments=list(comments),
+    )
+
+
+async def comment(session: AsyncSession, token: str, body: str) -> None:
+    """The approver's comment to the service team, on the request's ticket."""
+    link, request = await _open(session, token)
+    assert link.side is not None
+    await _store_comment(session, request, link.side, body)
+
+
+async def decide(
+    session: AsyncSession, temporal: Client, token: str, approve: bool, note: str | None
+) -> bool:
+    """Deliver the approver's decision; True once recorded, False if still being recorded."""
+    link, request = await _open(session, token)
+    assert link.side is not None
+    comment_id = await _store_comment(session, request, link.side, note) if note else None
+    decision = ApproverDecision(side=link.side, approve=approve, comment_id=comment_id)
+    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
+    try:
+        async with asyncio.timeout(DECISION_WAIT_SECONDS):
+            with temporal_errors("this approval has already been decided"):
+                update = await handle.start_update(
+                    ApprovedRequest.decide_approval,
+                    decision,
+                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                )
+    except BaseException as error:
+        # Refused outright: nothing happened, so the comment goes too. Timed out: the
+        # decision may still be recorded, and it refers to the comment.
+        if comment_id is not None and isinstance(error, Conflict):
+            await _drop_comment(session, comment_id)
+        raise _as_page_problem(error) from error
+    try:
+        async with asyncio.timeout(DECISION_WAIT_SECONDS):
+            await update.result()
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return False
+    return True
+
+
+async def _open(session: AsyncSession, token: str) -> tuple[LinkToken, ChangeRequest]:
+    link = await open_link(session, token, LinkPurpose.APPROVAL, utcnow(), SPENT)
+    request = await session.get(ChangeRequest, link.request_id)
+    if request is None or request.status is not RequestStatus.AWAITING_APPROVAL:
+        raise CLOSED
+    return link, request
+
+
+async def _store_comment(
+    session: AsyncSession, request: ChangeRequest, side: Side, body: str
+) -> int:
+    ticket = (await session.exec(select(Ticket).where(Ticket.request_id == request.id))).first()
+    if ticket is None or ticket.id is None:
+        raise BUSY
+    await begin_write(session)
+    comment = TicketComment(
+        ticket_id=ticket.id, kind=CommentKind.APPROVER, side=side, body=body, created_at=utcnow()
+    )
+    session.add(comment)
+    await session.commit()
+    assert comment.id is not None
+    return comment.id
+
+
+async def _drop_comment(session: AsyncSession, comment_id: int) -> None:
+    await begin_write(session)
+    stored = await session.get(TicketComment, comment_id)
+    if stored is not None:
+        await session.delete(stored)
+    await session.commit()
+
+
+def _as_page_problem(error: BaseException) -> BaseException:
+    if isinstance(error, Conflict):
+        return DECIDED if "already decided" in error.detail else CLOSED
+    if isinstance(error, (Unavailable, TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+        return BUSY
+    if isinstance(error, ApiError):
+        return CLOSED
+    return error

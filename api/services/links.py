@@ -1,0 +1,43 @@
+"""Opening an emailed link: found by the hash of its token, refused once spent or expired."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.pages import LinkProblem
+from models.enums import LinkPurpose
+from models.link import LinkToken
+from models.tokens import hash_token
+
+UNKNOWN = LinkProblem(
+    404,
+    "This link is not valid",
+    "Check that you opened the whole link from your email. If it still does not work, "
+    "contact the service team.",
+)
+
+
+@dataclass(frozen=True)
+class SpentLink:
+    """What to say when the link was used already, or has expired."""
+
+    used: LinkProblem
+    expired: LinkProblem
+
+
+async def open_link(
+    session: AsyncSession, token: str, purpose: LinkPurpose, now: datetime, spent: SpentLink
+) -> LinkToken:
+    """The link the token names, if it can still be used; a LinkProblem otherwise."""
+    link = (
+        await session.exec(select(LinkToken).where(LinkToken.token_hash == hash_token(token)))
+    ).first()
+    if link is None or link.purpose != purpose:
+        raise UNKNOWN
+    if link.used_at is not None:
+        raise spent.used
+    if link.expires_at <= now:
+        raise spent.expired
+    return link

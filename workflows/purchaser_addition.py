@@ -1,0 +1,56 @@
+"""Purchaser addition: both organisations' approvers sign off, then the service team."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_data import CustomerDataActivities
+    from models.enums import Audience, EmailEvent, RequestStatus, Side
+    from models.payloads import ApplyPurchaserAddition, Decision, PurchaserAdditionInput
+    from workflows.approval import ApprovedRequest
+    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT
+
+
+@workflow.defn
+class PurchaserAdditionWorkflow(ApprovedRequest):
+    """States: awaiting_approval, then in_review, then implemented, declined or cancelled;
+    or rejected or expired straight from awaiting_approval, its data erased."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: PurchaserAdditionInput | None = None
+
+    @workflow.run
+    async def run(self, request: PurchaserAdditionInput) -> RequestStatus:
+        self._input = request
+        self.begin(request, RequestStatus.AWAITING_APPROVAL)
+        await self.raise_ticket()
+        outcome = await self.collect_approvals(
+            (Side.CUSTOMER, Side.PURCHASER),
+            reminder=timedelta(seconds=request.approval_reminder_seconds),
+            expiry=timedelta(seconds=request.approval_expiry_seconds),
+        )
+        if outcome is not RequestStatus.IN_REVIEW:
+            return await self.end_unapproved(outcome)
+        await self.notify(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
+        return await self.review()
+
+    async def apply_change(self, decision: Decision) -> int | None:
+        assert self._input is not None
+        result = await workflow.execute_activity_method(
+            CustomerDataActivities.apply_purchaser_addition,
+            ApplyPurchaserAddition(
+                request_id=self._input.request_id,
+                actor=decision.actor,
+                at=workflow.now(),
+                activation_expiry_seconds=self._input.activation_expiry_seconds,
+            ),
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
+            summary="add the purchaser and its contacts",
+        )
+        if not result.applied:
+            return result.comment_id
+        await self.welcome(result.new_contact_ids)
+        return None
