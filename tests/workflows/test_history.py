@@ -5,7 +5,9 @@ import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -14,6 +16,7 @@ from devstack.outbox import CapturedMessage
 from models.request import ChangeRequest
 from tests.conftest import Stack
 from tests.e2e.profile import NEW_LEGAL, submitted
+from tests.e2e.purchaser import approval_links, decide, filed_addition
 from tests.e2e.test_contact_change import contact_id, filed, worked_example
 from worker import WORKFLOWS
 
@@ -27,6 +30,10 @@ async def _history(stack: Stack, request_id: str) -> WorkflowHistory:
         assert row is not None
     handle = stack.temporal.get_workflow_handle(row.workflow_id, run_id=row.run_id)
     return await handle.fetch_history()
+
+
+def _status_is(status: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda request: request["status"] == status
 
 
 def _subject_has(word: str) -> Callable[[CapturedMessage], bool]:
@@ -138,3 +145,40 @@ async def test_kept_histories_replay_on_the_current_code() -> None:
     for file in files:
         history = WorkflowHistory.from_json(file.stem, file.read_text())
         await replayer.replay_workflow(history)
+
+
+class TestPurchaserAdditionHistories:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"approval_reminder_seconds": 1, "approval_expiry_seconds": 3}
+
+    async def test_each_path_replays(self, stack: Stack) -> None:
+        """Implemented (after reminders), rejected, expired, and cancelled while awaiting."""
+        histories: dict[str, WorkflowHistory] = {}
+        for path in ("rejected", "expired", "cancelled", "implemented"):
+            stack.mail.clear()
+            request = await filed_addition(stack)
+            links = await approval_links(stack)
+            if path == "implemented":
+                await stack.wait_for_mail(_subject_has("Reminder"))
+                for side in ("customer", "purchaser"):
+                    assert (await decide(stack, links[side], "approve")).status_code == 200
+                await stack.wait_for_request(request["id"], lambda r: r["status"] == "in_review")
+                await stack.http.post(
+                    f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
+                )
+                await stack.wait_for_mail(_subject_has("Welcome"))
+            elif path == "rejected":
+                await decide(stack, links["customer"], "reject", "Not with this partner.")
+            elif path == "cancelled":
+                await stack.http.post(
+                    f"/requests/{request['id']}/cancel", headers=stack.auth("Derek")
+                )
+            await stack.wait_for_request(request["id"], _status_is(path))
+            await stack.wait_for_mail(_subject_has(path))
+            histories[path] = await _history(stack, request["id"])
+
+        replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+        for history in histories.values():
+            await replayer.replay_workflow(history)
+        _keep("purchaser_addition", histories)
