@@ -114,13 +114,20 @@ async def _comments(session: AsyncSession, comments: list[TicketComment]) -> lis
         CommentPublic(
             id=comment.id or 0,
             author_id=comment.author_id,
-            author=authors.get(comment.author_id, "system"),
+            author=authors.get(comment.author_id, _unsigned_author(comment)),
             kind=comment.kind,
             body=comment.body,
             created_at=comment.created_at,
         )
         for comment in comments
     ]
+
+
+def _unsigned_author(comment: TicketComment) -> str:
+    """Who wrote a comment that no user account signed."""
+    if comment.kind is CommentKind.APPROVER and comment.side is not None:
+        return f"the {comment.side.value}'s approver"
+    return "Signoff"
 
 
 async def _author_name(session: AsyncSession, user_id: object) -> str:
