@@ -19,11 +19,13 @@ from settings import Settings, get_settings
 from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
+from workflows.purchaser_removal import PurchaserRemovalWorkflow
 
 WORKFLOWS: Sequence[type] = (
     ProfileChangeWorkflow,
     ContactChangeWorkflow,
     PurchaserAdditionWorkflow,
+    PurchaserRemovalWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")
@@ -50,6 +52,7 @@ def build_activities(sessions: SessionFactory, settings: Settings) -> list[Any]:
         customer_data.apply_profile_change,
         customer_data.apply_contact_change,
         customer_data.apply_purchaser_addition,
+        customer_data.apply_purchaser_removal,
         customer_data.erase_request,
         approvals.open_approvals,
         approvals.record_approval,

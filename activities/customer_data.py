@@ -25,6 +25,7 @@ from models.payloads import (
     ApplyChange,
     ApplyContactChange,
     ApplyPurchaserAddition,
+    ApplyPurchaserRemoval,
     ApplyResult,
     CloseRequest,
     EraseRequest,
@@ -38,11 +39,17 @@ from models.purchaser_addition import (
     purchaser_addition_problems,
     roles_after_addition,
 )
+from models.purchaser_removal import (
+    PurchaserRemovalCreate,
+    purchaser_removal_problems,
+    roles_after_removal,
+)
 from models.queries import (
     contact_state,
     emails_elsewhere,
     emails_in_use,
     living_contacts,
+    purchaser_of,
     purchaser_responsibility,
 )
 from models.request import ChangeRequest
@@ -200,6 +207,46 @@ class CustomerDataActivities:
                 roles_moved=moved,
             )
             return ApplyResult(applied=True, new_contact_ids=tuple(added))
+
+    @activity.defn
+    async def apply_purchaser_removal(self, command: ApplyPurchaserRemoval) -> ApplyResult:
+        """Remove the purchaser and erase its contacts; give their roles back as requested."""
+        async with transaction(self._sessions) as session:
+            request = await load_request(session, command.request_id)
+            if _already(request, RequestStatus.IMPLEMENTED):
+                return ApplyResult(applied=True)
+            assert request.requested is not None
+            form = PurchaserRemovalCreate.model_validate(request.requested)
+            purchaser = await purchaser_of(session, request.customer_id)
+            contacts = await living_contacts(session, request.customer_id, lock=True)
+            current = [contact_state(contact) for contact in contacts]
+            problems = purchaser_removal_problems(current, form, command.required_roles, None)
+            if purchaser is None:
+                problems.append(Problem(("body",), "no purchaser is assigned", "no_purchaser"))
+            if problems:
+                comment_id = await _return_to_service_team(session, request, problems, command.at)
+                return ApplyResult(applied=False, comment_id=comment_id)
+            assert purchaser is not None
+
+            removed = []
+            for contact in contacts:
+                if contact.side is Side.PURCHASER:
+                    await erase_contact(session, contact, command.at)
+                    removed.append(str(contact.id))
+            by_id = {contact.id: contact for contact in contacts}
+            given: dict[str, list[str]] = {}
+            for state, roles in roles_after_removal(current, form):
+                if roles != state.roles and state.id is not None:
+                    _write(by_id[state.id], replace(state, roles=roles))
+                    given[str(state.id)] = sorted(role.value for role in roles - state.roles)
+            purchaser_id = str(purchaser.id)
+            await session.delete(purchaser)
+            request.outcome = {"purchaser": purchaser_id, "removed": removed, "roles_given": given}
+            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            record(
+                session, request, "implemented", command.at, actor=command.actor, **request.outcome
+            )
+            return ApplyResult(applied=True)
 
     @activity.defn
     async def erase_request(self, command: EraseRequest) -> None:

@@ -18,7 +18,9 @@ from models.email_log import EmailLog
 from models.enums import Audience, EmailEvent, LinkPurpose, RequestKind
 from models.link import LinkToken
 from models.payloads import Notification
-from models.purchaser_addition import Approvers, PurchaserAdditionCreate
+from models.purchaser_addition import PurchaserAdditionCreate
+from models.purchaser_removal import approver_of
+from models.queries import purchaser_of
 from models.request import ChangeRequest
 from models.ticket import TicketComment
 from models.tokens import link_token
@@ -37,6 +39,18 @@ class MailSettings:
     service_team_address: str
     public_url: str
     link_secret: str
+
+
+async def _purchaser_in(session: AsyncSession, request: ChangeRequest) -> tuple[str, str]:
+    """The purchaser a request is about (asked for, or assigned), and its responsibility."""
+    if request.kind is RequestKind.PURCHASER_ADDITION and request.requested:
+        form = PurchaserAdditionCreate.model_validate(request.requested)
+        return form.purchaser.name, form.responsibility.value
+    if request.kind is RequestKind.PURCHASER_REMOVAL:
+        purchaser = await purchaser_of(session, request.customer_id)
+        if purchaser is not None:
+            return purchaser.name, purchaser.responsibility.value
+    return "", ""
 
 
 # Emails that carry the approver's own link.
@@ -157,9 +171,7 @@ class EmailActivities:
             assert notification.side is not None
             if request.requested is None:
                 return None
-            approver = Approvers.model_validate(request.requested["approvers"]).of(
-                notification.side
-            )
+            approver = approver_of(request.kind, request.requested, notification.side)
             return Recipient(name=approver.name, address=str(approver.email))
         user = await session.get(User, request.requester_id)
         if user is None:
@@ -226,15 +238,11 @@ class EmailActivities:
             else None
         )
         base = self._settings.public_url
-        purchaser = (
-            PurchaserAdditionCreate.model_validate(request.requested)
-            if request.kind is RequestKind.PURCHASER_ADDITION and request.requested
-            else None
-        )
+        purchaser_name, responsibility = await _purchaser_in(session, request)
         return {
             "side": notification.side.value if notification.side else "",
-            "purchaser_name": purchaser.purchaser.name if purchaser else "",
-            "responsibility": purchaser.responsibility.value if purchaser else "",
+            "purchaser_name": purchaser_name,
+            "responsibility": responsibility,
             "recipient_name": recipient.name,
             "customer_name": customer.legal_name if customer else "",
             "kind": request.kind.label,

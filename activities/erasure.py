@@ -13,7 +13,8 @@ from models.contact_change import REDACTED, scrub_contact
 from models.email_log import EmailLog
 from models.enums import RequestKind, UserState
 from models.link import LinkToken
-from models.purchaser_addition import PurchaserAdditionCreate
+from models.purchaser_addition import PurchaserAdditionCreate, scrub_addition
+from models.purchaser_removal import PurchaserRemovalCreate
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
@@ -96,25 +97,39 @@ def _pattern(traces: list[str]) -> re.Pattern[str]:
 
 
 async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: datetime) -> None:
-    """Erase what a purchaser addition brought in: the purchaser, its contacts, the approvers.
+    """Erase what a rejected or expired request brought in: for a purchaser addition the
+    purchaser, its contacts and the approvers; for a removal, its approver.
 
     Nothing of it was applied, so the copies are in the request itself, the email log (the
     approvers' addresses) and the texts typed into the customer's tickets.
     """
     if request.requested is None:
         return
-    form = PurchaserAdditionCreate.model_validate(request.requested)
-    people = [
-        *(f"{c.first_name} {c.last_name}" for c in form.contacts),
-        *(str(c.email) for c in form.contacts),
-        *(c.phone for c in form.contacts if c.phone),
-        *(approver.name for approver in (form.approvers.customer, form.approvers.purchaser)),
-        *(str(a.email) for a in (form.approvers.customer, form.approvers.purchaser)),
-    ]
-    emails = [str(c.email) for c in form.contacts] + [
-        str(a.email) for a in (form.approvers.customer, form.approvers.purchaser)
-    ]
+    people, emails = _people_in(request)
     request.requested = None
+    await _forget(session, request, people, emails, at)
+
+
+async def forget_addition_people(
+    session: AsyncSession, request_id: uuid.UUID | None, at: datetime
+) -> None:
+    """Once its purchaser is removed, erase the people a purchaser addition named (its
+    contacts and approvers) from that request and everything it left behind."""
+    request = await session.get(ChangeRequest, request_id) if request_id else None
+    if request is None or request.requested is None:
+        return
+    people, emails = _people_in(request, organisation=False)
+    request.requested = scrub_addition(request.requested)
+    await _forget(session, request, people, emails, at)
+
+
+async def _forget(
+    session: AsyncSession,
+    request: ChangeRequest,
+    traces: list[str],
+    emails: list[str],
+    at: datetime,
+) -> None:
     await session.exec(
         update(EmailLog)
         .where(col(EmailLog.request_id) == request.id, func.lower(EmailLog.to_address).in_(emails))
@@ -125,9 +140,29 @@ async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: 
         .where(col(LinkToken.request_id) == request.id, col(LinkToken.used_at).is_(None))
         .values(used_at=at)
     )
-    traces = [trace for trace in people if len(trace) >= 3]
-    traces += [form.purchaser.name, form.purchaser.address.street]
+    traces = [trace for trace in traces if len(trace) >= 3]
     await redact_tickets(session, request.customer_id, traces)
     pattern = _pattern(traces)
     for logged in await session.exec(select(EmailLog).where(EmailLog.request_id == request.id)):
         logged.subject = pattern.sub(REDACTED, logged.subject)
+
+
+def _people_in(request: ChangeRequest, organisation: bool = True) -> tuple[list[str], list[str]]:
+    """The names, emails and phones a request names (and, for an addition, the purchaser's
+    name and street when ``organisation``), and the emails alone."""
+    assert request.requested is not None
+    if request.kind is RequestKind.PURCHASER_REMOVAL:
+        approver = PurchaserRemovalCreate.model_validate(request.requested).approver
+        return [approver.name, str(approver.email)], [str(approver.email)]
+    form = PurchaserAdditionCreate.model_validate(request.requested)
+    approvers = (form.approvers.customer, form.approvers.purchaser)
+    emails = [str(c.email) for c in form.contacts] + [str(a.email) for a in approvers]
+    people = [
+        *(f"{c.first_name} {c.last_name}" for c in form.contacts),
+        *(c.phone for c in form.contacts if c.phone),
+        *(a.name for a in approvers),
+        *emails,
+    ]
+    if organisation:
+        people += [form.purchaser.name, form.purchaser.address.street]
+    return people, emails

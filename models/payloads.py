@@ -40,6 +40,13 @@ class PurchaserAdditionInput(RequestInput):
 
 
 @dataclass(frozen=True)
+class PurchaserRemovalInput(RequestInput):
+    approval_reminder_seconds: int
+    approval_expiry_seconds: int
+    required_roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True)
 class ApproverDecision:
     """An approver's decision, made through their link; a comment is stored, passed by id."""
 
@@ -136,6 +143,14 @@ class ApplyPurchaserAddition:
     actor: str
     at: datetime
     activation_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class ApplyPurchaserRemoval:
+    request_id: str
+    actor: str
+    at: datetime
+    required_roles: tuple[Role, ...]
 
 
 @dataclass(frozen=True)

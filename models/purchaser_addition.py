@@ -5,7 +5,7 @@ Problem messages name positions, sides and roles, never a person.
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -138,3 +138,21 @@ def roles_after_addition(
 
 def emails_of(form: PurchaserAdditionCreate) -> Iterable[str]:
     return (str(contact.email) for contact in form.contacts)
+
+
+def scrub_addition(requested: dict[str, Any]) -> dict[str, Any]:
+    """A stored addition with its people blanked out: the purchaser organisation, its
+    responsibility and the contacts' roles stay; who the contacts and approvers were does not."""
+    return {
+        **requested,
+        "contacts": [
+            {
+                **{name: None for name in contact if name != "roles"},
+                "roles": contact.get("roles", []),
+            }
+            for contact in requested.get("contacts", [])
+        ],
+        "approvers": {
+            side: {"name": None, "email": None} for side in requested.get("approvers", {})
+        },
+    }

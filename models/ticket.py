@@ -63,6 +63,8 @@ class TicketPublic(BaseModel):
     request_id: uuid.UUID | None
     side: Side
     shared: bool
+    # Which organisations' contacts see it (the other side only when its raiser shared it).
+    visible_to: list[Side]
     subject: str
     body: str
     created_at: datetime

@@ -2,7 +2,8 @@
 
 Each side's approver is emailed a link and reminded while they have not decided. Every side
 approving sends the request on to the service team; one rejection, or the deadline passing,
-ends it and erases its data; the requester may cancel meanwhile.
+ends it and erases its data; the requester may cancel meanwhile. Approvers are told when the
+request they approved is implemented.
 """
 
 import asyncio
@@ -123,6 +124,26 @@ class ApprovedRequest(ReviewedRequest):
         self._wait_for("nothing: the request is closed")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return outcome
+
+    async def settle(self) -> bool:
+        settled = await super().settle()
+        if (
+            settled
+            and self._status is RequestStatus.IMPLEMENTED
+            and workflow.patched("tell-approvers-when-implemented")
+        ):
+            await asyncio.gather(
+                *(
+                    self.notify(
+                        EmailEvent.REQUEST_IMPLEMENTED,
+                        Audience.APPROVER,
+                        f"implemented-{side}",
+                        side=side,
+                    )
+                    for side in self._approvals
+                )
+            )
+        return settled
 
     @workflow.update
     async def decide_approval(self, decision: ApproverDecision) -> RequestState:

@@ -5,13 +5,14 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from api.services import contact_changes, customers, purchaser_additions
+from api.services import contact_changes, customers, purchaser_additions, purchaser_removals
 from api.services.request_views import present
 from models.contact import ContactPublic
 from models.contact_change import ContactChangeCreate
 from models.customer import CustomerPublic
 from models.profile_change import ProfileChangeCreate
 from models.purchaser_addition import PurchaserAdditionCreate
+from models.purchaser_removal import PurchaserRemovalCreate
 from models.request import ChangeRequest, RequestPublic
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -79,6 +80,23 @@ async def request_purchaser_addition(
 ) -> RequestPublic:
     """Request a purchaser organisation, approved at both organisations (Management, Cust Admin)."""
     request = await purchaser_additions.request_purchaser_addition(
+        session, temporal, settings, user, customer_id, form
+    )
+    return await _created(response, session, request)
+
+
+@router.post("/{customer_id}/purchaser-removal-requests", status_code=status.HTTP_201_CREATED)
+async def request_purchaser_removal(
+    customer_id: uuid.UUID,
+    form: PurchaserRemovalCreate,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> RequestPublic:
+    """Request the purchaser's removal, giving its required roles back (Management, Cust Admin)."""
+    request = await purchaser_removals.request_purchaser_removal(
         session, temporal, settings, user, customer_id, form
     )
     return await _created(response, session, request)

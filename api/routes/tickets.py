@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.services import tickets
-from models.ticket import CommentCreate, CommentPublic, TicketPublic
+from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -13,6 +13,12 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 async def list_tickets(user: CurrentUser, session: SessionDep) -> list[TicketPublic]:
     """The tickets the caller may see, newest first (staff see all)."""
     return await tickets.list_tickets(session, user)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def raise_ticket(form: TicketCreate, user: CurrentUser, session: SessionDep) -> TicketPublic:
+    """Raise a support ticket for your side; `shared` lets the other organisation see it."""
+    return await tickets.raise_ticket(session, user, form)
 
 
 @router.get("/{number}")

@@ -2,7 +2,6 @@
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,10 +17,12 @@ from api.services.links import SpentLink, open_link
 from models.contact import Contact
 from models.customer import Customer
 from models.database import begin_write
-from models.enums import CommentKind, LinkPurpose, RequestStatus, Side
+from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Side
 from models.link import LinkToken
 from models.payloads import ApproverDecision
 from models.purchaser_addition import PurchaserAdditionCreate
+from models.purchaser_removal import PurchaserRemovalCreate, approver_of
+from models.queries import living_contacts, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
@@ -59,11 +60,11 @@ class ApprovalPage:
     side: str
     approver: str
     customer: str
-    requester: str
+    asks: str
+    facts: list[tuple[str, str]]
+    list_title: str
+    items: list[str]
     ticket_number: str
-    purchaser: dict[str, Any]
-    responsibility: str
-    contacts: list[dict[str, Any]]
     expires: str
     comments: list[str]
 
@@ -71,7 +72,6 @@ class ApprovalPage:
 async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
     link, request = await _open(session, token)
     assert link.side is not None and request.requested is not None
-    form = PurchaserAdditionCreate.model_validate(request.requested)
     customer = await session.get_one(Customer, request.customer_id)
     requester = await session.get(User, request.requester_id)
     contact = await session.get(Contact, requester.contact_id) if requester else None
@@ -84,23 +84,59 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
             TicketComment.side == link.side,
         )
     )
+    asks, facts, list_title, items = await _what_is_asked(session, request)
     return ApprovalPage(
         side=link.side.value,
-        approver=form.approvers.of(link.side).name,
+        approver=approver_of(request.kind, request.requested, link.side).name,
         customer=customer.legal_name,
-        requester=contact.display_name if contact else "",
+        asks=asks,
+        facts=[*facts, ("Requested by", contact.display_name if contact else "")],
+        list_title=list_title,
+        items=items,
         ticket_number=request.ticket_number or "",
-        purchaser=form.purchaser.model_dump(mode="json"),
-        responsibility=form.responsibility.value,
-        contacts=[
-            {
-                "name": f"{c.first_name} {c.last_name}",
-                "roles": [role.value.replace("_", " ") for role in c.roles],
-            }
-            for c in form.contacts
-        ],
         expires=f"{link.expires_at:%d %B %Y}",
         comments=list(comments),
+    )
+
+
+async def _what_is_asked(
+    session: AsyncSession, request: ChangeRequest
+) -> tuple[str, list[tuple[str, str]], str, list[str]]:
+    """What the approver is asked to sign off: a sentence, facts, and a list."""
+    assert request.requested is not None
+    if request.kind is RequestKind.PURCHASER_REMOVAL:
+        form = PurchaserRemovalCreate.model_validate(request.requested)
+        purchaser = await purchaser_of(session, request.customer_id)
+        names = {c.id: c.display_name for c in await living_contacts(session, request.customer_id)}
+        return (
+            "asks to remove its purchaser organisation",
+            [("Purchaser", purchaser.name if purchaser else "")],
+            "Roles given back to the customer's contacts:",
+            [
+                f"{names.get(a.contact_id, 'a contact')}: "
+                + ", ".join(role.value.replace("_", " ") for role in a.roles)
+                for a in form.role_assignments
+            ],
+        )
+    addition = PurchaserAdditionCreate.model_validate(request.requested)
+    address = addition.purchaser.address
+    return (
+        "asks to add a purchaser organisation",
+        [
+            ("Purchaser", addition.purchaser.name),
+            (
+                "Address",
+                f"{address.street}, {address.city}, {address.postal_code}, {address.country}",
+            ),
+            ("Responsible for", f"{addition.responsibility.value} matters"),
+        ],
+        "Purchaser contacts:",
+        [
+            f"{c.first_name} {c.last_name} ("
+            + ", ".join(role.value.replace("_", " ") for role in c.roles)
+            + ")"
+            for c in addition.contacts
+        ],
     )
 
 

@@ -11,7 +11,7 @@ from api.identity import Principal, require_customer, require_requester
 from api.services import requests
 from models.contact import Contact, ContactPublic
 from models.customer import Customer, CustomerPublic
-from models.enums import OPEN_STATUSES, RequestKind, Role
+from models.enums import OPEN_STATUSES, RequestKind, Role, Side
 from models.problems import ValidationProblems
 from models.profile_change import ProfileChangeCreate, profile_change_problems
 from models.purchaser import PurchaserPublic
@@ -34,14 +34,7 @@ async def customer_view(
     session: AsyncSession, principal: Principal, customer_id: uuid.UUID
 ) -> CustomerPublic:
     customer = await load_customer(session, principal, customer_id)
-    open_requests = await session.exec(
-        select(ChangeRequest)
-        .where(
-            ChangeRequest.customer_id == customer_id,
-            col(ChangeRequest.status).in_(OPEN_STATUSES),
-        )
-        .order_by(col(ChangeRequest.created_at))
-    )
+    open_requests = await _open_requests(session, principal, customer_id)
     profile = customer.profile()
     return CustomerPublic(
         id=customer.id,
@@ -57,10 +50,25 @@ async def customer_view(
             if (purchaser := await purchaser_of(session, customer_id))
             else None
         ),
-        open_requests=[
-            RequestSummary.model_validate(r, from_attributes=True) for r in open_requests
-        ],
+        open_requests=open_requests,
     )
+
+
+async def _open_requests(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID
+) -> list[RequestSummary]:
+    # The customer's requests are its side's business, like its tickets.
+    if principal.side is Side.PURCHASER:
+        return []
+    requests = await session.exec(
+        select(ChangeRequest)
+        .where(
+            ChangeRequest.customer_id == customer_id,
+            col(ChangeRequest.status).in_(OPEN_STATUSES),
+        )
+        .order_by(col(ChangeRequest.created_at))
+    )
+    return [RequestSummary.model_validate(r, from_attributes=True) for r in requests]
 
 
 async def contacts_view(

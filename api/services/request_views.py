@@ -1,5 +1,6 @@
 """The "existing versus requested" view of a request, per kind."""
 
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import col, select
@@ -8,10 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.approval import Approval
 from models.contact_change import ContactChangeCreate, ContactState, project
 from models.customer import Customer
-from models.enums import RequestKind, Role
+from models.enums import RequestKind, Role, Side
 from models.profile_change import ProfileChangeCreate
 from models.purchaser import Purchaser
 from models.purchaser_addition import PurchaserAdditionCreate, roles_after_addition
+from models.purchaser_removal import PurchaserRemovalCreate, roles_after_removal
 from models.queries import contact_state, living_contacts, purchaser_of
 from models.request import ApprovalPublic, ChangeRequest, RequestPublic
 
@@ -72,14 +74,50 @@ async def _purchaser_view(
     }
     if request.requested is None:
         return existing, None
-    form = PurchaserAdditionCreate.model_validate(request.requested)
-    requested = form.model_dump(mode="json")
+    # As stored: once its purchaser has been removed, the people in it are blanked out.
+    requested = dict(request.requested)
     if request.status.is_open:
+        form = PurchaserAdditionCreate.model_validate(request.requested)
         requested["roles_moving"] = [
             {"contact_id": str(state.id), "roles": sorted(role.value for role in roles)}
             for state, roles in roles_after_addition(current, form.responsibility)
         ]
     return existing, requested
+
+
+async def _removal_view(
+    session: AsyncSession, request: ChangeRequest
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The purchaser and contacts now; the roles given back and, while open, every customer
+    contact's roles once the purchaser and its contacts have gone."""
+    purchaser = await purchaser_of(session, request.customer_id)
+    current = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
+    existing = {
+        "purchaser": _purchaser(purchaser) if purchaser else None,
+        "contacts": [_contact(state) for state in current],
+    }
+    if request.requested is None:
+        return existing, None
+    requested = dict(request.requested)
+    if request.status.is_open:
+        form = PurchaserRemovalCreate.model_validate(request.requested)
+        requested["contacts"] = [
+            _contact(
+                replace(
+                    state, roles=roles, change="updated" if roles != state.roles else "unchanged"
+                )
+            )
+            for state, roles in roles_after_removal(current, form)
+        ] + [
+            _contact(replace(state, change="removed"))
+            for state in current
+            if state.side is Side.PURCHASER
+        ]
+    return existing, requested
+
+
+def _marker(changed: bool) -> str:
+    return "updated" if changed else "unchanged"
 
 
 def _purchaser(purchaser: Purchaser) -> dict[str, Any]:
@@ -95,6 +133,7 @@ _VIEWS = {
     RequestKind.PROFILE_CHANGE: _profile_view,
     RequestKind.CONTACT_CHANGE: _contacts_view,
     RequestKind.PURCHASER_ADDITION: _purchaser_view,
+    RequestKind.PURCHASER_REMOVAL: _removal_view,
 }
 
 

@@ -18,11 +18,12 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, temporal_errors
 from api.identity import Principal, require_customer, require_staff
 from models.database import begin_write
-from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus
+from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus, Side
 from models.payloads import (
     ContactChangeInput,
     Decision,
     PurchaserAdditionInput,
+    PurchaserRemovalInput,
     RequestInput,
 )
 from models.request import ChangeRequest
@@ -32,6 +33,7 @@ from settings import Settings
 from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
+from workflows.purchaser_removal import PurchaserRemovalWorkflow
 from workflows.review import ReviewedRequest
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
@@ -39,11 +41,13 @@ WORKFLOWS: dict[RequestKind, Any] = {
     RequestKind.PROFILE_CHANGE: ProfileChangeWorkflow.run,
     RequestKind.CONTACT_CHANGE: ContactChangeWorkflow.run,
     RequestKind.PURCHASER_ADDITION: PurchaserAdditionWorkflow.run,
+    RequestKind.PURCHASER_REMOVAL: PurchaserRemovalWorkflow.run,
 }
 INITIAL_STATUS = {
     RequestKind.PROFILE_CHANGE: RequestStatus.IN_REVIEW,
     RequestKind.CONTACT_CHANGE: RequestStatus.IN_REVIEW,
     RequestKind.PURCHASER_ADDITION: RequestStatus.AWAITING_APPROVAL,
+    RequestKind.PURCHASER_REMOVAL: RequestStatus.AWAITING_APPROVAL,
 }
 # How long a decision call waits for the outcome before answering 202 (still applying).
 DECISION_WAIT_SECONDS = 10.0
@@ -142,6 +146,13 @@ def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
             approval_expiry_seconds=settings.approval_expiry_seconds,
             activation_expiry_seconds=settings.activation_expiry_seconds,
         )
+    if request.kind is RequestKind.PURCHASER_REMOVAL:
+        return PurchaserRemovalInput(
+            **vars(common),
+            approval_reminder_seconds=settings.approval_reminder_seconds,
+            approval_expiry_seconds=settings.approval_expiry_seconds,
+            required_roles=settings.required_roles,
+        )
     return common
 
 
@@ -149,7 +160,9 @@ async def load_visible(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID
 ) -> ChangeRequest:
     request = await session.get(ChangeRequest, request_id)
-    if request is None or not principal.sees_customer(request.customer_id):
+    # Requests are raised by the customer's side: like their tickets, hidden from the purchaser's.
+    hidden = principal.side is Side.PURCHASER
+    if request is None or hidden or not principal.sees_customer(request.customer_id):
         raise NotFound("request not found")
     return request
 

@@ -1,44 +1,107 @@
 """Tickets as the caller may see them, and comments on them."""
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, false, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import NotFound, temporal_errors
+from api.errors import Forbidden, NotFound, temporal_errors
 from api.identity import Principal
+from models.audit import AuditEvent
 from models.contact import Contact
 from models.database import begin_write
-from models.enums import CommentKind
+from models.enums import CommentKind, Side
 from models.payloads import CommentNotice
+from models.problems import Problem, ValidationProblems
+from models.queries import purchaser_of
 from models.request import ChangeRequest
-from models.ticket import CommentPublic, Ticket, TicketComment, TicketPublic
+from models.ticket import (
+    CommentPublic,
+    Ticket,
+    TicketComment,
+    TicketCreate,
+    TicketPublic,
+    ticket_number,
+)
 from models.types import utcnow
 from models.user import User
 from workflows.review import ReviewedRequest
 
 
-def _visible(principal: Principal) -> SelectOfScalar[Ticket]:
+async def _visible(session: AsyncSession, principal: Principal) -> SelectOfScalar[Ticket]:
+    """The tickets the caller may see: their side's, and the other side's shared ones.
+
+    A purchaser's contacts see nothing from before their purchaser was assigned; after a
+    removal, the purchaser's unshared tickets stay hidden from the customer.
+    """
     query = select(Ticket)
     if principal.is_staff:
         return query
-    return query.where(
+    query = query.where(
         Ticket.customer_id == principal.customer_id,
         or_(Ticket.side == principal.side, col(Ticket.shared)),
     )
+    if principal.side is Side.PURCHASER:
+        assert principal.customer_id is not None
+        purchaser = await purchaser_of(session, principal.customer_id)
+        if purchaser is None:
+            return query.where(false())
+        query = query.where(col(Ticket.created_at) >= purchaser.assigned_at)
+    return query
 
 
 async def list_tickets(session: AsyncSession, principal: Principal) -> list[TicketPublic]:
-    tickets = await session.exec(_visible(principal).order_by(col(Ticket.id).desc()))
+    visible = await _visible(session, principal)
+    tickets = await session.exec(visible.order_by(col(Ticket.id).desc()))
     return [await _present(session, ticket) for ticket in tickets]
 
 
 async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:
-    ticket = (await session.exec(_visible(principal).where(Ticket.number == number))).first()
+    """A ticket the caller may see; one they may not answers 404, like one that does not exist."""
+    visible = await _visible(session, principal)
+    ticket = (await session.exec(visible.where(Ticket.number == number))).first()
     if ticket is None:
         raise NotFound("ticket not found")
     return ticket
+
+
+async def raise_ticket(
+    session: AsyncSession, principal: Principal, form: TicketCreate
+) -> TicketPublic:
+    """A support ticket of the caller's side, shared with the other organisation if asked."""
+    if principal.is_staff or principal.customer_id is None or principal.side is None:
+        raise Forbidden("tickets are raised by customer and purchaser contacts")
+    if form.shared and await purchaser_of(session, principal.customer_id) is None:
+        raise ValidationProblems(
+            [Problem(("body", "shared"), "there is no purchaser organisation to share with")]
+        )
+    now = utcnow()
+    await begin_write(session)
+    ticket = Ticket(
+        customer_id=principal.customer_id,
+        side=principal.side,
+        shared=form.shared,
+        subject=form.subject,
+        body=form.body,
+        raised_by_id=principal.user_id,
+        created_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    assert ticket.id is not None
+    ticket.number = ticket_number(ticket.id)
+    session.add(
+        AuditEvent(
+            customer_id=principal.customer_id,
+            actor=principal.actor,
+            action="ticket_raised",
+            detail={"ticket": ticket.number, "side": principal.side.value, "shared": form.shared},
+            at=now,
+        )
+    )
+    await session.commit()
+    return await _present(session, ticket)
 
 
 async def ticket_view(session: AsyncSession, principal: Principal, number: str) -> TicketPublic:
@@ -98,6 +161,7 @@ async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
         request_id=ticket.request_id,
         side=ticket.side,
         shared=ticket.shared,
+        visible_to=list(Side) if ticket.shared else [ticket.side],
         subject=ticket.subject,
         body=ticket.body,
         created_at=ticket.created_at,

@@ -1,0 +1,99 @@
+"""Purchaser removal: the form, its rules, and who approves requests that need approval.
+
+Problem messages name positions and roles, never a person.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.contact_change import ContactState, Roles
+from models.enums import RequestKind, Role, Side
+from models.problems import Problem
+from models.purchaser_addition import Approver, Approvers
+
+
+class RoleAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_id: uuid.UUID
+    roles: Roles
+
+
+class PurchaserRemovalCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role_assignments: Annotated[list[RoleAssignment], Field(max_length=50)] = []
+    approver: Approver
+
+
+def purchaser_removal_problems(
+    contacts: Sequence[ContactState],
+    form: PurchaserRemovalCreate,
+    required_roles: Iterable[Role],
+    requester_email: str | None,
+) -> list[Problem]:
+    """Every reason the removal cannot be accepted against ``contacts``; empty when it can."""
+    problems: list[Problem] = []
+    customer_side = {c.id for c in contacts if c.side is Side.CUSTOMER}
+    for index, assignment in enumerate(form.role_assignments):
+        loc = ("body", "role_assignments", index)
+        if assignment.contact_id not in customer_side:
+            problems.append(
+                Problem(
+                    (*loc, "contact_id"),
+                    "not a contact of the customer: purchaser contacts leave with the purchaser",
+                    "not_customer_contact",
+                )
+            )
+        if Role.PURCHASER in assignment.roles:
+            problems.append(
+                Problem(
+                    (*loc, "roles"),
+                    "the purchaser role ends with the purchaser (role exclusivity)",
+                    "role_exclusivity",
+                )
+            )
+    held = {role for _, roles in roles_after_removal(contacts, form) for role in roles}
+    for role in required_roles:
+        if role not in held:
+            problems.append(
+                Problem(
+                    ("body", "role_assignments"),
+                    f"the required role {role.value} would be held by no contact once the "
+                    "purchaser leaves: assign it to a customer contact",
+                    "required_role_unheld",
+                )
+            )
+    if requester_email is not None and str(form.approver.email) == requester_email.lower():
+        problems.append(
+            Problem(
+                ("body", "approver", "email"),
+                "the requester may not approve their own request",
+                "requester_approves",
+            )
+        )
+    return problems
+
+
+def roles_after_removal(
+    contacts: Sequence[ContactState], form: PurchaserRemovalCreate
+) -> list[tuple[ContactState, frozenset[Role]]]:
+    """Each customer contact with all the roles it holds once the purchaser has left."""
+    given: dict[uuid.UUID, set[Role]] = {}
+    for assignment in form.role_assignments:
+        given.setdefault(assignment.contact_id, set()).update(assignment.roles)
+    return [
+        (contact, contact.roles | given.get(contact.id, set()) if contact.id else contact.roles)
+        for contact in contacts
+        if contact.side is Side.CUSTOMER
+    ]
+
+
+def approver_of(kind: RequestKind, requested: dict[str, Any], side: Side) -> Approver:
+    """The approver a request names for ``side``."""
+    if kind is RequestKind.PURCHASER_REMOVAL:
+        return PurchaserRemovalCreate.model_validate(requested).approver
+    return Approvers.model_validate(requested["approvers"]).of(side)

@@ -1,0 +1,54 @@
+"""Purchaser removal: the customer's approver signs off, then the service team confirms
+once the legal paperwork is signed."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_data import CustomerDataActivities
+    from models.enums import Audience, EmailEvent, RequestStatus, Side
+    from models.payloads import ApplyPurchaserRemoval, Decision, PurchaserRemovalInput
+    from workflows.approval import ApprovedRequest
+    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT
+
+
+@workflow.defn
+class PurchaserRemovalWorkflow(ApprovedRequest):
+    """States: awaiting_approval, then in_review, then implemented, declined or cancelled;
+    or rejected or expired straight from awaiting_approval, its data erased."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: PurchaserRemovalInput | None = None
+
+    @workflow.run
+    async def run(self, request: PurchaserRemovalInput) -> RequestStatus:
+        self._input = request
+        self.begin(request, RequestStatus.AWAITING_APPROVAL)
+        await self.raise_ticket()
+        outcome = await self.collect_approvals(
+            (Side.CUSTOMER,),
+            reminder=timedelta(seconds=request.approval_reminder_seconds),
+            expiry=timedelta(seconds=request.approval_expiry_seconds),
+        )
+        if outcome is not RequestStatus.IN_REVIEW:
+            return await self.end_unapproved(outcome)
+        await self.notify(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
+        return await self.review()
+
+    async def apply_change(self, decision: Decision) -> int | None:
+        assert self._input is not None
+        result = await workflow.execute_activity_method(
+            CustomerDataActivities.apply_purchaser_removal,
+            ApplyPurchaserRemoval(
+                request_id=self._input.request_id,
+                actor=decision.actor,
+                at=workflow.now(),
+                required_roles=self._input.required_roles,
+            ),
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
+            summary="remove the purchaser and its contacts",
+        )
+        return None if result.applied else result.comment_id
