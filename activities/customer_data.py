@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.audit import load_request, record
-from activities.erasure import erase_contact, erase_request_data
+from activities.erasure import erase_contact, erase_request_data, forget_addition_people
 from models.contact import Contact
 from models.contact_change import (
     ContactChangeCreate,
@@ -239,13 +239,12 @@ class CustomerDataActivities:
                 if roles != state.roles and state.id is not None:
                     _write(by_id[state.id], replace(state, roles=roles))
                     given[str(state.id)] = sorted(role.value for role in roles - state.roles)
-            purchaser_id = str(purchaser.id)
+            await forget_addition_people(session, purchaser.request_id, command.at)
+            outcome = {"purchaser": str(purchaser.id), "removed": removed, "roles_given": given}
             await session.delete(purchaser)
-            request.outcome = {"purchaser": purchaser_id, "removed": removed, "roles_given": given}
+            request.outcome = outcome
             _close(request, RequestStatus.IMPLEMENTED, command.at)
-            record(
-                session, request, "implemented", command.at, actor=command.actor, **request.outcome
-            )
+            record(session, request, "implemented", command.at, actor=command.actor, **outcome)
             return ApplyResult(applied=True)
 
     @activity.defn

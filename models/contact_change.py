@@ -366,7 +366,9 @@ def _role_problems(
                             "role_not_held",
                         )
                     )
-    for contact in living:
+    # Only what the batch touches answers to these rules: a contact left without a role by a
+    # purchaser taking its roles over does not block unrelated changes.
+    for contact in (c for c in living if c.change != "unchanged"):
         if not contact.roles:
             problems.append(
                 Problem(

@@ -63,7 +63,7 @@ def context(**overrides: str) -> dict[str, Any]:
         "comment": "Please send the new VAT certificate.",
         "activation_url": "http://signoff.test/activate/abc123",
         "activation_expires": "28 March 2025",
-        "side": "purchaser",
+        "side": "",
         "purchaser_name": "Purchase Partners Ltd",
         "responsibility": "financial",
         "approval_url": "http://signoff.test/approvals/def456",
@@ -73,9 +73,13 @@ def context(**overrides: str) -> dict[str, Any]:
     return {**values, **overrides}
 
 
-def hostile_context() -> dict[str, Any]:
-    """Every value carries markup that would break out of text and attributes if unescaped."""
-    return {key: f'"><x-evil data-key="{key}">&amp;{SCRIPT}' for key in CONTEXT_KEYS}
+def hostile_context(to_approver: bool = False) -> dict[str, Any]:
+    """Every value carries markup that would break out of text and attributes if unescaped.
+
+    ``side`` names the approver an email is for; it is empty in emails to the requester.
+    """
+    values = {key: f'"><x-evil data-key="{key}">&amp;{SCRIPT}' for key in CONTEXT_KEYS}
+    return values if to_approver else {**values, "side": ""}
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +333,7 @@ def test_welcome_escapes_every_value(renderer: EmailRenderer) -> None:
 def test_approver_emails_carry_their_link_and_not_the_requesters(
     renderer: EmailRenderer, event: EmailEvent
 ) -> None:
-    email = renderer.render(event, context())
+    email = renderer.render(event, context(side="purchaser"))
 
     assert "SO-1042" in email.subject and "Purchase Partners Ltd" in email.subject
     assert "http://signoff.test/approvals/def456" in email.text
@@ -340,7 +344,17 @@ def test_approver_emails_carry_their_link_and_not_the_requesters(
 
 @pytest.mark.parametrize("event", APPROVER_EVENTS)
 def test_approver_emails_escape_every_value(renderer: EmailRenderer, event: EmailEvent) -> None:
-    email = renderer.render(event, hostile_context())
+    email = renderer.render(event, hostile_context(to_approver=True))
 
     assert SCRIPT not in email.html
     assert "&lt;script&gt;" in email.html
+
+
+def test_approvers_are_told_of_the_implementation_without_the_requesters_link(
+    renderer: EmailRenderer,
+) -> None:
+    email = renderer.render(EmailEvent.REQUEST_IMPLEMENTED, context(side="customer"))
+
+    assert email.subject == "[SO-1042] The profile change request was implemented"
+    assert "you approved as the\napprover for the customer" in email.text
+    assert "/requests/" not in email.text + email.html

@@ -56,7 +56,7 @@ async def filed_addition(stack: Stack, form: dict[str, Any] | None = None) -> di
     response = await file_addition(stack, form)
     assert response.status_code == 201, response.text
     return await stack.wait_for_request(
-        response.json()["id"], lambda r: r["ticket_number"] is not None
+        response.json()["id"], lambda r: r["ticket_number"] is not None and len(r["approvals"]) > 0
     )
 
 
@@ -84,3 +84,22 @@ def token_of(path: str) -> str:
     match = re.search(r"/approvals/([^/?]+)", path)
     assert match
     return match.group(1)
+
+
+async def assign_purchaser(stack: Stack) -> str:
+    """Add Purchase Partners with Paula through the whole process; return Paula's API token."""
+    request = await filed_addition(stack)
+    links = await approval_links(stack)
+    for side in ("customer", "purchaser"):
+        assert (await decide(stack, links[side], "approve")).status_code == 200
+    await stack.wait_for_request(request["id"], lambda r: r["status"] == "in_review")
+    implemented = await stack.http.post(
+        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
+    )
+    assert implemented.status_code == 200, implemented.text
+    welcome = await stack.wait_for_mail(lambda m: "Welcome" in m.subject)
+    activate = next(url for url in welcome.links if "/activate/" in url).removeprefix(PUBLIC_URL)
+    activated = await stack.http.post(activate, headers={"Accept": "application/json"})
+    assert activated.status_code == 200, activated.text
+    stack.mail.clear()
+    return str(activated.json()["token"])

@@ -891,3 +891,13 @@ def test_common_phone_forms_are_accepted(phone: str) -> None:
         {"first_name": "Ann", "last_name": "Greement", "email": "ann@example.com", "phone": phone}
     )
     assert contact.phone == phone
+
+
+def test_a_contact_already_without_a_role_does_not_block_an_unrelated_batch() -> None:
+    # A purchaser took over the only role this contact held.
+    roleless = ContactState(uuid.uuid4(), Side.CUSTOMER, {"email": "x@example.com"}, frozenset())
+    current = [*DEMO, roleless]
+    batch = ContactChangeCreate.model_validate(
+        {"changes": [{"op": "add_roles", "contact_id": str(TIMOTHY), "roles": ["security"]}]}
+    )
+    assert contact_change_problems(current, batch, REQUIRED, None, frozenset()) == []

@@ -16,7 +16,14 @@ from devstack.outbox import CapturedMessage
 from models.request import ChangeRequest
 from tests.conftest import Stack
 from tests.e2e.profile import NEW_LEGAL, submitted
-from tests.e2e.purchaser import approval_links, decide, filed_addition
+from tests.e2e.purchaser import (
+    URSULA,
+    approval_links,
+    approval_path,
+    assign_purchaser,
+    decide,
+    filed_addition,
+)
 from tests.e2e.test_contact_change import contact_id, filed, worked_example
 from worker import WORKFLOWS
 
@@ -182,3 +189,34 @@ class TestPurchaserAdditionHistories:
         for history in histories.values():
             await replayer.replay_workflow(history)
         _keep("purchaser_addition", histories)
+
+
+async def test_purchaser_removal_histories_replay(stack: Stack) -> None:
+    """Rejected, then implemented."""
+    await assign_purchaser(stack)
+    histories: dict[str, WorkflowHistory] = {}
+    form = {
+        "role_assignments": [{"contact_id": contact_id(stack, "Teresa"), "roles": ["financial"]}],
+        "approver": URSULA,
+    }
+    url = f"/customers/{stack.customer_id}/purchaser-removal-requests"
+    for path in ("rejected", "implemented"):
+        stack.mail.clear()
+        filed = await stack.http.post(url, json=form, headers=stack.auth("Derek"))
+        assert filed.status_code == 201, filed.text
+        request = filed.json()
+        link = approval_path(await stack.wait_for_mail(_subject_has("approval is requested")))
+        if path == "rejected":
+            await decide(stack, link, "reject", "Not yet.")
+        else:
+            await decide(stack, link, "approve")
+            await stack.wait_for_request(request["id"], _status_is("in_review"))
+            await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
+        await stack.wait_for_request(request["id"], _status_is(path))
+        await stack.wait_for_mail(_subject_has(path))
+        histories[path] = await _history(stack, request["id"])
+
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    for history in histories.values():
+        await replayer.replay_workflow(history)
+    _keep("purchaser_removal", histories)
