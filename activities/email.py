@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 from temporalio import activity
 
 from activities.audit import record
@@ -183,45 +184,45 @@ class EmailActivities:
     async def _approval_link(
         self, session: AsyncSession, notification: Notification
     ) -> dict[str, str] | None:
-        link = (
-            await session.exec(
-                select(LinkToken).where(
-                    LinkToken.request_id == uuid.UUID(notification.request_id),
-                    LinkToken.side == notification.side,
-                    LinkToken.purpose == LinkPurpose.APPROVAL,
-                    col(LinkToken.used_at).is_(None),
-                )
-            )
-        ).first()
-        if link is None:
-            return None
-        token = link_token(self._settings.link_secret, link.nonce)
-        return {
-            "approval_url": f"{self._settings.public_url}/approvals/{token}",
-            "approval_expires": f"{link.expires_at:%d %B %Y}",
-        }
+        """The approver's own link, while it is unspent."""
+        return await self._link(
+            session,
+            select(LinkToken).where(
+                LinkToken.request_id == uuid.UUID(notification.request_id),
+                LinkToken.side == notification.side,
+                LinkToken.purpose == LinkPurpose.APPROVAL,
+            ),
+            "approval",
+            "approvals",
+        )
 
     async def _activation_link(
         self, session: AsyncSession, notification: Notification
     ) -> dict[str, str] | None:
+        """The new contact's activation link, while it is unspent."""
         assert notification.contact_id is not None
-        link = (
-            await session.exec(
-                select(LinkToken)
-                .join(User, col(User.id) == LinkToken.user_id)
-                .where(
-                    User.contact_id == uuid.UUID(notification.contact_id),
-                    LinkToken.purpose == LinkPurpose.ACTIVATION,
-                    col(LinkToken.used_at).is_(None),
-                )
-            )
-        ).first()
+        return await self._link(
+            session,
+            select(LinkToken)
+            .join(User, col(User.id) == LinkToken.user_id)
+            .where(
+                User.contact_id == uuid.UUID(notification.contact_id),
+                LinkToken.purpose == LinkPurpose.ACTIVATION,
+            ),
+            "activation",
+            "activate",
+        )
+
+    async def _link(
+        self, session: AsyncSession, query: SelectOfScalar[LinkToken], name: str, path: str
+    ) -> dict[str, str] | None:
+        link = (await session.exec(query.where(col(LinkToken.used_at).is_(None)))).first()
         if link is None:
             return None
         token = link_token(self._settings.link_secret, link.nonce)
         return {
-            "activation_url": f"{self._settings.public_url}/activate/{token}",
-            "activation_expires": f"{link.expires_at:%d %B %Y}",
+            f"{name}_url": f"{self._settings.public_url}/{path}/{token}",
+            f"{name}_expires": f"{link.expires_at:%d %B %Y}",
         }
 
     async def _context(

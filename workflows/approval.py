@@ -42,6 +42,16 @@ class ApprovedRequest(ReviewedRequest):
         self._deciding: set[Side] = set()
         self._rejection: ApproverDecision | None = None
 
+    async def approve_then_review(
+        self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
+    ) -> RequestStatus:
+        """The whole process after the ticket: approvals, then the service team's review."""
+        outcome = await self.collect_approvals(sides, reminder, expiry)
+        if outcome is not RequestStatus.IN_REVIEW:
+            return await self.end_unapproved(outcome)
+        await self.notify(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
+        return await self.review()
+
     async def collect_approvals(
         self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
     ) -> RequestStatus:

@@ -7,7 +7,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
-    from models.enums import Audience, EmailEvent, RequestStatus, Side
+    from models.enums import RequestStatus, Side
     from models.payloads import ApplyPurchaserRemoval, Decision, PurchaserRemovalInput
     from workflows.approval import ApprovedRequest
     from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT
@@ -27,15 +27,11 @@ class PurchaserRemovalWorkflow(ApprovedRequest):
         self._input = request
         self.begin(request, RequestStatus.AWAITING_APPROVAL)
         await self.raise_ticket()
-        outcome = await self.collect_approvals(
+        return await self.approve_then_review(
             (Side.CUSTOMER,),
             reminder=timedelta(seconds=request.approval_reminder_seconds),
             expiry=timedelta(seconds=request.approval_expiry_seconds),
         )
-        if outcome is not RequestStatus.IN_REVIEW:
-            return await self.end_unapproved(outcome)
-        await self.notify(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
-        return await self.review()
 
     async def apply_change(self, decision: Decision) -> int | None:
         assert self._input is not None

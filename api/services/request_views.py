@@ -66,12 +66,7 @@ async def _purchaser_view(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The purchaser and contacts now; the purchaser, its contacts and approvers asked for,
     and the roles customer contacts would give up to it."""
-    purchaser = await purchaser_of(session, request.customer_id)
-    current = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
-    existing = {
-        "purchaser": _purchaser(purchaser) if purchaser else None,
-        "contacts": [_contact(state) for state in current],
-    }
+    existing, current = await _purchaser_and_contacts(session, request)
     if request.requested is None:
         return existing, None
     # As stored: once its purchaser has been removed, the people in it are blanked out.
@@ -90,12 +85,7 @@ async def _removal_view(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The purchaser and contacts now; the roles given back and, while open, every customer
     contact's roles once the purchaser and its contacts have gone."""
-    purchaser = await purchaser_of(session, request.customer_id)
-    current = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
-    existing = {
-        "purchaser": _purchaser(purchaser) if purchaser else None,
-        "contacts": [_contact(state) for state in current],
-    }
+    existing, current = await _purchaser_and_contacts(session, request)
     if request.requested is None:
         return existing, None
     requested = dict(request.requested)
@@ -114,6 +104,18 @@ async def _removal_view(
             if state.side is Side.PURCHASER
         ]
     return existing, requested
+
+
+async def _purchaser_and_contacts(
+    session: AsyncSession, request: ChangeRequest
+) -> tuple[dict[str, Any], list[ContactState]]:
+    purchaser = await purchaser_of(session, request.customer_id)
+    current = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
+    existing = {
+        "purchaser": _purchaser(purchaser) if purchaser else None,
+        "contacts": [_contact(state) for state in current],
+    }
+    return existing, current
 
 
 def _marker(changed: bool) -> str:
