@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import logging
 from typing import Annotated, Any
 
 import typer
@@ -12,8 +11,6 @@ from settings import VAR_DIR, get_settings
 app = typer.Typer(help="Signoff: durable approval workflows for customer change requests.")
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 @app.command()
@@ -25,8 +22,11 @@ def api(
     import uvicorn
 
     from api.main import create_app
+    from telemetry import configure_logging
 
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+    settings = get_settings()
+    configure_logging(settings.log_json)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
 @app.command()
@@ -34,8 +34,7 @@ def worker() -> None:
     """Run one worker process."""
     import worker as worker_module
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    asyncio.run(worker_module.run_worker(get_settings()))
+    worker_module.main()
 
 
 @db_app.command("upgrade")

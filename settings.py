@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     approval_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     review_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
     activation_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+    log_json: bool = False
+    # Where the worker serves Temporal SDK metrics for Prometheus ("" turns them off).
+    worker_metrics_address: str = "127.0.0.1:9464"
+    # How long a stopping worker lets in-flight activities finish.
+    worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     required_roles: Annotated[tuple[Role, ...], NoDecode] = (
         Role.MANAGEMENT,
         Role.CUST_ADMIN,

@@ -2,11 +2,14 @@
 
 import asyncio
 import logging
+import signal
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker
 
 from activities.approvals import ApprovalActivities
@@ -16,6 +19,7 @@ from activities.mail import EmailRenderer, SmtpMailer
 from activities.tickets import TicketActivities
 from models.database import SessionFactory, create_db_engine, session_factory
 from settings import Settings, get_settings
+from telemetry import LogContext, configure_logging
 from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
@@ -74,31 +78,69 @@ def build_worker(
         workflows=list(WORKFLOWS),
         activities=build_activities(sessions, settings),
         interceptors=interceptors,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
     )
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
+class TemporalUnreachable(Exception):
+    """The worker cannot start without Temporal."""
+
+
+def runtime(settings: Settings) -> Runtime | None:
+    """A runtime exporting the SDK's metrics for Prometheus, when an address is set."""
+    if not settings.worker_metrics_address:
+        return None
+    metrics = PrometheusConfig(bind_address=settings.worker_metrics_address)
+    return Runtime(telemetry=TelemetryConfig(metrics=metrics))
+
+
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=pydantic_data_converter,
+            runtime=runtime,
+        )
+    except RuntimeError as error:
+        raise TemporalUnreachable(
+            f"cannot reach Temporal at {settings.temporal_address} "
+            f"(namespace {settings.temporal_namespace}): {error}"
+        ) from error
 
 
 async def run_worker(settings: Settings) -> None:
-    client = await connect(settings)
+    """Poll until SIGTERM or SIGINT, then stop taking work and let in-flight activities end."""
+    client = await connect(settings, runtime(settings))
     engine = create_db_engine(settings.database_url)
-    worker = build_worker(client, session_factory(engine), settings)
+    worker = build_worker(client, session_factory(engine), settings, interceptors=[LogContext()])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     log.info("worker polling task queue %s", settings.task_queue)
     try:
-        await worker.run()
+        running = asyncio.create_task(worker.run())
+        await asyncio.wait(
+            [running, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED"
+        )
+        if not running.done():
+            log.info("stopping: finishing in-flight activities")
+            await worker.shutdown()
+        await running
+        log.info("worker stopped")
     finally:
         await engine.dispose()
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker(get_settings()))
+    settings = get_settings()
+    configure_logging(settings.log_json)
+    try:
+        asyncio.run(run_worker(settings))
+    except TemporalUnreachable as error:
+        log.error("%s", error)
+        raise SystemExit(1) from error
 
 
 if __name__ == "__main__":

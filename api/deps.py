@@ -1,10 +1,12 @@
 """Dependencies the routes declare: settings, a database session, Temporal, the caller."""
 
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
@@ -18,8 +20,14 @@ def _state(request: Request) -> AppState:
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with _state(request).sessions() as session:
+    session = _state(request).sessions()
+    try:
         yield session
+    finally:
+        # On a connection the database dropped, rolling back fails too; the error that
+        # matters has been answered already.
+        with suppress(DBAPIError):
+            await session.close()
 
 
 def _temporal(request: Request) -> Client:

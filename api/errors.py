@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -68,6 +69,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
+        if not error.connection_invalidated and not isinstance(error, OperationalError):
+            raise error
+        return JSONResponse(
+            {"detail": "the database is unavailable; nothing was changed, try again shortly"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
 
     @app.exception_handler(ValidationProblems)
     async def _problems(_request: Request, error: ValidationProblems) -> JSONResponse:

@@ -8,14 +8,17 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import install_error_handlers
+from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
-from api.routes import customers, links, requests, tickets
+from api.routes import customers, links, operations, requests, tickets
 from api.state import AppState
 from models.database import create_db_engine, session_factory
 from settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_db_engine(settings.database_url)
@@ -26,7 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
             data_converter=pydantic_data_converter,
             lazy=True,
         )
-        app.state.signoff = AppState(settings, engine, session_factory(engine), temporal)
+        app.state.signoff = AppState(settings, engine, session_factory(engine), temporal, metrics)
         try:
             yield
         finally:
@@ -40,8 +43,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     install_page_handlers(app)
+    install_request_context(app, metrics)
     app.include_router(customers.router)
     app.include_router(requests.router)
     app.include_router(tickets.router)
     app.include_router(links.router)
+    app.include_router(operations.router)
     return app

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from api.observability import Metrics
 from models.database import SessionFactory
 from settings import Settings
 
@@ -15,3 +16,4 @@ class AppState:
     engine: AsyncEngine
     sessions: SessionFactory
     temporal: Client
+    metrics: Metrics
