@@ -11,7 +11,7 @@ COPY email_templates ./email_templates
 COPY migrations ./migrations
 COPY models ./models
 COPY workflows ./workflows
-COPY cli.py settings.py worker.py ./
+COPY cli.py settings.py telemetry.py worker.py ./
 RUN pip install . && useradd --create-home --uid 10001 signoff
 USER signoff
 
