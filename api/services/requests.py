@@ -30,6 +30,7 @@ from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from settings import Settings
+from telemetry import CHANGE_REQUEST_ID
 from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
@@ -93,6 +94,7 @@ async def submit(
     await begin_write(session)
     session.add(request)
     await session.commit()
+    CHANGE_REQUEST_ID.set(str(request.id))
     try:
         with temporal_errors(f"an open {kind.label} request already exists for this customer"):
             handle = await temporal.start_workflow(
@@ -164,6 +166,7 @@ async def load_visible(
     hidden = principal.side is Side.PURCHASER
     if request is None or hidden or not principal.sees_customer(request.customer_id):
         raise NotFound("request not found")
+    CHANGE_REQUEST_ID.set(str(request.id))
     return request
 
 
