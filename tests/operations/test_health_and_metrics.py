@@ -15,10 +15,11 @@ import pytest
 
 from api.main import create_app
 from tests.conftest import Stack, serve, worker_process
-from tests.e2e.profile import submitted
+from tests.e2e.profile import emails_for, submitted
 from tests.tcp_proxy import TcpProxy
 
 POSTGRES = ("127.0.0.1", 5432)
+ADDRESS = {"street": "1 Any Street", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}
 
 
 async def eventually(
@@ -164,3 +165,57 @@ def test_worker_exits_non_zero_when_temporal_is_unreachable(stack: Stack) -> Non
     )
     assert result.returncode == 1
     assert "cannot reach Temporal at 127.0.0.1:1" in result.stderr
+
+
+class _SlowHandler:
+    """Accepts mail, but takes its time over each message."""
+
+    def __init__(self) -> None:
+        self.receiving = asyncio.Event()
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.receiving.set()
+        await asyncio.sleep(3)
+        self.received.append(envelope.content)
+        return "250 Message accepted for delivery"
+
+
+class TestDrain:
+    @pytest.fixture
+    def in_process_worker(self) -> bool:
+        return False
+
+    async def test_sigterm_lets_the_email_in_flight_finish(self, stack: Stack) -> None:
+        from aiosmtpd.controller import Controller
+
+        handler = _SlowHandler()
+        smtp = Controller(handler, hostname="127.0.0.1", port=_free_port())
+        smtp.start()
+        settings = stack.settings.model_copy(
+            update={"smtp_port": smtp.port, "worker_metrics_address": ""}
+        )
+        worker = worker_process(settings)
+        restarted = None
+        try:
+            response = await stack.http.post(
+                f"/customers/{stack.customer_id}/profile-change-requests",
+                json={"legal": {"name": "Drained Ltd", "address": ADDRESS}},
+                headers=stack.auth("Derek"),
+            )
+            assert response.status_code == 201
+            request_id = response.json()["id"]
+            await asyncio.wait_for(handler.receiving.wait(), timeout=30)
+            worker.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(worker.wait, 60) == 0
+            # The activity finished inside the grace period: its email is logged as sent.
+            assert await emails_for(stack, request_id) == 1
+            restarted = worker_process(settings)
+            await asyncio.sleep(3)
+            assert len(handler.received) == 1, "not sent again by the next worker"
+        finally:
+            for process in (worker, restarted):
+                if process is not None and process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    await asyncio.to_thread(process.wait, 60)
+            smtp.stop()
