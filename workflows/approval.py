@@ -41,6 +41,7 @@ class ApprovedRequest(ReviewedRequest):
         self._approvals: dict[Side, ApprovalStatus] = {}
         self._deciding: set[Side] = set()
         self._rejection: ApproverDecision | None = None
+        self._closing = False
 
     async def approve_then_review(
         self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
@@ -100,6 +101,7 @@ class ApprovedRequest(ReviewedRequest):
 
     async def end_unapproved(self, outcome: RequestStatus) -> RequestStatus:
         """Close a request that will never reach the service team, telling who needs to know."""
+        self._closing = True
         if outcome is RequestStatus.CANCELLED:
             await self.settle()
             return outcome
@@ -176,8 +178,9 @@ class ApprovedRequest(ReviewedRequest):
 
     @decide_approval.validator
     def _validate_decide_approval(self, decision: ApproverDecision) -> None:
-        if self._status is not RequestStatus.AWAITING_APPROVAL or self._decision is not None:
-            raise ValueError(f"{PAST_THAT_STEP}: it is {self._status.value}")
+        closed = self._closing or self._rejection is not None or self._decision is not None
+        if self._status is not RequestStatus.AWAITING_APPROVAL or closed:
+            raise ValueError(f"{PAST_THAT_STEP}: it is no longer awaiting approval")
         if decision.side not in self._approvals:
             raise ValueError("no approval is asked of that side")
         if decision.side in self._deciding:
