@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from contextlib import suppress
 from enum import StrEnum
 from typing import Any
 
@@ -9,11 +10,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
+    WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.errors import Conflict, Forbidden, NotFound, Unavailable, temporal_errors
 from api.identity import Principal, require_customer, require_staff
@@ -52,6 +55,8 @@ INITIAL_STATUS = {
 }
 # How long a decision call waits for the outcome before answering 202 (still applying).
 DECISION_WAIT_SECONDS = 10.0
+# How long a new request waits for the previous one of its kind to finish its last steps.
+FINISHING_WAIT_SECONDS = 10.0
 
 
 class Action(StrEnum):
@@ -97,24 +102,7 @@ async def submit(
     CHANGE_REQUEST_ID.set(str(request.id))
     try:
         with temporal_errors(f"an open {kind.label} request already exists for this customer"):
-            handle = await temporal.start_workflow(
-                WORKFLOWS[kind],
-                workflow_input(request, settings),
-                id=request.workflow_id,
-                task_queue=settings.task_queue,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(CUSTOMER_ID, str(customer_id)),
-                        SearchAttributePair(REQUEST_KIND, kind.value),
-                        SearchAttributePair(REQUEST_STATUS, status.value),
-                    ]
-                ),
-                static_summary=f"{kind.label.capitalize()} for customer {customer_id}",
-                static_details=(
-                    f"**Request** `{request.id}`  \n**Kind** {kind.value}  \n"
-                    f"**Customer** `{customer_id}`  \n**Requested by** user `{principal.user_id}`"
-                ),
-            )
+            handle = await _start(temporal, settings, principal, request)
     except BaseException:
         await begin_write(session)
         await session.delete(request)
@@ -156,6 +144,54 @@ def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
             required_roles=settings.required_roles,
         )
     return common
+
+
+async def _start(
+    temporal: Client, settings: Settings, principal: Principal, request: ChangeRequest
+) -> WorkflowHandle[Any, Any]:
+    """Start the request's workflow. The customer's previous request of this kind may be
+    closed in the database yet still sending its last email: wait for it, then start."""
+    customer = request.customer_id
+    for attempt in range(2):
+        try:
+            return await temporal.start_workflow(
+                WORKFLOWS[request.kind],
+                workflow_input(request, settings),
+                id=request.workflow_id,
+                task_queue=settings.task_queue,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
+                        SearchAttributePair(REQUEST_KIND, request.kind.value),
+                        SearchAttributePair(REQUEST_STATUS, request.status.value),
+                    ]
+                ),
+                static_summary=f"{request.kind.label.capitalize()} for customer {customer}",
+                static_details=(
+                    f"**Request** `{request.id}`  \n**Kind** {request.kind.value}  \n"
+                    f"**Customer** `{request.customer_id}`  \n"
+                    f"**Requested by** user `{principal.user_id}`"
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            if attempt or not await _finishing(temporal, request):
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _finishing(temporal: Client, request: ChangeRequest) -> bool:
+    """True once the running workflow of this id has closed, if its request is already closed."""
+    handle = temporal.get_workflow_handle(request.workflow_id)
+    try:
+        async with asyncio.timeout(FINISHING_WAIT_SECONDS):
+            running = await handle.query(ReviewedRequest.status)
+            if running.status.is_open:
+                return False
+            with suppress(WorkflowFailureError):
+                await handle.result()
+    except TimeoutError:
+        return False
+    return True
 
 
 async def load_visible(

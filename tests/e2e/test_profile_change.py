@@ -296,3 +296,15 @@ async def test_temporal_unreachable_answers_503_and_stores_nothing(stack: Stack)
     assert response.status_code == 503, response.text
     assert "unavailable" in response.json()["detail"]
     assert await request_rows(stack) == 0
+
+
+async def test_a_new_request_may_follow_the_moment_the_last_one_closed(stack: Stack) -> None:
+    """The closed request's workflow may still be emailing its outcome: the new one waits."""
+    first = await submitted(stack)
+    declined = await stack.http.post(
+        f"/requests/{first['id']}/decline", json={"reason": "No."}, headers=stack.auth("Sam")
+    )
+    assert declined.status_code == 200
+    again = await submit(stack)
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] != first["id"]

@@ -289,6 +289,12 @@ class TestWorkerCrash:
             )
             assert done.status_code == 200, done.text
             await stack.wait_for_mail(lambda m: "Welcome" in m.subject)
+            for approver in (URSULA, PERCY):
+                await stack.wait_for_mail(
+                    lambda m, a=approver: (
+                        "implemented" in m.subject and m.recipients == (a["email"],)
+                    )
+                )
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=30)
