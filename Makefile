@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install dev test lint format test-postgres clean
+.PHONY: install dev test lint format test-postgres bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: lint
 PG_URL ?= postgresql://postgres@127.0.0.1:5432
 test-postgres: install
 	$(BIN)/python -m tests.throwaway_database $(PG_URL) -- $(BIN)/pytest
+
+# Throughput against the Temporal floor, latencies, open requests at scale, history length.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -2,11 +2,13 @@
 
 import signal
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
+from devstack.outbox import CapturedMessage
 from models.email_log import EmailLog
 from models.enums import RequestStatus
 from models.payloads import RequestState
@@ -26,6 +28,10 @@ from tests.e2e.purchaser import (
 )
 from tests.e2e.test_contact_change import contacts, dump_every_table
 from workflows.approval import ApprovedRequest
+
+
+def told_implemented(address: str) -> Callable[[CapturedMessage], bool]:
+    return lambda message: "implemented" in message.subject and message.recipients == (address,)
 
 
 async def workflow_state(stack: Stack) -> RequestState:
@@ -290,11 +296,7 @@ class TestWorkerCrash:
             assert done.status_code == 200, done.text
             await stack.wait_for_mail(lambda m: "Welcome" in m.subject)
             for approver in (URSULA, PERCY):
-                await stack.wait_for_mail(
-                    lambda m, a=approver: (
-                        "implemented" in m.subject and m.recipients == (a["email"],)
-                    )
-                )
+                await stack.wait_for_mail(told_implemented(approver["email"]))
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=30)

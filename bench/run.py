@@ -1,0 +1,481 @@
+"""The benchmark: Signoff against the Temporal floor, open requests at scale, history length.
+
+    python -m bench.run [--requests 500] [--clients 20] [--open 10000] [--repeat 3]
+
+Runs the embedded stack as ``make dev`` does (Temporal dev server on a SQLite file with WAL,
+the SMTP catcher, one worker, one API), in a fresh ``var/bench/``, on free ports. Prints a
+table and writes ``bench/results/latest.json``.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from models.contact import Contact
+from models.customer import Customer
+from models.database import create_sync_engine
+from models.enums import Role, Side, UserState
+from models.tokens import hash_token
+from models.user import ApiToken, User
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+ADDRESS = {"street": "1 Bench Road", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    directory: Path
+    temporal: str
+    api: str
+    outbox: str
+    database_url: str
+    worker_pid: int
+
+
+@contextmanager
+def embedded_stack(directory: Path) -> Iterator[Stack]:
+    """Temporal, the SMTP catcher, a worker and the API as processes, as ``make dev`` runs them."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    ports = {name: _free_port() for name in ("temporal", "ui", "smtp", "outbox", "api")}
+    database_url = f"sqlite:///{directory / 'signoff.db'}"
+    env = {
+        **os.environ,
+        "SIGNOFF_DATABASE_URL": database_url,
+        "SIGNOFF_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+        "SIGNOFF_SMTP_HOST": "127.0.0.1",
+        "SIGNOFF_SMTP_PORT": str(ports["smtp"]),
+        "SIGNOFF_PUBLIC_URL": f"http://127.0.0.1:{ports['api']}",
+        "SIGNOFF_WORKER_METRICS_ADDRESS": "",
+    }
+    subprocess.run([str(BIN / "signoff"), "db", "upgrade"], env=env, check=True)
+    attributes = [
+        arg
+        for name in ("CustomerId", "RequestKind", "RequestStatus", "TicketNumber")
+        for arg in ("--search-attribute", f"{name}=Keyword")
+    ]
+    commands = {
+        "temporal": [
+            str(BIN / "temporal"),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(ports["temporal"]),
+            "--ui-port",
+            str(ports["ui"]),
+            "--db-filename",
+            str(directory / "temporal.db"),
+            *attributes,
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+            "--log-level",
+            "error",
+        ],
+        "mailcatcher": [
+            str(BIN / "signoff"),
+            "mailcatcher",
+            "--smtp-port",
+            str(ports["smtp"]),
+            "--http-port",
+            str(ports["outbox"]),
+        ],
+        "worker": [str(BIN / "signoff"), "worker"],
+        "api": [str(BIN / "signoff"), "api", "--port", str(ports["api"])],
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    logs = {name: (directory / f"{name}.log").open("wb") for name in commands}
+    try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(
+                command, env=env, cwd=directory, stdout=logs[name], stderr=subprocess.STDOUT
+            )
+            if name == "temporal":
+                _wait(lambda: _port_open(ports["temporal"]), "Temporal")
+                time.sleep(1)
+        _wait(lambda: _answers(f"http://127.0.0.1:{ports['api']}/healthz"), "the API")
+        yield Stack(
+            directory,
+            f"127.0.0.1:{ports['temporal']}",
+            f"http://127.0.0.1:{ports['api']}",
+            f"http://127.0.0.1:{ports['outbox']}",
+            database_url,
+            processes["worker"].pid,
+        )
+    finally:
+        for process in reversed(processes.values()):
+            process.send_signal(signal.SIGTERM)
+        for process in reversed(processes.values()):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs.values():
+            log.close()
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait(ready: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not come up within {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+def customers(database_url: str, count: int, with_staff: bool = False) -> list[tuple[str, str]]:
+    """``count`` customers, each with a Management contact; their ids and API tokens.
+
+    ``with_staff`` also adds the service-team user whose token is ``STAFF``.
+    """
+    engine = create_sync_engine(database_url)
+    made: list[tuple[str, str]] = []
+    rows: dict[str, list[Any]] = {"customers": [], "contacts": [], "users": [], "tokens": []}
+    for _ in range(count):
+        customer = Customer(
+            legal_name="Bench Ltd",
+            legal_street="1 Old Road",
+            legal_city="York",
+            legal_postal_code="YO1 1AA",
+            legal_country="GB",
+            payment_name="Bench Ltd",
+            payment_street="1 Old Road",
+            payment_city="York",
+            payment_postal_code="YO1 1AA",
+            payment_country="GB",
+        )
+        contact = Contact(
+            customer_id=customer.id,
+            side=Side.CUSTOMER,
+            first_name="Ben",
+            last_name="Ch",
+            email=f"{uuid.uuid4().hex}@bench.example.com",
+            roles=[Role.MANAGEMENT.value, Role.CUST_ADMIN.value],
+        )
+        user = User(contact_id=contact.id, state=UserState.ACTIVE)
+        token = f"so_bench_{uuid.uuid4().hex}"
+        rows["customers"].append(customer)
+        rows["contacts"].append(contact)
+        rows["users"].append(user)
+        rows["tokens"].append(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+        made.append((str(customer.id), token))
+    if with_staff:
+        staff = User(is_staff=True, name="Bench Staff", state=UserState.ACTIVE)
+        rows["users"].append(staff)
+        rows["tokens"].append(ApiToken(user_id=staff.id, token_hash=hash_token("so_bench_staff")))
+    with Session(engine) as session:
+        # No ORM relationships: insert table by table, parents first.
+        for table in ("customers", "contacts", "users", "tokens"):
+            session.add_all(rows[table])
+            session.flush()
+        session.commit()
+    engine.dispose()
+    return made
+
+
+STAFF = {"Authorization": "Bearer so_bench_staff"}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def in_parallel(count: int, clients: int, job: Callable[[int], Awaitable[None]]) -> float:
+    """Run ``job(i)`` for every i with ``clients`` at a time; the seconds it all took."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(count):
+        queue.put_nowait(index)
+
+    async def client() -> None:
+        while not queue.empty():
+            await job(queue.get_nowait())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return time.perf_counter() - started
+
+
+# The floor: the same shape as a profile change (4 activities and 1 update), doing nothing.
+@activity.defn
+async def nothing(step: str) -> str:
+    return step
+
+
+@workflow.defn(sandboxed=False)
+class FloorWorkflow:
+    def __init__(self) -> None:
+        self._go = False
+
+    @workflow.run
+    async def run(self) -> str:
+        for step in ("ticket", "received"):
+            await workflow.execute_activity(
+                nothing, step, start_to_close_timeout=timedelta(seconds=30)
+            )
+        await workflow.wait_condition(lambda: self._go)
+        for step in ("apply", "outcome"):
+            await workflow.execute_activity(
+                nothing, step, start_to_close_timeout=timedelta(seconds=30)
+            )
+        return "done"
+
+    @workflow.update
+    async def implement(self) -> str:
+        self._go = True
+        return "ok"
+
+
+async def floor(stack: Stack, count: int, clients: int) -> float:
+    client = await Client.connect(stack.temporal, data_converter=pydantic_data_converter)
+    queue = f"floor-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[nothing]):
+
+        async def one(index: int) -> None:
+            handle = await client.start_workflow(
+                FloorWorkflow.run, id=f"floor-{queue}-{index}", task_queue=queue
+            )
+            await handle.execute_update(FloorWorkflow.implement)
+            await handle.result()
+
+        elapsed = await in_parallel(count, clients, one)
+    return count / elapsed
+
+
+@dataclass
+class SignoffRun:
+    per_s: float
+    submit_ms: list[float]
+    implement_ms: list[float]
+    visible_ms: list[float]
+
+
+async def signoff(stack: Stack, count: int, clients: int) -> SignoffRun:
+    people = customers(stack.database_url, count)
+    submit_ms: list[float] = []
+    implement_ms: list[float] = []
+    visible_ms: list[float] = []
+    async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
+
+        async def one(index: int) -> None:
+            customer, token = people[index]
+            started = time.perf_counter()
+            filed = await http.post(
+                f"/customers/{customer}/profile-change-requests",
+                json={"legal": {"name": f"Bench {index} Ltd", "address": ADDRESS}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            submit_ms.append((time.perf_counter() - started) * 1000)
+            assert filed.status_code == 201, filed.text
+            request_id = filed.json()["id"]
+            started = time.perf_counter()
+            done = await http.post(f"/requests/{request_id}/implement", headers=STAFF)
+            implement_ms.append((time.perf_counter() - started) * 1000)
+            assert done.status_code in (200, 202), done.text
+            await _until_implemented(http, request_id)
+            visible_ms.append((time.perf_counter() - started) * 1000)
+
+        elapsed = await in_parallel(count, clients, one)
+    return SignoffRun(count / elapsed, submit_ms, implement_ms, visible_ms)
+
+
+async def _until_implemented(http: httpx.AsyncClient, request_id: str) -> None:
+    for _ in range(3000):
+        if (await http.get(f"/requests/{request_id}", headers=STAFF)).json()["status"] == (
+            "implemented"
+        ):
+            return
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"request {request_id} was not implemented within a minute")
+
+
+async def open_at_scale(stack: Stack, count: int, clients: int) -> dict[str, float]:
+    people = customers(stack.database_url, count)
+    ids: list[str] = []
+    async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
+
+        async def file(index: int) -> None:
+            customer, token = people[index]
+            filed = await http.post(
+                f"/customers/{customer}/profile-change-requests",
+                json={"legal": {"name": f"Open {index} Ltd", "address": ADDRESS}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert filed.status_code == 201, filed.text
+            ids.append(filed.json()["id"])
+
+        await in_parallel(count, clients, file)
+        await asyncio.sleep(5)  # the workers settle into waiting for the service team
+        get_ms: list[float] = []
+        tickets_ms: list[float] = []
+        for index in range(200):
+            _, token = people[index]
+            started = time.perf_counter()
+            await http.get(f"/requests/{ids[index]}", headers=STAFF)
+            get_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            await http.get("/tickets", headers={"Authorization": f"Bearer {token}"})
+            tickets_ms.append((time.perf_counter() - started) * 1000)
+    return {
+        "worker_rss_mb": _rss_mb(stack.worker_pid),
+        "get_request_p50_ms": statistics.median(get_ms),
+        "get_request_p99_ms": percentile(get_ms, 0.99),
+        "get_tickets_p50_ms": statistics.median(tickets_ms),
+        "get_tickets_p99_ms": percentile(tickets_ms, 0.99),
+        "database_mb": (stack.directory / "signoff.db").stat().st_size / 2**20,
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    # `signoff worker` is a console script: the worker is that process (no fork).
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def history_events(stack: Stack) -> dict[str, int]:
+    """Events in one profile change's history, from submission to implemented."""
+    [(customer, token)] = customers(stack.database_url, 1)
+    client = await Client.connect(stack.temporal, data_converter=pydantic_data_converter)
+    async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
+        filed = await http.post(
+            f"/customers/{customer}/profile-change-requests",
+            json={"legal": {"name": "History Ltd", "address": ADDRESS}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        await http.post(f"/requests/{filed.json()['id']}/implement", headers=STAFF)
+    handle = client.get_workflow_handle(f"profile-change-{customer}")
+    await handle.result()
+    history = await handle.fetch_history()
+    return {"profile_change": len(history.events)}
+
+
+def machine() -> dict[str, Any]:
+    memory = next(
+        line
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(memory.split()[1]) / 2**20, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    floors: list[float] = []
+    runs: list[SignoffRun] = []
+    scales: list[dict[str, float]] = []
+    histories: dict[str, int] = {}
+    for round_number in range(args.repeat):
+        with embedded_stack(ROOT / "var" / "bench") as stack:
+            customers(stack.database_url, 0, with_staff=True)
+            print(f"round {round_number + 1}/{args.repeat}: floor", flush=True)
+            floors.append(await floor(stack, args.requests, args.clients))
+            print(f"round {round_number + 1}/{args.repeat}: signoff", flush=True)
+            runs.append(await signoff(stack, args.requests, args.clients))
+            if not histories:
+                histories = await history_events(stack)
+            if args.open:
+                print(
+                    f"round {round_number + 1}/{args.repeat}: {args.open} open requests", flush=True
+                )
+                scales.append(await open_at_scale(stack, args.open, args.clients))
+    median = statistics.median
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "settings": {
+            "requests": args.requests,
+            "clients": args.clients,
+            "open": args.open,
+            "repeat": args.repeat,
+        },
+        "floor_per_s": median(floors),
+        "signoff_per_s": median(run.per_s for run in runs),
+        "submit_p50_ms": median(median(run.submit_ms) for run in runs),
+        "submit_p95_ms": median(percentile(run.submit_ms, 0.95) for run in runs),
+        "submit_p99_ms": median(percentile(run.submit_ms, 0.99) for run in runs),
+        "implement_p50_ms": median(median(run.implement_ms) for run in runs),
+        "implement_p95_ms": median(percentile(run.implement_ms, 0.95) for run in runs),
+        "implement_p99_ms": median(percentile(run.implement_ms, 0.99) for run in runs),
+        "implement_to_visible_p50_ms": median(median(run.visible_ms) for run in runs),
+        "history_events": histories,
+    }
+    result["ratio"] = result["signoff_per_s"] / result["floor_per_s"]
+    if scales:
+        for key in scales[0]:
+            result[f"{key}_{args.open // 1000}k_open" if key == "worker_rss_mb" else key] = median(
+                scale[key] for scale in scales
+            )
+        result["worker_rss_mb_10k_open"] = result.pop(f"worker_rss_mb_{args.open // 1000}k_open")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--open", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    width = max(len(key) for key in result)
+    for key, value in result.items():
+        shown = f"{value:.2f}" if isinstance(value, float) else json.dumps(value)
+        print(f"{key:<{width}}  {shown}")
+
+
+if __name__ == "__main__":
+    main()
