@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.identity import Principal, authenticate
+from api.services.requests import Filing
 from api.state import AppState
 from settings import Settings
 
@@ -60,3 +61,12 @@ async def _current_user(
 
 
 CurrentUser = Annotated[Principal, Depends(_current_user)]
+
+
+async def _filing(
+    session: SessionDep, temporal: TemporalDep, settings: SettingsDep, user: CurrentUser
+) -> Filing:
+    return Filing(session, temporal, settings, user)
+
+
+FilingDep = Annotated[Filing, Depends(_filing)]

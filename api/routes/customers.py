@@ -3,8 +3,9 @@
 import uuid
 
 from fastapi import APIRouter, Response, status
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from api.deps import CurrentUser, FilingDep, SessionDep
 from api.services import contact_changes, customers, purchaser_additions, purchaser_removals
 from api.services.request_views import present
 from models.contact import ContactPublic
@@ -39,16 +40,11 @@ async def request_profile_change(
     customer_id: uuid.UUID,
     change: ProfileChangeCreate,
     response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    filing: FilingDep,
 ) -> RequestPublic:
     """Request a change of legal and/or payment name and address (Management, Cust Admin)."""
-    request = await customers.request_profile_change(
-        session, temporal, settings, user, customer_id, change
-    )
-    return await _created(response, session, request)
+    request = await customers.request_profile_change(filing, customer_id, change)
+    return await _created(response, filing.session, request)
 
 
 @router.post("/{customer_id}/contact-change-requests", status_code=status.HTTP_201_CREATED)
@@ -56,16 +52,11 @@ async def request_contact_change(
     customer_id: uuid.UUID,
     batch: ContactChangeCreate,
     response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    filing: FilingDep,
 ) -> RequestPublic:
     """Request a batch of contact and role changes (Management, Cust Admin)."""
-    request = await contact_changes.request_contact_change(
-        session, temporal, settings, user, customer_id, batch
-    )
-    return await _created(response, session, request)
+    request = await contact_changes.request_contact_change(filing, customer_id, batch)
+    return await _created(response, filing.session, request)
 
 
 @router.post("/{customer_id}/purchaser-addition-requests", status_code=status.HTTP_201_CREATED)
@@ -73,16 +64,11 @@ async def request_purchaser_addition(
     customer_id: uuid.UUID,
     form: PurchaserAdditionCreate,
     response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    filing: FilingDep,
 ) -> RequestPublic:
     """Request a purchaser organisation, approved at both organisations (Management, Cust Admin)."""
-    request = await purchaser_additions.request_purchaser_addition(
-        session, temporal, settings, user, customer_id, form
-    )
-    return await _created(response, session, request)
+    request = await purchaser_additions.request_purchaser_addition(filing, customer_id, form)
+    return await _created(response, filing.session, request)
 
 
 @router.post("/{customer_id}/purchaser-removal-requests", status_code=status.HTTP_201_CREATED)
@@ -90,20 +76,15 @@ async def request_purchaser_removal(
     customer_id: uuid.UUID,
     form: PurchaserRemovalCreate,
     response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    filing: FilingDep,
 ) -> RequestPublic:
     """Request the purchaser's removal, giving its required roles back (Management, Cust Admin)."""
-    request = await purchaser_removals.request_purchaser_removal(
-        session, temporal, settings, user, customer_id, form
-    )
-    return await _created(response, session, request)
+    request = await purchaser_removals.request_purchaser_removal(filing, customer_id, form)
+    return await _created(response, filing.session, request)
 
 
 async def _created(
-    response: Response, session: SessionDep, request: ChangeRequest
+    response: Response, session: AsyncSession, request: ChangeRequest
 ) -> RequestPublic:
     response.headers["Location"] = f"/requests/{request.id}"
     return await present(session, request)

@@ -2,10 +2,7 @@
 
 import uuid
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
-
-from api.identity import Principal, require_requester
+from api.identity import require_requester
 from api.services import requests
 from api.services.customers import load_customer
 from models.contact_change import ContactChangeCreate, contact_change_problems
@@ -18,17 +15,12 @@ from models.queries import (
     purchaser_responsibility,
 )
 from models.request import ChangeRequest
-from settings import Settings
 
 
 async def request_contact_change(
-    session: AsyncSession,
-    temporal: Client,
-    settings: Settings,
-    principal: Principal,
-    customer_id: uuid.UUID,
-    batch: ContactChangeCreate,
+    filing: requests.Filing, customer_id: uuid.UUID, batch: ContactChangeCreate
 ) -> ChangeRequest:
+    session, settings, principal = filing.session, filing.settings, filing.principal
     require_requester(principal, customer_id)
     await load_customer(session, principal, customer_id)
     contacts = await living_contacts(session, customer_id)
@@ -42,10 +34,7 @@ async def request_contact_change(
     if problems:
         raise ValidationProblems(problems)
     return await requests.submit(
-        session,
-        temporal,
-        settings,
-        principal,
+        filing,
         customer_id,
         RequestKind.CONTACT_CHANGE,
         batch.model_dump(mode="json", exclude_unset=True),

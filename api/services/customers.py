@@ -4,7 +4,6 @@ import uuid
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from api.errors import NotFound
 from api.identity import Principal, require_customer, require_requester
@@ -17,7 +16,6 @@ from models.profile_change import ProfileChangeCreate, profile_change_problems
 from models.purchaser import PurchaserPublic
 from models.queries import purchaser_of
 from models.request import ChangeRequest, RequestSummary
-from settings import Settings
 
 
 async def load_customer(
@@ -89,23 +87,16 @@ async def contacts_view(
 
 
 async def request_profile_change(
-    session: AsyncSession,
-    temporal: Client,
-    settings: Settings,
-    principal: Principal,
-    customer_id: uuid.UUID,
-    change: ProfileChangeCreate,
+    filing: requests.Filing, customer_id: uuid.UUID, change: ProfileChangeCreate
 ) -> ChangeRequest:
+    session, principal = filing.session, filing.principal
     require_requester(principal, customer_id)
     customer = await load_customer(session, principal, customer_id)
     problems = profile_change_problems(customer.profile(), change)
     if problems:
         raise ValidationProblems(problems)
     return await requests.submit(
-        session,
-        temporal,
-        settings,
-        principal,
+        filing,
         customer_id,
         RequestKind.PROFILE_CHANGE,
         change.model_dump(mode="json"),

@@ -2,11 +2,8 @@
 
 import uuid
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
-
 from api.errors import Conflict
-from api.identity import Principal, require_requester
+from api.identity import require_requester
 from api.services import requests
 from api.services.customers import load_customer
 from models.contact import Contact
@@ -19,17 +16,12 @@ from models.purchaser_addition import (
 )
 from models.queries import emails_in_use, purchaser_of
 from models.request import ChangeRequest
-from settings import Settings
 
 
 async def request_purchaser_addition(
-    session: AsyncSession,
-    temporal: Client,
-    settings: Settings,
-    principal: Principal,
-    customer_id: uuid.UUID,
-    form: PurchaserAdditionCreate,
+    filing: requests.Filing, customer_id: uuid.UUID, form: PurchaserAdditionCreate
 ) -> ChangeRequest:
+    session, principal = filing.session, filing.principal
     require_requester(principal, customer_id)
     await load_customer(session, principal, customer_id)
     if await purchaser_of(session, customer_id) is not None:
@@ -43,10 +35,7 @@ async def request_purchaser_addition(
     if problems:
         raise ValidationProblems(problems)
     return await requests.submit(
-        session,
-        temporal,
-        settings,
-        principal,
+        filing,
         customer_id,
         RequestKind.PURCHASER_ADDITION,
         form.model_dump(mode="json"),

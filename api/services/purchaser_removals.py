@@ -2,11 +2,8 @@
 
 import uuid
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
-
 from api.errors import Conflict
-from api.identity import Principal, require_requester
+from api.identity import require_requester
 from api.services import requests
 from api.services.customers import load_customer
 from models.contact import Contact
@@ -15,17 +12,12 @@ from models.problems import ValidationProblems
 from models.purchaser_removal import PurchaserRemovalCreate, purchaser_removal_problems
 from models.queries import contact_state, living_contacts, purchaser_of
 from models.request import ChangeRequest
-from settings import Settings
 
 
 async def request_purchaser_removal(
-    session: AsyncSession,
-    temporal: Client,
-    settings: Settings,
-    principal: Principal,
-    customer_id: uuid.UUID,
-    form: PurchaserRemovalCreate,
+    filing: requests.Filing, customer_id: uuid.UUID, form: PurchaserRemovalCreate
 ) -> ChangeRequest:
+    session, settings, principal = filing.session, filing.settings, filing.principal
     require_requester(principal, customer_id)
     await load_customer(session, principal, customer_id)
     if await purchaser_of(session, customer_id) is None:
@@ -41,10 +33,7 @@ async def request_purchaser_removal(
     if problems:
         raise ValidationProblems(problems)
     return await requests.submit(
-        session,
-        temporal,
-        settings,
-        principal,
+        filing,
         customer_id,
         RequestKind.PURCHASER_REMOVAL,
         form.model_dump(mode="json"),

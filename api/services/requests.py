@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from contextlib import suppress
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -72,21 +73,26 @@ _UPDATES = {
 }
 
 
+@dataclass(frozen=True)
+class Filing:
+    """What filing any request needs: the database, Temporal, the settings and the caller."""
+
+    session: AsyncSession
+    temporal: Client
+    settings: Settings
+    principal: Principal
+
+
 def workflow_id(kind: RequestKind, customer_id: uuid.UUID) -> str:
     """Readable, and the guard of "one open request per kind and customer"."""
     return f"{kind.slug}-{customer_id}"
 
 
 async def submit(
-    session: AsyncSession,
-    temporal: Client,
-    settings: Settings,
-    principal: Principal,
-    customer_id: uuid.UUID,
-    kind: RequestKind,
-    requested: dict[str, Any],
+    filing: Filing, customer_id: uuid.UUID, kind: RequestKind, requested: dict[str, Any]
 ) -> ChangeRequest:
     """Store the request and start its workflow; undone if the workflow cannot start."""
+    session, principal = filing.session, filing.principal
     status = INITIAL_STATUS[kind]
     request = ChangeRequest(
         kind=kind,
@@ -102,7 +108,7 @@ async def submit(
     CHANGE_REQUEST_ID.set(str(request.id))
     try:
         with temporal_errors(f"an open {kind.label} request already exists for this customer"):
-            handle = await _start(temporal, settings, principal, request)
+            handle = await _start(filing.temporal, filing.settings, principal, request)
     except BaseException:
         await begin_write(session)
         await session.delete(request)
