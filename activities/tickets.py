@@ -49,6 +49,7 @@ class TicketActivities:
             assert ticket.id is not None
             ticket.number = ticket_number(ticket.id)
             request.ticket_number = ticket.number
+            request.run_id = activity.info().workflow_run_id
             request.updated_at = command.at
             record(session, request, "ticket_raised", command.at, ticket=ticket.number)
             return ticket.number

@@ -60,7 +60,18 @@ class Stack:
     api: str
     outbox: str
     database_url: str
-    worker_pid: int
+    pids: dict[str, int]
+
+    @property
+    def worker_pid(self) -> int:
+        return self.pids["worker"]
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each process of the stack, and by this one."""
+        used = {name: _cpu_seconds(pid) for name, pid in self.pids.items()}
+        mine = os.times()
+        used["bench"] = mine.user + mine.system
+        return used
 
 
 @contextmanager
@@ -134,7 +145,7 @@ def embedded_stack(directory: Path) -> Iterator[Stack]:
             f"http://127.0.0.1:{ports['api']}",
             f"http://127.0.0.1:{ports['outbox']}",
             database_url,
-            processes["worker"].pid,
+            {name: process.pid for name, process in processes.items()},
         )
     finally:
         for process in reversed(processes.values()):
@@ -271,7 +282,19 @@ class FloorWorkflow:
         return "ok"
 
 
-async def floor(stack: Stack, count: int, clients: int) -> float:
+def cpu_ms_per_request(
+    before: dict[str, float], after: dict[str, float], count: int
+) -> dict[str, float]:
+    return {name: (after[name] - before[name]) * 1000 / count for name in after}
+
+
+@dataclass
+class FloorRun:
+    per_s: float
+    cpu_ms: dict[str, float]
+
+
+async def floor(stack: Stack, count: int, clients: int) -> FloorRun:
     client = await Client.connect(stack.temporal, data_converter=pydantic_data_converter)
     queue = f"floor-{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[nothing]):
@@ -283,8 +306,10 @@ async def floor(stack: Stack, count: int, clients: int) -> float:
             await handle.execute_update(FloorWorkflow.implement)
             await handle.result()
 
+        before = stack.cpu_seconds()
         elapsed = await in_parallel(count, clients, one)
-    return count / elapsed
+        used = cpu_ms_per_request(before, stack.cpu_seconds(), count)
+    return FloorRun(count / elapsed, used)
 
 
 @dataclass
@@ -294,6 +319,7 @@ class SignoffRun:
     implement_ms: list[float]
     visible_ms: list[float]
     failed: int
+    cpu_ms: dict[str, float]
 
 
 async def signoff(stack: Stack, count: int, clients: int) -> SignoffRun:
@@ -326,9 +352,11 @@ async def signoff(stack: Stack, count: int, clients: int) -> SignoffRun:
             await _until_implemented(http, request_id)
             visible_ms.append((time.perf_counter() - started) * 1000)
 
+        before = stack.cpu_seconds()
         elapsed = await in_parallel(count, clients, one)
+        used = cpu_ms_per_request(before, stack.cpu_seconds(), count)
     return SignoffRun(
-        (count - len(failed)) / elapsed, submit_ms, implement_ms, visible_ms, len(failed)
+        (count - len(failed)) / elapsed, submit_ms, implement_ms, visible_ms, len(failed), used
     )
 
 
@@ -383,6 +411,12 @@ async def open_at_scale(stack: Stack, count: int, clients: int) -> dict[str, flo
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    # utime and stime, fields 14 and 15 of /proc/<pid>/stat, counted after the command name.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mb(pid: int) -> float:
     # `signoff worker` is a console script: the worker is that process (no fork).
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -423,7 +457,7 @@ def machine() -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    floors: list[float] = []
+    floors: list[FloorRun] = []
     runs: list[SignoffRun] = []
     scales: list[dict[str, float]] = []
     histories: dict[str, int] = {}
@@ -450,7 +484,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "open": args.open,
             "repeat": args.repeat,
         },
-        "floor_per_s": median(floors),
+        "floor_per_s": median(run.per_s for run in floors),
         "signoff_per_s": median(run.per_s for run in runs),
         "submit_p50_ms": median(median(run.submit_ms) for run in runs),
         "submit_p95_ms": median(percentile(run.submit_ms, 0.95) for run in runs),
@@ -461,6 +495,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "implement_to_visible_p50_ms": median(median(run.visible_ms) for run in runs),
         "signoff_failed_calls": median(run.failed for run in runs),
         "history_events": histories,
+        "cpu_ms_per_request": {
+            "floor": _median_by_key([run.cpu_ms for run in floors]),
+            "signoff": _median_by_key([run.cpu_ms for run in runs]),
+        },
     }
     result["ratio"] = result["signoff_per_s"] / result["floor_per_s"]
     if scales:
@@ -470,6 +508,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         size = "10k" if args.open == 10_000 else str(args.open)
         result[f"worker_rss_mb_{size}_open"] = result.pop("worker_rss_mb")
     return result
+
+
+def _median_by_key(figures: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(figure[key] for figure in figures) for key in figures[0]}
 
 
 def main() -> None:

@@ -25,10 +25,9 @@ with workflow.unsafe.imports_passed_through():
         RequestStep,
     )
     from workflows.review import (
-        DATABASE_RETRY,
-        DATABASE_TIMEOUT,
         PAST_THAT_STEP,
         ReviewedRequest,
+        database_step,
         wait_until,
     )
 
@@ -58,12 +57,10 @@ class ApprovedRequest(ReviewedRequest):
     ) -> RequestStatus:
         """IN_REVIEW once every side approved; REJECTED or EXPIRED; CANCELLED by the requester."""
         deadline = workflow.now() + expiry
-        await workflow.execute_activity_method(
+        await database_step(
             ApprovalActivities.open_approvals,
             OpenApprovals(self.request.request_id, sides, deadline, workflow.now()),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary="open the approvals and their links",
+            "open the approvals and their links",
         )
         self._approvals = dict.fromkeys(sides, ApprovalStatus.PENDING)
         await asyncio.gather(
@@ -90,12 +87,10 @@ class ApprovedRequest(ReviewedRequest):
         # In review here first, so that the service team can decide as soon as the database
         # says so.
         self._set_status(RequestStatus.IN_REVIEW)
-        await workflow.execute_activity_method(
+        await database_step(
             ApprovalActivities.complete_approvals,
             RequestStep(self.request.request_id, workflow.now()),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary="send the approved request to the service team",
+            "send the approved request to the service team",
         )
         return RequestStatus.IN_REVIEW
 
@@ -124,12 +119,10 @@ class ApprovedRequest(ReviewedRequest):
             )
         else:
             await self.notify(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
-        await workflow.execute_activity_method(
+        await database_step(
             CustomerDataActivities.erase_request,
             EraseRequest(self.request.request_id, outcome, workflow.now()),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary=f"record {outcome.value} and erase the request's data",
+            f"record {outcome.value} and erase the request's data",
         )
         self._set_status(outcome)
         self._settled = True
@@ -162,14 +155,12 @@ class ApprovedRequest(ReviewedRequest):
         """An approver's decision, through their link; final once made."""
         self._deciding.add(decision.side)
         status = ApprovalStatus.APPROVED if decision.approve else ApprovalStatus.REJECTED
-        await workflow.execute_activity_method(
+        await database_step(
             ApprovalActivities.record_approval,
             RecordApproval(
                 self.request.request_id, decision.side, status, decision.comment_id, workflow.now()
             ),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary=f"record the {decision.side.value} approver's decision",
+            f"record the {decision.side.value} approver's decision",
         )
         self._approvals[decision.side] = status
         if not decision.approve and self._rejection is None:

@@ -6,7 +6,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus
     from models.payloads import ApplyContactChange, ContactChangeInput, Decision
-    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT, ReviewedRequest
+    from workflows.review import ReviewedRequest, database_step
 
 
 @workflow.defn
@@ -30,7 +30,7 @@ class ContactChangeWorkflow(ReviewedRequest):
 
     async def apply_change(self, decision: Decision) -> int | None:
         assert self._input is not None
-        result = await workflow.execute_activity_method(
+        result = await database_step(
             CustomerDataActivities.apply_contact_change,
             ApplyContactChange(
                 request_id=self._input.request_id,
@@ -39,9 +39,7 @@ class ContactChangeWorkflow(ReviewedRequest):
                 required_roles=self._input.required_roles,
                 activation_expiry_seconds=self._input.activation_expiry_seconds,
             ),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary="apply the contact changes",
+            "apply the contact changes",
         )
         if not result.applied:
             return result.comment_id

@@ -6,7 +6,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus
     from models.payloads import ApplyChange, Decision, RequestInput
-    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT, ReviewedRequest
+    from workflows.review import ReviewedRequest, database_step
 
 
 @workflow.defn
@@ -20,13 +20,11 @@ class ProfileChangeWorkflow(ReviewedRequest):
         return await self.review()
 
     async def apply_change(self, decision: Decision) -> int | None:
-        await workflow.execute_activity_method(
+        await database_step(
             CustomerDataActivities.apply_profile_change,
             ApplyChange(
                 request_id=self.request.request_id, actor=decision.actor, at=workflow.now()
             ),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary="apply the profile change",
+            "apply the profile change",
         )
         return None

@@ -9,7 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus, Side
     from models.payloads import ApplyPurchaserAddition, Decision, PurchaserAdditionInput
     from workflows.approval import ApprovedRequest
-    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT
+    from workflows.review import database_step
 
 
 @workflow.defn
@@ -34,7 +34,7 @@ class PurchaserAdditionWorkflow(ApprovedRequest):
 
     async def apply_change(self, decision: Decision) -> int | None:
         assert self._input is not None
-        result = await workflow.execute_activity_method(
+        result = await database_step(
             CustomerDataActivities.apply_purchaser_addition,
             ApplyPurchaserAddition(
                 request_id=self._input.request_id,
@@ -42,9 +42,7 @@ class PurchaserAdditionWorkflow(ApprovedRequest):
                 at=workflow.now(),
                 activation_expiry_seconds=self._input.activation_expiry_seconds,
             ),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary="add the purchaser and its contacts",
+            "add the purchaser and its contacts",
         )
         if not result.applied:
             return result.comment_id

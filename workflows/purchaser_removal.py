@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus, Side
     from models.payloads import ApplyPurchaserRemoval, Decision, PurchaserRemovalInput
     from workflows.approval import ApprovedRequest
-    from workflows.review import DATABASE_RETRY, DATABASE_TIMEOUT
+    from workflows.review import database_step
 
 
 @workflow.defn
@@ -35,7 +35,7 @@ class PurchaserRemovalWorkflow(ApprovedRequest):
 
     async def apply_change(self, decision: Decision) -> int | None:
         assert self._input is not None
-        result = await workflow.execute_activity_method(
+        result = await database_step(
             CustomerDataActivities.apply_purchaser_removal,
             ApplyPurchaserRemoval(
                 request_id=self._input.request_id,
@@ -43,8 +43,6 @@ class PurchaserRemovalWorkflow(ApprovedRequest):
                 at=workflow.now(),
                 required_roles=self._input.required_roles,
             ),
-            start_to_close_timeout=DATABASE_TIMEOUT,
-            retry_policy=DATABASE_RETRY,
-            summary="remove the purchaser and its contacts",
+            "remove the purchaser and its contacts",
         )
         return None if result.applied else result.comment_id

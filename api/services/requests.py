@@ -108,15 +108,13 @@ async def submit(
     CHANGE_REQUEST_ID.set(str(request.id))
     try:
         with temporal_errors(f"an open {kind.label} request already exists for this customer"):
-            handle = await _start(filing.temporal, filing.settings, principal, request)
+            await _start(filing.temporal, filing.settings, principal, request)
     except BaseException:
         await begin_write(session)
         await session.delete(request)
         await session.commit()
         raise
-    await begin_write(session)
-    request.run_id = handle.result_run_id
-    await session.commit()
+    # The run id is recorded with the ticket, by the workflow's first step.
     return request
 
 

@@ -146,7 +146,7 @@ def _keep(kind: str, histories: dict[str, WorkflowHistory]) -> None:
 
 async def test_kept_histories_replay_on_the_current_code() -> None:
     """A change that would break running workflows fails here (README: Tests)."""
-    files = sorted(HISTORIES.glob("*.json"))
+    files = sorted(HISTORIES.rglob("*.json"))
     assert files, "no kept histories: record them with SIGNOFF_RECORD_HISTORIES=1"
     replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
     for file in files:
