@@ -35,11 +35,15 @@ WORKFLOWS: Sequence[type] = (
 log = logging.getLogger("signoff.worker")
 
 
-def build_activities(sessions: SessionFactory, settings: Settings) -> list[Any]:
+def smtp_mailer(settings: Settings) -> SmtpMailer:
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds)
+
+
+def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpMailer) -> list[Any]:
     emails = EmailActivities(
         sessions,
         EmailRenderer(),
-        SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds),
+        mailer,
         MailSettings(
             sender=settings.mail_from,
             service_team_address=settings.service_team_email,
@@ -69,6 +73,7 @@ def build_worker(
     client: Client,
     sessions: SessionFactory,
     settings: Settings,
+    mailer: SmtpMailer,
     task_queue: str | None = None,
     interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
@@ -76,7 +81,7 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=build_activities(sessions, settings),
+        activities=build_activities(sessions, settings, mailer),
         interceptors=interceptors,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
     )
@@ -113,7 +118,10 @@ async def run_worker(settings: Settings) -> None:
     """Poll until SIGTERM or SIGINT, then stop taking work and let in-flight activities end."""
     client = await connect(settings, runtime(settings))
     engine = create_db_engine(settings.database_url)
-    worker = build_worker(client, session_factory(engine), settings, interceptors=[LogContext()])
+    mailer = smtp_mailer(settings)
+    worker = build_worker(
+        client, session_factory(engine), settings, mailer, interceptors=[LogContext()]
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -130,6 +138,7 @@ async def run_worker(settings: Settings) -> None:
         await running
         log.info("worker stopped")
     finally:
+        await mailer.close()
         await engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """Rendering emails from Jinja2 templates and handing them to an SMTP server."""
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,10 +66,60 @@ def build_message(
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, timeout: float) -> None:
+    """Hands messages to one SMTP server over a few connections kept open between emails.
+
+    A kept connection that the server has closed meanwhile is replaced once; any other
+    failure closes the connection and reaches the caller, whose activity retries.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float, connections: int = 4) -> None:
         self._host = host
         self._port = port
         self._timeout = timeout
+        self._slots = asyncio.Semaphore(connections)
+        self._idle: list[aiosmtplib.SMTP] = []
 
     async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=self._timeout)
+        async with self._slots:
+            kept = self._idle.pop() if self._idle else None
+            if kept is not None:
+                try:
+                    await kept.send_message(message)
+                except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                    await _close(kept)
+                except BaseException:
+                    await _close(kept)
+                    raise
+                else:
+                    self._idle.append(kept)
+                    return
+            connection = aiosmtplib.SMTP(
+                hostname=self._host, port=self._port, timeout=self._timeout
+            )
+            try:
+                await connection.connect()
+                await connection.send_message(message)
+            except BaseException:
+                await _close(connection)
+                raise
+            self._idle.append(connection)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await _close(connection)
+
+    async def __aenter__(self) -> "SmtpMailer":
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+
+async def _close(connection: aiosmtplib.SMTP) -> None:
+    if not connection.is_connected:
+        return
+    try:
+        await connection.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        connection.close()

@@ -1,5 +1,7 @@
 """Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,11 +59,61 @@ def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+_TURN = "signoff_write_turn"
+
+
+class WriteTurns:
+    """SQLite writers of one process take turns, first come, first served.
+
+    SQLite has one write lock per file, and a writer that finds it taken sleeps in growing
+    steps before it tries again: with many concurrent requests, some wait for seconds.
+    Writers of one process queue here instead, so that only the other process (API or
+    worker) can make them sleep. A turn ends with its transaction, or with its connection.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    def lock(self) -> asyncio.Lock:
+        return self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+
+_WRITE_TURNS: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
+
+
+def _end_turn(info: dict[Any, Any] | None) -> None:
+    turn = info.pop(_TURN, None) if info is not None else None
+    if turn is None:
+        return
+    loop, lock = turn
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        lock.release()
+    elif not loop.is_closed():
+        loop.call_soon_threadsafe(lock.release)
+
+
+def _end_turn_of_connection(connection: Any) -> None:
+    _end_turn(connection.info)
+
+
+def _end_turn_of_record(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+    _end_turn(record.info if record is not None else None)
+
+
 def create_db_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(async_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         event.listen(engine.sync_engine, "begin", _begin)
+        _WRITE_TURNS[engine.sync_engine] = WriteTurns()
+        for name in ("commit", "rollback"):
+            event.listen(engine.sync_engine, name, _end_turn_of_connection)
+        for name in ("checkin", "invalidate", "close"):
+            event.listen(engine.sync_engine.pool, name, _end_turn_of_record)
     return engine
 
 
@@ -81,7 +133,19 @@ async def begin_write(session: AsyncSession) -> None:
     """End the session's read transaction, if any, and begin one that will write."""
     if session.in_transaction():
         await session.commit()
-    await session.connection(execution_options={_WRITE: True})
+    bind = session.bind
+    turns = _WRITE_TURNS.get(bind.sync_engine) if isinstance(bind, AsyncEngine) else None
+    if turns is None:
+        await session.connection(execution_options={_WRITE: True})
+        return
+    lock = turns.lock()
+    await lock.acquire()
+    try:
+        connection = await session.connection(execution_options={_WRITE: True})
+    except BaseException:
+        lock.release()
+        raise
+    connection.info[_TURN] = (asyncio.get_running_loop(), lock)
 
 
 @asynccontextmanager

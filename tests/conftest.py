@@ -37,7 +37,7 @@ from migrations import alembic_config
 from models.database import SessionFactory, create_db_engine, session_factory
 from models.tables import metadata
 from settings import Settings
-from worker import build_worker
+from worker import build_worker, smtp_mailer
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 PUBLIC_URL = "http://signoff.test"
@@ -202,9 +202,14 @@ async def stack(
     }
     async with AsyncExitStack() as running:
         if in_process_worker:
+            mailer = await running.enter_async_context(smtp_mailer(settings))
             await running.enter_async_context(
                 build_worker(
-                    temporal_env.client, sessions, settings, interceptors=worker_interceptors
+                    temporal_env.client,
+                    sessions,
+                    settings,
+                    mailer,
+                    interceptors=worker_interceptors,
                 )
             )
         http = await running.enter_async_context(serve(create_app(settings)))

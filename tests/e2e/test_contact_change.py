@@ -17,6 +17,7 @@ from models.tables import metadata
 from models.user import ApiToken, User
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.profile import request_rows
+from tests.history_text import readable
 
 ANNABELLE = {
     "salutation": "Ms",
@@ -191,7 +192,7 @@ async def test_worked_example_from_submission_to_activation(stack: Stack) -> Non
     assert again.status_code == 410 and "already been used" in again.text
     assert (await stack.http.get(path)).status_code == 410
 
-    history = (await _handle(stack, request["id"]).fetch_history()).to_json()
+    history = readable(await _handle(stack, request["id"]).fetch_history())
     personal = [*TIMOTHY_TRACES, *ANNABELLE.values(), "Derek", "Teresa", "+44 161 496 0999"]
     assert [value for value in personal if value in history] == []
 

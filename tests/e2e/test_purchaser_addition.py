@@ -27,6 +27,7 @@ from tests.e2e.purchaser import (
     filed_addition,
 )
 from tests.e2e.test_contact_change import contacts, dump_every_table
+from tests.history_text import readable
 from workflows.approval import ApprovedRequest
 
 
@@ -115,11 +116,11 @@ async def test_approve_approve_implement(stack: Stack) -> None:
     assert welcome.recipients == (PAULA["email"],)
     await stack.wait_for_mail(lambda m: "implemented" in m.subject)
 
-    history = (
+    history = readable(
         await stack.temporal.get_workflow_handle(
             f"purchaser-addition-{stack.customer_id}"
         ).fetch_history()
-    ).to_json()
+    )
     assert [trace for trace in (*PURCHASER_TRACES, "Ursula", "Who signs") if trace in history] == []
 
 
