@@ -23,23 +23,24 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlmodel import Session
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from bench.floor import FloorWorkflow, nothing
 from models.contact import Contact
 from models.customer import Customer
 from models.database import create_sync_engine
-from models.enums import Role, Side, UserState
+from models.enums import Side, UserState
 from models.tokens import hash_token
 from models.user import ApiToken, User
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -179,13 +180,24 @@ def _wait(ready: Callable[[], bool], what: str, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def customers(database_url: str, count: int, with_staff: bool = False) -> list[tuple[str, str]]:
-    """``count`` customers, each with a Management contact; their ids and API tokens.
+@dataclass(frozen=True)
+class BenchCustomer:
+    id: str
+    token: str
+    contact_id: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def customers(database_url: str, count: int, with_staff: bool = False) -> list[BenchCustomer]:
+    """``count`` customers, each with one contact holding every required role.
 
     ``with_staff`` also adds the service-team user whose token is ``STAFF``.
     """
     engine = create_sync_engine(database_url)
-    made: list[tuple[str, str]] = []
+    made: list[BenchCustomer] = []
     rows: dict[str, list[Any]] = {"customers": [], "contacts": [], "users": [], "tokens": []}
     for _ in range(count):
         customer = Customer(
@@ -206,7 +218,7 @@ def customers(database_url: str, count: int, with_staff: bool = False) -> list[t
             first_name="Ben",
             last_name="Ch",
             email=f"{uuid.uuid4().hex}@bench.example.com",
-            roles=[Role.MANAGEMENT.value, Role.CUST_ADMIN.value],
+            roles=[role.value for role in Settings().required_roles],
         )
         user = User(contact_id=contact.id, state=UserState.ACTIVE)
         token = f"so_bench_{uuid.uuid4().hex}"
@@ -214,7 +226,7 @@ def customers(database_url: str, count: int, with_staff: bool = False) -> list[t
         rows["contacts"].append(contact)
         rows["users"].append(user)
         rows["tokens"].append(ApiToken(user_id=user.id, token_hash=hash_token(token)))
-        made.append((str(customer.id), token))
+        made.append(BenchCustomer(str(customer.id), token, str(contact.id)))
     if with_staff:
         staff = User(is_staff=True, name="Bench Staff", state=UserState.ACTIVE)
         rows["users"].append(staff)
@@ -252,36 +264,6 @@ async def in_parallel(count: int, clients: int, job: Callable[[int], Awaitable[N
     return time.perf_counter() - started
 
 
-# The floor: the same shape as a profile change (4 activities and 1 update), doing nothing.
-@activity.defn
-async def nothing(step: str) -> str:
-    return step
-
-
-@workflow.defn(sandboxed=False)
-class FloorWorkflow:
-    def __init__(self) -> None:
-        self._go = False
-
-    @workflow.run
-    async def run(self) -> str:
-        for step in ("ticket", "received"):
-            await workflow.execute_activity(
-                nothing, step, start_to_close_timeout=timedelta(seconds=30)
-            )
-        await workflow.wait_condition(lambda: self._go)
-        for step in ("apply", "outcome"):
-            await workflow.execute_activity(
-                nothing, step, start_to_close_timeout=timedelta(seconds=30)
-            )
-        return "done"
-
-    @workflow.update
-    async def implement(self) -> str:
-        self._go = True
-        return "ok"
-
-
 def cpu_ms_per_request(
     before: dict[str, float], after: dict[str, float], count: int
 ) -> dict[str, float]:
@@ -294,10 +276,18 @@ class FloorRun:
     cpu_ms: dict[str, float]
 
 
-async def floor(stack: Stack, count: int, clients: int) -> FloorRun:
+async def floor(stack: Stack, count: int, clients: int, sandboxed: bool = True) -> FloorRun:
+    """The floor with Signoff's worker settings; ``sandboxed=False`` shows the sandbox's cost."""
     client = await Client.connect(stack.temporal, data_converter=pydantic_data_converter)
     queue = f"floor-{uuid.uuid4().hex[:8]}"
-    async with Worker(client, task_queue=queue, workflows=[FloorWorkflow], activities=[nothing]):
+    runner = SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner()
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[FloorWorkflow],
+        activities=[nothing],
+        workflow_runner=runner,
+    ):
 
         async def one(index: int) -> None:
             handle = await client.start_workflow(
@@ -331,12 +321,12 @@ async def signoff(stack: Stack, count: int, clients: int) -> SignoffRun:
     async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
 
         async def one(index: int) -> None:
-            customer, token = people[index]
+            customer = people[index]
             started = time.perf_counter()
             filed = await http.post(
-                f"/customers/{customer}/profile-change-requests",
+                f"/customers/{customer.id}/profile-change-requests",
                 json={"legal": {"name": f"Bench {index} Ltd", "address": ADDRESS}},
-                headers={"Authorization": f"Bearer {token}"},
+                headers=customer.auth,
             )
             submit_ms.append((time.perf_counter() - started) * 1000)
             if filed.status_code != 201:
@@ -377,11 +367,11 @@ async def open_at_scale(stack: Stack, count: int, clients: int) -> dict[str, flo
     async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
 
         async def file(index: int) -> None:
-            customer, token = people[index]
+            customer = people[index]
             filed = await http.post(
-                f"/customers/{customer}/profile-change-requests",
+                f"/customers/{customer.id}/profile-change-requests",
                 json={"legal": {"name": f"Open {index} Ltd", "address": ADDRESS}},
-                headers={"Authorization": f"Bearer {token}"},
+                headers=customer.auth,
             )
             if filed.status_code == 201:
                 ids.append(filed.json()["id"])
@@ -393,12 +383,11 @@ async def open_at_scale(stack: Stack, count: int, clients: int) -> dict[str, flo
         get_ms: list[float] = []
         tickets_ms: list[float] = []
         for index in range(min(200, len(ids))):
-            _, token = people[index]
             started = time.perf_counter()
             await http.get(f"/requests/{ids[index]}", headers=STAFF)
             get_ms.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            await http.get("/tickets", headers={"Authorization": f"Bearer {token}"})
+            await http.get("/tickets", headers=people[index].auth)
             tickets_ms.append((time.perf_counter() - started) * 1000)
     return {
         "worker_rss_mb": _rss_mb(stack.worker_pid),
@@ -425,21 +414,123 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+APPROVERS = {
+    "customer": {"name": "Cus Approver", "email": "approver@bench.example.com"},
+    "purchaser": {"name": "Pur Approver", "email": "approver@partner.example.com"},
+}
+APPROVALS_ASKED = {"purchaser-addition": 2, "purchaser-removal": 1}
+
+
+def _forms(customer: BenchCustomer) -> dict[str, dict[str, Any]]:
+    """One request of each kind, in an order that works on one customer."""
+    return {
+        "profile-change": {"legal": {"name": "History Ltd", "address": ADDRESS}},
+        "contact-change": {
+            "changes": [
+                {
+                    "op": "add",
+                    "contact": {"first_name": "New", "last_name": "Comer", "email": "nc@b.example"},
+                    "roles": ["technical"],
+                }
+            ]
+        },
+        "purchaser-addition": {
+            "purchaser": {"name": "Partner Ltd", "address": ADDRESS},
+            "responsibility": "financial",
+            "contacts": [
+                {
+                    "first_name": "Pay",
+                    "last_name": "Er",
+                    "email": "payer@partner.example.com",
+                    "roles": ["financial"],
+                }
+            ],
+            "approvers": APPROVERS,
+        },
+        "purchaser-removal": {
+            "role_assignments": [{"contact_id": customer.contact_id, "roles": ["financial"]}],
+            "approver": APPROVERS["customer"],
+        },
+    }
+
+
 async def history_events(stack: Stack) -> dict[str, int]:
-    """Events in one profile change's history, from submission to implemented."""
-    [(customer, token)] = customers(stack.database_url, 1)
+    """Events in one history of each kind, from submission to implemented.
+
+    Approvers approve through their emailed links; the service team implements once the
+    request reached it and the requester's email about it arrived.
+    """
+    [customer] = customers(stack.database_url, 1)
     client = await Client.connect(stack.temporal, data_converter=pydantic_data_converter)
-    async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
-        filed = await http.post(
-            f"/customers/{customer}/profile-change-requests",
-            json={"legal": {"name": "History Ltd", "address": ADDRESS}},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        await http.post(f"/requests/{filed.json()['id']}/implement", headers=STAFF)
-    handle = client.get_workflow_handle(f"profile-change-{customer}")
-    await handle.result()
-    history = await handle.fetch_history()
-    return {"profile_change": len(history.events)}
+    counts: dict[str, int] = {}
+    async with (
+        httpx.AsyncClient(base_url=stack.api, timeout=60) as http,
+        httpx.AsyncClient(base_url=stack.outbox, timeout=60) as outbox,
+    ):
+        for slug, form in _forms(customer).items():
+            seen = max((message["id"] for message in await _messages(outbox)), default=0)
+            filed = await http.post(
+                f"/customers/{customer.id}/{slug}-requests", json=form, headers=customer.auth
+            )
+            if filed.status_code != 201:
+                raise RuntimeError(f"{slug}: {filed.status_code} {filed.text}")
+            request_id = filed.json()["id"]
+            for link in await _approval_links(outbox, seen, APPROVALS_ASKED.get(slug, 0)):
+                await http.post(link, data={"decision": "approve"})
+            ticket = await _until_in_review(http, request_id)
+            await _wait_for_mail(outbox, seen, ticket)
+            done = await http.post(f"/requests/{request_id}/implement", headers=STAFF)
+            if done.status_code not in (200, 202):
+                raise RuntimeError(f"{slug}: implement answered {done.status_code} {done.text}")
+            handle = client.get_workflow_handle(f"{slug}-{customer.id}")
+            await handle.result()
+            counts[slug.replace("-", "_")] = len((await handle.fetch_history()).events)
+    return counts
+
+
+async def _messages(outbox: httpx.AsyncClient) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = (await outbox.get("/api/messages")).json()
+    return messages
+
+
+async def _wait_for_mail(outbox: httpx.AsyncClient, after: int, ticket: str) -> None:
+    """Until an email about the ticket has arrived since message ``after``."""
+    for _ in range(600):
+        if any(
+            message["id"] > after and ticket in message["subject"] + (message["text"] or "")
+            for message in await _messages(outbox)
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"no email about ticket {ticket}")
+
+
+async def _approval_links(outbox: httpx.AsyncClient, after: int, count: int) -> list[str]:
+    """The approval links in emails since message ``after``, once ``count`` of them arrived."""
+    if not count:
+        return []
+    for _ in range(600):
+        links = {
+            link
+            for message in await _messages(outbox)
+            if message["id"] > after
+            for link in message["links"]
+            if "/approvals/" in link
+        }
+        if len(links) >= count:
+            return sorted(links)
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the approval emails did not arrive")
+
+
+async def _until_in_review(http: httpx.AsyncClient, request_id: str) -> str:
+    """Wait until the request is with the service team; its ticket number."""
+    for _ in range(600):
+        request = (await http.get(f"/requests/{request_id}", headers=STAFF)).json()
+        if request["status"] == "in_review" and request["ticket_number"]:
+            return str(request["ticket_number"])
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"request {request_id} did not reach the service team")
 
 
 def machine() -> dict[str, Any]:
@@ -458,6 +549,7 @@ def machine() -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     floors: list[FloorRun] = []
+    unsandboxed: list[FloorRun] = []
     runs: list[SignoffRun] = []
     scales: list[dict[str, float]] = []
     histories: dict[str, int] = {}
@@ -466,6 +558,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             customers(stack.database_url, 0, with_staff=True)
             print(f"round {round_number + 1}/{args.repeat}: floor", flush=True)
             floors.append(await floor(stack, args.requests, args.clients))
+            unsandboxed.append(await floor(stack, args.requests, args.clients, sandboxed=False))
             print(f"round {round_number + 1}/{args.repeat}: signoff", flush=True)
             runs.append(await signoff(stack, args.requests, args.clients))
             if not histories:
@@ -485,6 +578,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "repeat": args.repeat,
         },
         "floor_per_s": median(run.per_s for run in floors),
+        "floor_unsandboxed_per_s": median(run.per_s for run in unsandboxed),
         "signoff_per_s": median(run.per_s for run in runs),
         "submit_p50_ms": median(median(run.submit_ms) for run in runs),
         "submit_p95_ms": median(percentile(run.submit_ms, 0.95) for run in runs),
