@@ -31,7 +31,6 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.floor import FloorWorkflow, nothing
 from models.contact import Contact
@@ -41,6 +40,7 @@ from models.enums import Side, UserState
 from models.tokens import hash_token
 from models.user import ApiToken, User
 from settings import Settings
+from worker import workflow_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -280,7 +280,7 @@ async def floor(stack: Stack, count: int, clients: int, sandboxed: bool = True) 
     """The floor with Signoff's worker settings; ``sandboxed=False`` shows the sandbox's cost."""
     client = await Client.connect(stack.temporal, data_converter=pydantic_data_converter)
     queue = f"floor-{uuid.uuid4().hex[:8]}"
-    runner = SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner()
+    runner = workflow_runner() if sandboxed else UnsandboxedWorkflowRunner()
     async with Worker(
         client,
         task_queue=queue,
