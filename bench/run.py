@@ -242,6 +242,8 @@ def customers(database_url: str, count: int, with_staff: bool = False) -> list[B
 
 
 STAFF = {"Authorization": "Bearer so_bench_staff"}
+# The paced run's arrival rate, as a share of the throughput just measured.
+PACED_SHARE = 0.5
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -312,42 +314,78 @@ class SignoffRun:
     cpu_ms: dict[str, float]
 
 
+class Latencies:
+    """Submit and implement latencies of profile changes, and the calls that failed."""
+
+    def __init__(self) -> None:
+        self.submit_ms: list[float] = []
+        self.implement_ms: list[float] = []
+        self.visible_ms: list[float] = []
+        self.failed: list[int] = []
+
+    async def profile_change(
+        self, http: httpx.AsyncClient, customer: BenchCustomer, index: int
+    ) -> None:
+        """File one profile change, implement it as staff, wait until it shows implemented."""
+        started = time.perf_counter()
+        filed = await http.post(
+            f"/customers/{customer.id}/profile-change-requests",
+            json={"legal": {"name": f"Bench {index} Ltd", "address": ADDRESS}},
+            headers=customer.auth,
+        )
+        self.submit_ms.append((time.perf_counter() - started) * 1000)
+        if filed.status_code != 201:
+            self.failed.append(filed.status_code)
+            return
+        request_id = filed.json()["id"]
+        started = time.perf_counter()
+        done = await http.post(f"/requests/{request_id}/implement", headers=STAFF)
+        self.implement_ms.append((time.perf_counter() - started) * 1000)
+        if done.status_code not in (200, 202):
+            self.failed.append(done.status_code)
+            return
+        await _until_implemented(http, request_id)
+        self.visible_ms.append((time.perf_counter() - started) * 1000)
+
+
 async def signoff(stack: Stack, count: int, clients: int) -> SignoffRun:
+    """``clients`` clients, each filing and implementing one request after another."""
     people = customers(stack.database_url, count)
-    submit_ms: list[float] = []
-    implement_ms: list[float] = []
-    visible_ms: list[float] = []
-    failed: list[int] = []
+    latencies = Latencies()
     async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
 
         async def one(index: int) -> None:
-            customer = people[index]
-            started = time.perf_counter()
-            filed = await http.post(
-                f"/customers/{customer.id}/profile-change-requests",
-                json={"legal": {"name": f"Bench {index} Ltd", "address": ADDRESS}},
-                headers=customer.auth,
-            )
-            submit_ms.append((time.perf_counter() - started) * 1000)
-            if filed.status_code != 201:
-                failed.append(filed.status_code)
-                return
-            request_id = filed.json()["id"]
-            started = time.perf_counter()
-            done = await http.post(f"/requests/{request_id}/implement", headers=STAFF)
-            implement_ms.append((time.perf_counter() - started) * 1000)
-            if done.status_code not in (200, 202):
-                failed.append(done.status_code)
-                return
-            await _until_implemented(http, request_id)
-            visible_ms.append((time.perf_counter() - started) * 1000)
+            await latencies.profile_change(http, people[index], index)
 
         before = stack.cpu_seconds()
         elapsed = await in_parallel(count, clients, one)
         used = cpu_ms_per_request(before, stack.cpu_seconds(), count)
+    failed = len(latencies.failed)
     return SignoffRun(
-        (count - len(failed)) / elapsed, submit_ms, implement_ms, visible_ms, len(failed), used
+        (count - failed) / elapsed,
+        latencies.submit_ms,
+        latencies.implement_ms,
+        latencies.visible_ms,
+        failed,
+        used,
     )
+
+
+async def paced(stack: Stack, count: int, per_s: float) -> Latencies:
+    """Requests arriving at a steady ``per_s``, however long each takes: latency below
+    saturation, where 20 clients back to back measure the queue at capacity."""
+    people = customers(stack.database_url, count)
+    latencies = Latencies()
+    async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
+        started = time.perf_counter()
+        running = []
+        for index in range(count):
+            await asyncio.sleep(max(0.0, started + index / per_s - time.perf_counter()))
+            running.append(
+                asyncio.create_task(latencies.profile_change(http, people[index], index))
+            )
+        await asyncio.gather(*running)
+    return latencies
 
 
 async def _until_implemented(http: httpx.AsyncClient, request_id: str) -> None:
@@ -551,6 +589,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     floors: list[FloorRun] = []
     unsandboxed: list[FloorRun] = []
     runs: list[SignoffRun] = []
+    paced_runs: list[Latencies] = []
+    paced_rates: list[float] = []
     scales: list[dict[str, float]] = []
     histories: dict[str, int] = {}
     for round_number in range(args.repeat):
@@ -561,6 +601,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             unsandboxed.append(await floor(stack, args.requests, args.clients, sandboxed=False))
             print(f"round {round_number + 1}/{args.repeat}: signoff", flush=True)
             runs.append(await signoff(stack, args.requests, args.clients))
+            rate = PACED_SHARE * runs[-1].per_s
+            print(f"round {round_number + 1}/{args.repeat}: paced at {rate:.1f}/s", flush=True)
+            paced_runs.append(await paced(stack, max(1, args.requests // 2), rate))
+            paced_rates.append(rate)
             if not histories:
                 histories = await history_events(stack)
             if args.open:
@@ -587,6 +631,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "implement_p95_ms": median(percentile(run.implement_ms, 0.95) for run in runs),
         "implement_p99_ms": median(percentile(run.implement_ms, 0.99) for run in runs),
         "implement_to_visible_p50_ms": median(median(run.visible_ms) for run in runs),
+        "paced_per_s": median(paced_rates),
+        "paced_submit_p50_ms": median(median(run.submit_ms) for run in paced_runs),
+        "paced_submit_p99_ms": median(percentile(run.submit_ms, 0.99) for run in paced_runs),
+        "paced_implement_p50_ms": median(median(run.implement_ms) for run in paced_runs),
+        "paced_implement_p99_ms": median(percentile(run.implement_ms, 0.99) for run in paced_runs),
+        "paced_failed_calls": median(len(run.failed) for run in paced_runs),
         "signoff_failed_calls": median(run.failed for run in runs),
         "history_events": histories,
         "cpu_ms_per_request": {
