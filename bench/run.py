@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
 from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -667,7 +668,10 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    result = asyncio.run(run(args))
+    # Stopped with SIGTERM as with Ctrl-C: the stack's processes are stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # On uvloop, like the worker: the floor's worker runs in this process.
+    result = uvloop.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(key) for key in result)

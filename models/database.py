@@ -105,7 +105,9 @@ def _end_turn_of_record(_dbapi_connection: Any, record: Any, *_: Any) -> None:
 
 
 def create_db_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    # A file needs no ping before each use; a PostgreSQL connection may have gone away.
+    pre_ping = make_url(url).get_backend_name() != "sqlite"
+    engine = create_async_engine(async_url(url), pool_pre_ping=pre_ping)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         event.listen(engine.sync_engine, "begin", _begin)
