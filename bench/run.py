@@ -1,6 +1,7 @@
 """The benchmark: Signoff against the Temporal floor, open requests at scale, history length.
 
     python -m bench.run [--requests 500] [--clients 20] [--open 10000] [--repeat 3]
+                        [--output bench/results/latest.json]
 
 Runs the embedded stack as ``make dev`` does (Temporal dev server on a SQLite file with WAL,
 the SMTP catcher, one worker, one API), in a fresh ``var/bench/``, on free ports. Prints a
@@ -667,13 +668,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args()
     # Stopped with SIGTERM as with Ctrl-C: the stack's processes are stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     # On uvloop, like the worker: the floor's worker runs in this process.
     result = uvloop.run(run(args))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(key) for key in result)
     for key, value in result.items():
         shown = f"{value:.2f}" if isinstance(value, float) else json.dumps(value)
