@@ -16,6 +16,9 @@ from models.database import (
     transaction,
 )
 
+# SQLModel deprecates Session.execute in favour of exec, which does not take raw SQL.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
