@@ -1,6 +1,7 @@
 """Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
 
 import asyncio
+import sqlite3
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import create_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,13 +36,17 @@ def async_url(url: str) -> str:
     return _with_driver(url, _ASYNC_DRIVERS)
 
 
+# How long a writer waits for SQLite's lock, or for its turn, before it fails.
+BUSY_TIMEOUT_SECONDS = 10
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API and the worker (two processes) read while one writes;
     # busy_timeout makes a writer wait for the lock instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     # Transactions are begun by _begin below rather than by the driver.
@@ -141,7 +147,13 @@ async def begin_write(session: AsyncSession) -> None:
         await session.connection(execution_options={_WRITE: True})
         return
     lock = turns.lock()
-    await lock.acquire()
+    try:
+        async with asyncio.timeout(BUSY_TIMEOUT_SECONDS):
+            await lock.acquire()
+    except TimeoutError as error:
+        # As SQLite itself fails a writer that waited its busy timeout.
+        locked = sqlite3.OperationalError("database is locked: no write turn came")
+        raise OperationalError("BEGIN IMMEDIATE", None, locked) from error
     try:
         connection = await session.connection(execution_options={_WRITE: True})
     except BaseException:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models import database
 from models.database import (
     SessionFactory,
     begin_write,
@@ -86,3 +88,19 @@ async def test_a_session_that_writes_twice_takes_two_turns(engine: AsyncEngine) 
     async with asyncio.timeout(5), transaction(sessions) as session:
         await session.execute(text("UPDATE counter SET value = value + 1"))
     assert await _value(sessions) == 3
+
+
+async def test_a_writer_that_waits_past_the_busy_timeout_fails_as_sqlite_would(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.2)
+    sessions = session_factory(engine)
+    async with sessions() as holder:
+        await begin_write(holder)
+        async with sessions() as waiter:
+            with pytest.raises(OperationalError, match="database is locked"):
+                await begin_write(waiter)
+        await holder.commit()
+    async with asyncio.timeout(5), transaction(sessions) as session:
+        await session.execute(text("UPDATE counter SET value = value + 1"))
+    assert await _value(sessions) == 1
