@@ -1,7 +1,7 @@
 """The benchmark: Signoff against the Temporal floor, open requests at scale, history length.
 
     python -m bench.run [--requests 500] [--clients 20] [--open 10000] [--repeat 3]
-                        [--output bench/results/latest.json]
+                        [--output bench/results/latest.json] [--directory var/bench]
 
 Runs the embedded stack as ``make dev`` does (Temporal dev server on a SQLite file with WAL,
 the SMTP catcher, one worker, one API), in a fresh ``var/bench/``, on free ports. Prints a
@@ -596,7 +596,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     scales: list[dict[str, float]] = []
     histories: dict[str, int] = {}
     for round_number in range(args.repeat):
-        with embedded_stack(ROOT / "var" / "bench") as stack:
+        with embedded_stack(args.directory) as stack:
             customers(stack.database_url, 0, with_staff=True)
             print(f"round {round_number + 1}/{args.repeat}: floor", flush=True)
             floors.append(await floor(stack, args.requests, args.clients))
@@ -669,6 +669,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--directory", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
     # Stopped with SIGTERM as with Ctrl-C: the stack's processes are stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

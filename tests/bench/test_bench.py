@@ -1,0 +1,35 @@
+"""`make bench` runs end to end: a tiny run of every measurement gives every figure."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_a_tiny_run_gives_every_figure(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    command = [sys.executable, "-m", "bench.run", "--requests", "6", "--clients", "3"]
+    command += ["--open", "6", "--repeat", "1", "--output", str(output)]
+    command += ["--directory", str(tmp_path / "stack")]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    result = json.loads(output.read_text())
+
+    assert result["floor_per_s"] > 0 and result["signoff_per_s"] > 0
+    assert result["ratio"] == result["signoff_per_s"] / result["floor_per_s"]
+    assert result["signoff_failed_calls"] == 0 and result["paced_failed_calls"] == 0
+    assert result["open_submissions_failed"] == 0
+    for key in ("submit_p99_ms", "implement_p99_ms", "worker_rss_mb_6_open", "database_mb"):
+        assert result[key] > 0, key
+    assert set(result["history_events"]) == {
+        "profile_change",
+        "contact_change",
+        "purchaser_addition",
+        "purchaser_removal",
+    }
+    assert all(events > 0 for events in result["history_events"].values())
+    assert set(result["cpu_ms_per_request"]["signoff"]) >= {"temporal", "worker", "api"}
+    assert result["machine"]["cores"] >= 1
+    assert "signoff_per_s" in finished.stdout, "the table is printed too"
