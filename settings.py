@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     review_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
     activation_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     log_json: bool = False
+    # The largest request body the API reads; a larger one is answered 413 unread.
+    max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # Where the worker serves Temporal SDK metrics for Prometheus ("" turns them off).
     worker_metrics_address: str = "127.0.0.1:9464"
     # How long a stopping worker lets in-flight activities finish.

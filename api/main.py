@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import install_error_handlers
+from api.limits import install_body_limit
 from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
 from api.routes import customers, links, operations, requests, tickets
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_body_limit(app, settings.max_body_bytes)
     install_page_handlers(app)
     install_request_context(app, metrics)
     app.include_router(customers.router)
