@@ -56,6 +56,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    # The messages carry approval and activation links: no copy of a page may be kept.
+    "Cache-Control": "no-store",
 }
 
 _POLL_SECONDS = 0.05

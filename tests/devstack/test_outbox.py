@@ -110,6 +110,19 @@ async def test_index_lists_messages_with_escaped_subject(
     assert "default-src 'none'" in response.headers["content-security-policy"]
 
 
+@pytest.mark.parametrize("path", ["/", "/messages/1", "/api/messages"])
+async def test_every_outbox_answer_is_strict_and_never_cached(
+    catcher: MailCatcher, client: httpx.AsyncClient, path: str
+) -> None:
+    await send(catcher, build_message("First"))
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "no-store"
+
+
 async def test_message_page_links_the_text_and_sandboxes_the_html(
     catcher: MailCatcher, client: httpx.AsyncClient
 ) -> None:
