@@ -36,7 +36,8 @@ class Address(BaseModel):
     street: Line
     city: Line
     postal_code: ShortLine
-    country: CountryAlpha2
+    # The limit shows in the API schema; the code is checked against ISO 3166 anyway.
+    country: Annotated[CountryAlpha2, StringConstraints(max_length=2)]
 
 
 class NamedAddress(BaseModel):

@@ -27,7 +27,10 @@ from models.problems import Problem
 from models.roles import roles_not_allowed
 
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9(][0-9 ()./-]{2,38}$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9(][0-9 ()./-]{2,38}$"
+    ),
 ]
 
 

@@ -1,12 +1,16 @@
 """Tickets with the service team and their comments."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.services import tickets
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+TicketNumber = Annotated[str, Path(max_length=32)]
 
 
 @router.get("")
@@ -22,14 +26,18 @@ async def raise_ticket(form: TicketCreate, user: CurrentUser, session: SessionDe
 
 
 @router.get("/{number}")
-async def get_ticket(number: str, user: CurrentUser, session: SessionDep) -> TicketPublic:
+async def get_ticket(number: TicketNumber, user: CurrentUser, session: SessionDep) -> TicketPublic:
     """One ticket with its comments."""
     return await tickets.ticket_view(session, user, number)
 
 
 @router.post("/{number}/comments", status_code=status.HTTP_201_CREATED)
 async def add_comment(
-    number: str, body: CommentCreate, user: CurrentUser, session: SessionDep, temporal: TemporalDep
+    number: TicketNumber,
+    body: CommentCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
 ) -> CommentPublic:
     """Comment on a ticket; the service team's comments are emailed to the requester."""
     return await tickets.add_comment(session, temporal, user, number, body.body)
