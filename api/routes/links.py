@@ -14,7 +14,9 @@ router = APIRouter(tags=["links"])
 Token = Annotated[str, Path(max_length=200)]
 
 
-@router.api_route("/activate/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@router.get("/activate/{token}", response_class=HTMLResponse)
+# HEAD answers as GET does (link checkers); one operation in the schema is enough.
+@router.head("/activate/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def activation_page(token: Token, request: Request, session: SessionDep) -> HTMLResponse:
     """The activation page: shows whose account it is; changes nothing."""
     view = await activation.activation_view(session, token)
@@ -33,7 +35,9 @@ async def activate_account(token: Token, request: Request, session: SessionDep) 
 Comment = Annotated[str, Form(max_length=5000)]
 
 
-@router.api_route("/approvals/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@router.get("/approvals/{token}", response_class=HTMLResponse)
+# HEAD answers as GET does (link checkers); one operation in the schema is enough.
+@router.head("/approvals/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def approval_page(
     token: Token, request: Request, session: SessionDep, sent: bool = False
 ) -> HTMLResponse:
