@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     review_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
     activation_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     log_json: bool = False
+    # Failed token or link attempts one client may make in a minute before it gets 429s.
+    failed_attempts_per_minute: int = Field(default=20, gt=0)
     # The largest request body the API reads; a larger one is answered 413 unread.
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # Where the worker serves Temporal SDK metrics for Prometheus ("" turns them off).

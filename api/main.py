@@ -13,6 +13,7 @@ from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
 from api.routes import customers, links, operations, requests, tickets
 from api.state import AppState
+from api.throttle import FailedAttempts, install_throttle
 from models.database import create_db_engine, session_factory
 from settings import Settings
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     install_body_limit(app, settings.max_body_bytes)
+    install_throttle(app, FailedAttempts(settings.failed_attempts_per_minute))
     install_page_handlers(app)
     install_request_context(app, metrics)
     app.include_router(customers.router)
