@@ -2,12 +2,19 @@
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentUser, FilingDep, SessionDep
-from api.services import contact_changes, customers, purchaser_additions, purchaser_removals
+from api.services import (
+    audit,
+    contact_changes,
+    customers,
+    purchaser_additions,
+    purchaser_removals,
+)
 from api.services.request_views import present
+from models.audit import AuditEventPublic
 from models.contact import ContactPublic
 from models.contact_change import ContactChangeCreate
 from models.customer import CustomerPublic
@@ -33,6 +40,28 @@ async def list_contacts(
 ) -> list[ContactPublic]:
     """The customer's contacts with their side and roles."""
     return await customers.contacts_view(session, user, customer_id)
+
+
+@router.get(
+    "/{customer_id}/audit",
+    response_model=list[AuditEventPublic],
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV when asked"}},
+)
+async def get_audit(
+    customer_id: uuid.UUID, request: Request, user: CurrentUser, session: SessionDep
+) -> list[AuditEventPublic] | Response:
+    """Every recorded change on the customer's requests: who (an id or a side), when, what.
+
+    The service team and the customer's Management; CSV with `Accept: text/csv`.
+    """
+    events = await audit.audit_trail(session, user, customer_id)
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(
+            audit.as_csv(events),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="audit-{customer_id}.csv"'},
+        )
+    return events
 
 
 @router.post("/{customer_id}/profile-change-requests", status_code=status.HTTP_201_CREATED)
