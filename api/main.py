@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import install_error_handlers
+from api.idempotency import Idempotency
 from api.limits import install_body_limit
 from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
@@ -43,6 +44,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    # Innermost of the middleware: it sees bodies already checked for size and clients
+    # already checked for failed attempts.
+    app.add_middleware(Idempotency)
     install_error_handlers(app)
     install_body_limit(app, settings.max_body_bytes)
     install_throttle(app, FailedAttempts(settings.failed_attempts_per_minute))

@@ -7,6 +7,7 @@ from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
 from models.email_log import EmailLog
+from models.idempotency import IdempotentAnswer
 from models.link import LinkToken
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
@@ -23,6 +24,7 @@ __all__ = [
     "Contact",
     "Customer",
     "EmailLog",
+    "IdempotentAnswer",
     "LinkToken",
     "Purchaser",
     "Ticket",

@@ -1,0 +1,200 @@
+"""Creating POSTs with an ``Idempotency-Key``: a retry gets the first answer, nothing twice.
+
+The key is the caller's own (scoped by a hash of their credential). The first request with
+a key claims it and its answer is kept; a retry with the same key and the same request gets
+that answer again, marked ``Idempotent-Replayed: true``; the same key with a different
+request is refused (422), and one that arrives while the first is still being answered is
+told to retry (409). An answer the server failed to give (5xx) is not kept, so the retry
+runs afresh.
+"""
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.database import SessionFactory, transaction
+from models.idempotency import IdempotentAnswer
+from models.types import utcnow
+
+HEADER = b"idempotency-key"
+MAX_KEY_LENGTH = 200
+_CREATING = re.compile(
+    r"^/customers/[^/]+/(profile-change|contact-change|purchaser-addition|purchaser-removal)"
+    r"-requests$|^/tickets$|^/tickets/[^/]+/comments$"
+)
+
+
+class Idempotency:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        key = headers.get(HEADER)
+        credential = headers.get(b"authorization")
+        creating = scope["type"] == "http" and scope["method"] == "POST"
+        if not (creating and key is not None and credential and _CREATING.match(scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        text = key.decode("latin-1").strip()
+        if not text or len(text) > MAX_KEY_LENGTH:
+            problem = f"must be 1 to {MAX_KEY_LENGTH} characters"
+            await _problem(422, [{"loc": ["header", "Idempotency-Key"], "msg": problem}])(
+                scope, receive, send
+            )
+            return
+        try:
+            body = await _whole_body(receive)
+        except HTTPException as error:
+            await JSONResponse({"detail": error.detail}, error.status_code)(scope, receive, send)
+            return
+        sessions: SessionFactory = scope["app"].state.signoff.sessions
+        claim = IdempotentAnswer(
+            caller_hash=hashlib.sha256(credential).hexdigest(),
+            key=text,
+            route=f"POST {scope['path']}",
+            body_hash=hashlib.sha256(body).hexdigest(),
+            created_at=utcnow(),
+        )
+        earlier = await _claim(sessions, claim)
+        if earlier is not None:
+            await _answer_again(earlier, claim)(scope, receive, send)
+            return
+        await self._answer_first(scope, body, send, sessions, claim)
+
+    async def _answer_first(
+        self,
+        scope: Scope,
+        body: bytes,
+        send: Send,
+        sessions: SessionFactory,
+        claim: IdempotentAnswer,
+    ) -> None:
+        given = False
+        answer: dict[str, Any] = {"chunks": []}
+
+        async def once() -> Message:
+            nonlocal given
+            if given:
+                return {"type": "http.disconnect"}
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def kept(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                answer["headers"] = {
+                    name.decode("latin-1").lower(): value.decode("latin-1")
+                    for name, value in message.get("headers", [])
+                }
+            elif message["type"] == "http.response.body":
+                answer["chunks"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, once, kept)
+        except BaseException:
+            await _release(sessions, claim)
+            raise
+        status = answer.get("status", 500)
+        if status >= 500:
+            await _release(sessions, claim)
+            return
+        await _keep(sessions, claim, status, answer["headers"], b"".join(answer["chunks"]))
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> IdempotentAnswer | None:
+    """None if this request now owns the key; else the answer kept (or pending) for it."""
+    try:
+        async with transaction(sessions) as session:
+            session.add(claim)
+        return None
+    except IntegrityError:
+        async with sessions() as session:
+            return (
+                await session.exec(
+                    select(IdempotentAnswer).where(
+                        IdempotentAnswer.caller_hash == claim.caller_hash,
+                        IdempotentAnswer.key == claim.key,
+                    )
+                )
+            ).one()
+
+
+async def _keep(
+    sessions: SessionFactory,
+    claim: IdempotentAnswer,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+) -> None:
+    async with transaction(sessions) as session:
+        row = await session.get(IdempotentAnswer, claim.id)
+        if row is None:
+            return
+        row.status_code = status
+        row.content_type = headers.get("content-type", "")[:100] or None
+        row.location = headers.get("location", "")[:300] or None
+        row.body = body
+
+
+async def _release(sessions: SessionFactory, claim: IdempotentAnswer) -> None:
+    async with transaction(sessions) as session:
+        row = await session.get(IdempotentAnswer, claim.id)
+        if row is not None:
+            await session.delete(row)
+
+
+def _answer_again(earlier: IdempotentAnswer, claim: IdempotentAnswer) -> Response:
+    if (earlier.route, earlier.body_hash) != (claim.route, claim.body_hash):
+        return _problem(
+            422,
+            [
+                {
+                    "loc": ["header", "Idempotency-Key"],
+                    "msg": "this key was already used with a different request; use a new key",
+                }
+            ],
+        )
+    if earlier.status_code is None:
+        return JSONResponse(
+            {"detail": "the first request with this Idempotency-Key is still being answered"},
+            status_code=409,
+            headers={"Retry-After": "1"},
+        )
+    headers = {"Idempotent-Replayed": "true"}
+    if earlier.location:
+        headers["Location"] = earlier.location
+    return Response(
+        earlier.body or b"",
+        status_code=earlier.status_code,
+        media_type=earlier.content_type,
+        headers=headers,
+    )
+
+
+def _problem(status: int, detail: list[dict[str, Any]]) -> Response:
+    return Response(
+        json.dumps({"detail": [{**item, "type": "value_error"} for item in detail]}),
+        status_code=status,
+        media_type="application/json",
+    )
