@@ -67,23 +67,24 @@ class Idempotency:
         if earlier is not None:
             await _answer_again(earlier, claim)(scope, receive, send)
             return
-        await self._answer_first(scope, body, send, sessions, claim)
+        await self._answer_first(scope, body, receive, send, sessions, claim)
 
     async def _answer_first(
         self,
         scope: Scope,
         body: bytes,
+        receive: Receive,
         send: Send,
         sessions: SessionFactory,
         claim: IdempotentAnswer,
     ) -> None:
         given = False
-        answer: dict[str, Any] = {"chunks": []}
+        answer: dict[str, Any] = {"chunks": [], "settled": False}
 
         async def once() -> Message:
             nonlocal given
             if given:
-                return {"type": "http.disconnect"}
+                return await receive()  # the body is read: only a disconnect can come
             given = True
             return {"type": "http.request", "body": body, "more_body": False}
 
@@ -96,18 +97,27 @@ class Idempotency:
                 }
             elif message["type"] == "http.response.body":
                 answer["chunks"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Kept before the client has the last byte: its retry finds the answer.
+                    await _settle(sessions, claim, answer)
             await send(message)
 
         try:
             await self.app(scope, once, kept)
-        except BaseException:
-            await _release(sessions, claim)
-            raise
-        status = answer.get("status", 500)
-        if status >= 500:
-            await _release(sessions, claim)
-            return
-        await _keep(sessions, claim, status, answer["headers"], b"".join(answer["chunks"]))
+        finally:
+            if not answer["settled"]:
+                await _release(sessions, claim)
+
+
+async def _settle(
+    sessions: SessionFactory, claim: IdempotentAnswer, answer: dict[str, Any]
+) -> None:
+    """Keep the answer; or, if the server failed to give one (5xx), free the key."""
+    answer["settled"] = True
+    if answer["status"] >= 500:
+        await _release(sessions, claim)
+        return
+    await _keep(sessions, claim, answer["status"], answer["headers"], b"".join(answer["chunks"]))
 
 
 async def _whole_body(receive: Receive) -> bytes:
