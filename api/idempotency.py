@@ -9,7 +9,6 @@ runs afresh.
 """
 
 import hashlib
-import json
 import re
 from typing import Any
 
@@ -203,8 +202,6 @@ def _answer_again(earlier: IdempotentAnswer, claim: IdempotentAnswer) -> Respons
 
 
 def _problem(status: int, detail: list[dict[str, Any]]) -> Response:
-    return Response(
-        json.dumps({"detail": [{**item, "type": "value_error"} for item in detail]}),
-        status_code=status,
-        media_type="application/json",
+    return JSONResponse(
+        {"detail": [{**item, "type": "value_error"} for item in detail]}, status_code=status
     )

@@ -4,9 +4,8 @@ A body whose declared length is too large is refused before a byte of it is read
 without a length is counted as it arrives and refused once it passes the limit.
 """
 
-from fastapi import FastAPI, Request, status
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
+from fastapi import status
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,8 +39,10 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    # An HTTPException passes through FastAPI's body parsing to the handler.
-                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE)
+                    # An HTTPException passes through FastAPI's body parsing to its handler.
+                    raise HTTPException(
+                        status.HTTP_413_CONTENT_TOO_LARGE, detail=too_large(self.max_bytes)
+                    )
             return message
 
         await self.app(scope, counted, send)
@@ -55,13 +56,3 @@ def _declared_length(scope: Scope) -> int:
             except ValueError:
                 return 0
     return 0
-
-
-def install_body_limit(app: FastAPI, max_bytes: int) -> None:
-    app.add_middleware(BodyLimit, max_bytes=max_bytes)
-
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, error: HTTPException) -> Response:
-        if error.status_code == status.HTTP_413_CONTENT_TOO_LARGE:
-            return JSONResponse({"detail": too_large(max_bytes)}, status_code=error.status_code)
-        return await http_exception_handler(request, error)

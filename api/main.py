@@ -9,12 +9,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import install_error_handlers
 from api.idempotency import Idempotency
-from api.limits import install_body_limit
+from api.limits import BodyLimit
 from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
 from api.routes import customers, links, operations, requests, tickets
 from api.state import AppState
-from api.throttle import FailedAttempts, install_throttle
+from api.throttle import FailedAttempts, Throttle
 from models.database import create_db_engine, session_factory
 from settings import Settings
 
@@ -44,13 +44,13 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    # Innermost of the middleware: it sees bodies already checked for size and clients
-    # already checked for failed attempts.
-    app.add_middleware(Idempotency)
     install_error_handlers(app)
-    install_body_limit(app, settings.max_body_bytes)
-    install_throttle(app, FailedAttempts(settings.failed_attempts_per_minute))
     install_page_handlers(app)
+    # Middleware, innermost first (each one added wraps those before it): idempotency sees
+    # only bodies checked for size, from clients checked for failed attempts.
+    app.add_middleware(Idempotency)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Throttle, attempts=FailedAttempts(settings.failed_attempts_per_minute))
     install_request_context(app, metrics)
     app.include_router(customers.router)
     app.include_router(requests.router)

@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from fastapi import FastAPI, status
+from fastapi import status
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -87,7 +87,3 @@ def _credential(scope: Scope) -> str | None:
     if any(name == b"authorization" for name, _ in scope["headers"]):
         return "token"
     return None
-
-
-def install_throttle(app: FastAPI, attempts: FailedAttempts) -> None:
-    app.add_middleware(Throttle, attempts=attempts)

@@ -74,3 +74,31 @@ async def test_an_ordinary_request_is_unaffected(stack: Stack) -> None:
         headers=stack.auth("Derek"),
     )
     assert response.status_code == 201, response.text
+
+
+async def test_a_keyed_body_over_the_limit_is_refused_and_leaves_the_key_free(
+    stack: Stack,
+) -> None:
+    """Idempotency reads the body itself: the limit still holds, and with the same reason."""
+    body = _batch_of(4 * LIMIT)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 1024):
+            yield body[start : start + 1024]
+
+    keyed = {**stack.auth("Derek"), "Idempotency-Key": "big-then-small"}
+    response = await stack.http.post(
+        f"/customers/{stack.customer_id}/contact-change-requests",
+        content=chunks(),
+        headers={**keyed, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413, response.text
+    assert f"larger than the {LIMIT} bytes" in response.json()["detail"]
+    assert await request_rows(stack) == 0
+
+    filed = await stack.http.post(
+        f"/customers/{stack.customer_id}/profile-change-requests",
+        json={"legal": NEW_LEGAL},
+        headers=keyed,
+    )
+    assert filed.status_code == 201, filed.text
