@@ -71,6 +71,13 @@ def _already(request: ChangeRequest, status: RequestStatus) -> bool:
     return False
 
 
+def _applied_before(request: ChangeRequest) -> ApplyResult:
+    """The result a retry gives: the contacts the first attempt added, from its outcome."""
+    return ApplyResult(
+        applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
+    )
+
+
 class CustomerDataActivities:
     def __init__(self, sessions: SessionFactory, link_secret: str) -> None:
         self._sessions = sessions
@@ -98,9 +105,7 @@ class CustomerDataActivities:
         async with transaction(self._sessions) as session:
             request = await load_request(session, command.request_id)
             if _already(request, RequestStatus.IMPLEMENTED):
-                return ApplyResult(
-                    applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
-                )
+                return _applied_before(request)
             assert request.requested is not None
             batch = ContactChangeCreate.model_validate(request.requested)
             contacts = await living_contacts(session, request.customer_id, lock=True)
@@ -145,9 +150,7 @@ class CustomerDataActivities:
         async with transaction(self._sessions) as session:
             request = await load_request(session, command.request_id)
             if _already(request, RequestStatus.IMPLEMENTED):
-                return ApplyResult(
-                    applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
-                )
+                return _applied_before(request)
             assert request.requested is not None
             form = PurchaserAdditionCreate.model_validate(request.requested)
             problems = purchaser_addition_problems(
