@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import aiosmtplib
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -120,7 +121,17 @@ class EmailActivities:
             activity.logger.warning("email %s undeliverable: %s", notification.key, error)
             await self._log(request, notification, recipient, rendered.subject, str(error))
             return False
-        await self._mailer.send(message)
+        try:
+            await self._mailer.send(message)
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # The activity retries with backoff; this line says what waits, and why.
+            activity.logger.warning(
+                "email %s waits for the SMTP server (attempt %d): %s",
+                notification.key,
+                activity.info().attempt,
+                error,
+            )
+            raise
         return await self._log(request, notification, recipient, rendered.subject)
 
     async def _log(

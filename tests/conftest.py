@@ -35,6 +35,7 @@ from devstack.demo_data import load_demo_data
 from devstack.outbox import CapturedMessage, MailCatcher
 from migrations import alembic_config
 from models.database import SessionFactory, create_db_engine, session_factory
+from models.request import ChangeRequest
 from models.tables import metadata
 from settings import Settings
 from worker import build_worker, smtp_mailer
@@ -142,6 +143,14 @@ class Stack:
         self, predicate: Callable[[CapturedMessage], bool], timeout: float = 15.0
     ) -> CapturedMessage:
         return await self.mail.wait_for(predicate, timeout)
+
+    async def run_ended(self, request_id: str, timeout: float = 30.0) -> Any:
+        """The request's workflow result once its run ended, its last emails delivered."""
+        async with self.sessions() as session:
+            row = await session.get(ChangeRequest, uuid.UUID(request_id))
+            assert row is not None and row.workflow_id is not None
+        handle = self.temporal.get_workflow_handle(row.workflow_id)
+        return await asyncio.wait_for(handle.result(), timeout)
 
     async def wait_for_request(
         self, request_id: str, predicate: Callable[[dict[str, Any]], bool], who: str = "Sam"

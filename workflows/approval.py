@@ -99,6 +99,7 @@ class ApprovedRequest(ReviewedRequest):
         self._closing = True
         if outcome is RequestStatus.CANCELLED:
             await self.settle()
+            await self.emails_delivered()
             return outcome
         if outcome is RequestStatus.REJECTED:
             assert self._rejection is not None
@@ -119,6 +120,8 @@ class ApprovedRequest(ReviewedRequest):
             )
         else:
             await self.notify(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
+        # The emails are written from the data that the erasure removes.
+        await self.emails_delivered()
         await database_step(
             CustomerDataActivities.erase_request,
             EraseRequest(self.request.request_id, outcome, workflow.now()),
@@ -128,6 +131,7 @@ class ApprovedRequest(ReviewedRequest):
         self._settled = True
         self._wait_for("nothing: the request is closed")
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.emails_delivered()
         return outcome
 
     async def settle(self) -> bool:

@@ -45,6 +45,9 @@ EMAIL_RETRY = RetryPolicy(
 # Runs begun before database steps became local activities replay without this marker and
 # keep their regular activities; so does the status they upserted even when unchanged.
 LOCAL_DATABASE_STEPS = "local-database-steps"
+# Runs begun before emails went out in the background replay without this marker and keep
+# waiting for each email where it is sent.
+EMAILS_IN_BACKGROUND = "emails-in-background"
 
 OUTCOME_EMAILS = {
     RequestStatus.IMPLEMENTED: EmailEvent.REQUEST_IMPLEMENTED,
@@ -69,6 +72,7 @@ class ReviewedRequest:
         self._settled = False
         self._reminders_sent = 0
         self._returns = 0
+        self._emails: asyncio.Task[None] | None = None
 
     @property
     def request(self) -> RequestInput:
@@ -95,6 +99,7 @@ class ReviewedRequest:
         while True:
             await self._await_decision()
             if await self.settle():
+                await self.emails_delivered()
                 return self._status
 
     async def _await_decision(self) -> None:
@@ -170,22 +175,33 @@ class ReviewedRequest:
         contact_id: str | None = None,
         side: Side | None = None,
     ) -> None:
-        await workflow.execute_activity_method(
-            EmailActivities.send_email,
-            Notification(
-                key=f"{self.request.request_id}/{step}",
-                event=event,
-                audience=audience,
-                request_id=self.request.request_id,
-                at=workflow.now(),
-                comment_id=comment_id,
-                contact_id=contact_id,
-                side=side,
-            ),
-            start_to_close_timeout=EMAIL_TIMEOUT,
-            retry_policy=EMAIL_RETRY,
-            summary=f"email {audience.value}: {event.value}",
+        """Queue an email; the request goes on while it waits for the SMTP server.
+
+        Emails go out one after another, in the order the process asked for them.
+        """
+        notification = Notification(
+            key=f"{self.request.request_id}/{step}",
+            event=event,
+            audience=audience,
+            request_id=self.request.request_id,
+            at=workflow.now(),
+            comment_id=comment_id,
+            contact_id=contact_id,
+            side=side,
         )
+        if not workflow.patched(EMAILS_IN_BACKGROUND):
+            await _send(notification)
+            return
+        self._emails = asyncio.create_task(_send_after(self._emails, notification))
+
+    async def emails_delivered(self) -> None:
+        """Wait for the emails still queued: a run ends, or erases its data, only after them."""
+        if self._emails is None or self._emails.done():
+            return
+        waiting_for = self._waiting_for
+        self._wait_for("its emails to be delivered")
+        await self._emails
+        self._wait_for(waiting_for)
 
     @workflow.update
     async def implement(self, decision: Decision) -> RequestState:
@@ -259,6 +275,22 @@ class ReviewedRequest:
     def _wait_for(self, what: str) -> None:
         self._waiting_for = what
         workflow.set_current_details(f"Waiting for {what}.")
+
+
+async def _send(notification: Notification) -> None:
+    await workflow.execute_activity_method(
+        EmailActivities.send_email,
+        notification,
+        start_to_close_timeout=EMAIL_TIMEOUT,
+        retry_policy=EMAIL_RETRY,
+        summary=f"email {notification.audience.value}: {notification.event.value}",
+    )
+
+
+async def _send_after(earlier: asyncio.Task[None] | None, notification: Notification) -> None:
+    if earlier is not None:
+        await earlier
+    await _send(notification)
 
 
 Owner = TypeVar("Owner")

@@ -77,6 +77,7 @@ async def test_an_address_that_cannot_form_a_header_is_skipped_not_retried(stack
         f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
     )
     assert response.status_code == 200, response.text
+    await stack.run_ended(request["id"])
     # Each email once, even though this module's worker retries every activity once.
     async with stack.sessions() as session:
         skipped = (

@@ -37,6 +37,7 @@ async def _history(stack: Stack, request_id: str) -> WorkflowHistory:
         row = await session.get(ChangeRequest, uuid.UUID(request_id))
         assert row is not None
     handle = stack.temporal.get_workflow_handle(row.workflow_id, run_id=row.run_id)
+    await handle.result()
     return await handle.fetch_history()
 
 
