@@ -30,7 +30,21 @@ async def audit_trail(
         .where(AuditEvent.customer_id == customer_id)
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     )
-    return [AuditEventPublic.model_validate(event, from_attributes=True) for event in events]
+    return [
+        AuditEventPublic.model_validate(event, from_attributes=True)
+        for event in events
+        if principal.is_staff or not _private_to_the_purchaser(event)
+    ]
+
+
+def _private_to_the_purchaser(event: AuditEvent) -> bool:
+    """A ticket the purchaser raised without sharing: the customer may not know it exists."""
+    detail = event.detail or {}
+    return (
+        event.action == "ticket_raised"
+        and detail.get("side") == Side.PURCHASER.value
+        and not detail.get("shared")
+    )
 
 
 def as_csv(events: list[AuditEventPublic]) -> str:
