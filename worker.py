@@ -126,13 +126,17 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
         ) from error
 
 
-async def run_worker(settings: Settings) -> None:
+async def run_worker(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> None:
     """Poll until SIGTERM or SIGINT, then stop taking work and let in-flight activities end."""
     client = await connect(settings, runtime(settings))
     engine = create_db_engine(settings.database_url)
     mailer = smtp_mailer(settings)
     worker = build_worker(
-        client, session_factory(engine), settings, mailer, interceptors=[LogContext()]
+        client,
+        session_factory(engine),
+        settings,
+        mailer,
+        interceptors=[LogContext(), *interceptors],
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

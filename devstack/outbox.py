@@ -117,7 +117,7 @@ def parse_stored_message(number: int, data: bytes) -> CapturedMessage:
         id=number,
         sender=_sender(message),
         recipients=_recipients(message),
-        subject=str(message.get("Subject", "")),
+        subject=str(message.get("Subject", "")).strip(),
         date=_date(message),
         message_id=str(message.get("Message-ID", "")).strip(),
         text=text,

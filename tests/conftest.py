@@ -11,11 +11,11 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -225,11 +225,22 @@ async def stack(
         yield Stack(settings, http, temporal_env.client, sessions, mail, demo, tokens)
 
 
-def worker_process(settings: Settings) -> subprocess.Popen[bytes]:
-    """``signoff worker`` as a real process, configured like the test's stack."""
-    env = {**os.environ, **_environment(settings)}
+def worker_process(
+    settings: Settings,
+    module: str | None = None,
+    env: Mapping[str, str] | None = None,
+    log: IO[bytes] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``signoff worker`` as a real process, configured like the test's stack.
+
+    ``module`` runs another worker entry point instead (``python -m module``).
+    """
+    environment = {**os.environ, **_environment(settings), **(env or {})}
     signoff = Path(sys.executable).parent / "signoff"
-    return subprocess.Popen([str(signoff), "worker"], env=env)
+    command = [sys.executable, "-m", module] if module else [str(signoff), "worker"]
+    return subprocess.Popen(
+        command, env=environment, cwd=Path(__file__).parent.parent, stdout=log, stderr=log
+    )
 
 
 def _environment(settings: Settings) -> dict[str, str]:
