@@ -36,7 +36,7 @@ DATABASE_TIMEOUT = timedelta(seconds=30)
 DATABASE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
-EMAIL_TIMEOUT = timedelta(seconds=60)
+EMAIL_TIMEOUT = timedelta(seconds=30)
 # SMTP can be down for a while: keep trying, but back off to one attempt every 10 minutes.
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10)
