@@ -17,6 +17,13 @@ def _single_line(value: str) -> str:
     return value
 
 
+def refuse_nul(value: str) -> str:
+    """PostgreSQL cannot store a NUL character in text: refused as invalid, never a 500."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 Line = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
@@ -27,7 +34,11 @@ ShortLine = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
     AfterValidator(_single_line),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(refuse_nul),
+]
 
 
 class Address(BaseModel):
