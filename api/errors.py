@@ -2,15 +2,56 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.problems import ValidationProblems
+
+
+class ErrorDetail(BaseModel):
+    """An error answer: what went wrong, in words."""
+
+    detail: str
+
+
+_MEANINGS = {
+    400: "The body could not be read at all (e.g. JSON that is not UTF-8)",
+    401: "No API token, or not a valid one",
+    403: "Not allowed for this caller",
+    404: "Unknown, or not visible to this caller",
+    409: "An open request of that kind exists, the request is past that step, or the first "
+    "request with this Idempotency-Key is still being answered (see Retry-After)",
+    410: "The link has been used or has expired",
+    413: "The request body is larger than this API accepts",
+    429: "Too many failed attempts from this client; see Retry-After",
+    503: "The database or the workflow service is unavailable; nothing was changed",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a JSON route may give, as FastAPI's ``responses``."""
+    return {code: {"model": ErrorDetail, "description": _MEANINGS[code]} for code in codes}
+
+
+def page_error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a page may give: a page, or JSON when the client accepts it.
+
+    An unreadable body, the body limit and the throttle answer before any page is chosen:
+    always JSON.
+    """
+    json = {"application/json": {"schema": ErrorDetail.model_json_schema()}}
+    page = {"text/html": {"schema": {"type": "string"}}, **json}
+    return {
+        code: {"description": _MEANINGS[code], "content": json if code in (400, 413, 429) else page}
+        for code in codes
+    }
 
 
 class ApiError(Exception):
@@ -39,6 +80,27 @@ class Unavailable(ApiError):
 
 _UNAVAILABLE_CODES = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
 TEMPORAL_DOWN = "the workflow service is unavailable; nothing was changed, try again shortly"
+DATABASE_DOWN = "the database is unavailable; nothing was changed, try again shortly"
+
+
+def database_down(error: DBAPIError) -> bool:
+    """The database could not be reached or dropped the connection (not a bad statement)."""
+    return error.connection_invalidated or isinstance(error, OperationalError)
+
+
+@contextmanager
+def after_the_decision() -> Iterator[None]:
+    """Reading a request back once its decision was delivered: if the database is down now,
+    the answer must not claim that nothing was changed."""
+    try:
+        yield
+    except DBAPIError as error:
+        if not database_down(error):
+            raise
+        raise Unavailable(
+            "the decision was delivered and is being applied, but the request cannot be read "
+            "back while the database is unavailable; check it again shortly"
+        ) from error
 
 
 @contextmanager
@@ -72,11 +134,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
-        if not error.connection_invalidated and not isinstance(error, OperationalError):
+        if not database_down(error):
             raise error
         return JSONResponse(
-            {"detail": "the database is unavailable; nothing was changed, try again shortly"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            {"detail": DATABASE_DOWN}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
         )
 
     @app.exception_handler(ValidationProblems)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentUser, FilingDep, SessionDep
+from api.errors import error_responses
 from api.services import (
     audit,
     contact_changes,
@@ -23,7 +24,11 @@ from models.purchaser_addition import PurchaserAdditionCreate
 from models.purchaser_removal import PurchaserRemovalCreate
 from models.request import ChangeRequest, RequestPublic
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(
+    prefix="/customers", tags=["customers"], responses=error_responses(401, 404, 429, 503)
+)
+# Filing a request: refused by role, by an open request of its kind, or for its body.
+FILING = error_responses(400, 403, 409, 413)
 
 
 @router.get("/{customer_id}")
@@ -45,7 +50,10 @@ async def list_contacts(
 @router.get(
     "/{customer_id}/audit",
     response_model=list[AuditEventPublic],
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV when asked"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "JSON, or CSV when asked"},
+        **error_responses(403),
+    },
 )
 async def get_audit(
     customer_id: uuid.UUID, request: Request, user: CurrentUser, session: SessionDep
@@ -64,7 +72,9 @@ async def get_audit(
     return events
 
 
-@router.post("/{customer_id}/profile-change-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{customer_id}/profile-change-requests", status_code=status.HTTP_201_CREATED, responses=FILING
+)
 async def request_profile_change(
     customer_id: uuid.UUID,
     change: ProfileChangeCreate,
@@ -76,7 +86,9 @@ async def request_profile_change(
     return await _created(response, filing.session, request)
 
 
-@router.post("/{customer_id}/contact-change-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{customer_id}/contact-change-requests", status_code=status.HTTP_201_CREATED, responses=FILING
+)
 async def request_contact_change(
     customer_id: uuid.UUID,
     batch: ContactChangeCreate,
@@ -88,7 +100,11 @@ async def request_contact_change(
     return await _created(response, filing.session, request)
 
 
-@router.post("/{customer_id}/purchaser-addition-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{customer_id}/purchaser-addition-requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+)
 async def request_purchaser_addition(
     customer_id: uuid.UUID,
     form: PurchaserAdditionCreate,
@@ -100,7 +116,11 @@ async def request_purchaser_addition(
     return await _created(response, filing.session, request)
 
 
-@router.post("/{customer_id}/purchaser-removal-requests", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{customer_id}/purchaser-removal-requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+)
 async def request_purchaser_removal(
     customer_id: uuid.UUID,
     form: PurchaserRemovalCreate,

@@ -1,15 +1,36 @@
 """Pages reached from emailed links. GET only shows; a form POST acts."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import AfterValidator, BaseModel
 
 from api.deps import SessionDep, TemporalDep
+from api.errors import page_error_responses
 from api.pages import PAGE_HEADERS, page, wants_json
 from api.services import activation, approvals
+from models.common import refuse_nul
 
-router = APIRouter(tags=["links"])
+router = APIRouter(tags=["links"], responses=page_error_responses(404, 410, 429, 503))
+# A form posted: its body may be unreadable or too large.
+POSTED = page_error_responses(400, 413)
+
+
+class Activated(BaseModel):
+    token: str
+
+
+class Decided(BaseModel):
+    decision: Literal["approve", "reject"]
+    recorded: bool
+
+
+def _or_json(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
+    """A page (the route's own answer), or this JSON when the client accepts it."""
+    json = {"application/json": {"schema": model.model_json_schema()}}
+    return {200: {"description": description, "content": json}}
+
 
 Token = Annotated[str, Path(max_length=200)]
 
@@ -23,7 +44,11 @@ async def activation_page(token: Token, request: Request, session: SessionDep) -
     return page(request, "activate.html", **vars(view))
 
 
-@router.post("/activate/{token}", response_class=HTMLResponse)
+@router.post(
+    "/activate/{token}",
+    response_class=HTMLResponse,
+    responses={**_or_json(Activated, "The activated account's API token"), **POSTED},
+)
 async def activate_account(token: Token, request: Request, session: SessionDep) -> Response:
     """Activate the account and show its API token once (`{"token"}` when JSON is accepted)."""
     api_token = await activation.activate(session, token)
@@ -32,7 +57,7 @@ async def activate_account(token: Token, request: Request, session: SessionDep) 
     return page(request, "activated.html", token=api_token)
 
 
-Comment = Annotated[str, Form(max_length=5000)]
+Comment = Annotated[str, Form(max_length=5000), AfterValidator(refuse_nul)]
 
 
 @router.get("/approvals/{token}", response_class=HTMLResponse)
@@ -49,7 +74,11 @@ async def approval_page(
     )
 
 
-@router.post("/approvals/{token}", response_class=HTMLResponse)
+@router.post(
+    "/approvals/{token}",
+    response_class=HTMLResponse,
+    responses={**_or_json(Decided, "The decision, and whether it is recorded yet"), **POSTED},
+)
 async def decide_approval(
     token: Token,
     decision: Annotated[Literal["approve", "reject"], Form()],
@@ -66,7 +95,12 @@ async def decide_approval(
     return page(request, "approval_done.html", approved=approve, settled=settled)
 
 
-@router.post("/approvals/{token}/comments", response_class=RedirectResponse)
+@router.post(
+    "/approvals/{token}/comments",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+    responses=POSTED,
+)
 async def comment_on_approval(token: Token, comment: Comment, session: SessionDep) -> Response:
     """Send the service team a question without deciding; back to the page."""
     if comment.strip():

@@ -1,17 +1,25 @@
 """Following a request, and the decisions on it: implement, decline, cancel."""
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.errors import after_the_decision, error_responses
 from api.services import requests
 from api.services.request_views import present
 from models.common import Text
 from models.request import RequestPublic
 
-router = APIRouter(prefix="/requests", tags=["requests"])
+router = APIRouter(
+    prefix="/requests", tags=["requests"], responses=error_responses(401, 404, 429, 503)
+)
+DECIDING: dict[int | str, dict[str, Any]] = {
+    202: {"model": RequestPublic, "description": "Accepted, still applying"},
+    **error_responses(403, 409),
+}
 
 
 class DeclineBody(BaseModel):
@@ -40,10 +48,11 @@ async def _decide(
     request, settled = await requests.decide(session, temporal, user, request_id, action, reason)
     if not settled:
         response.status_code = status.HTTP_202_ACCEPTED
-    return await present(session, request)
+    with after_the_decision():
+        return await present(session, request)
 
 
-@router.post("/{request_id}/cancel", responses={202: {"description": "Accepted, still applying"}})
+@router.post("/{request_id}/cancel", responses=DECIDING)
 async def cancel_request(
     request_id: uuid.UUID,
     response: Response,
@@ -55,9 +64,7 @@ async def cancel_request(
     return await _decide(response, request_id, user, session, temporal, requests.Action.CANCEL)
 
 
-@router.post(
-    "/{request_id}/implement", responses={202: {"description": "Accepted, still applying"}}
-)
+@router.post("/{request_id}/implement", responses=DECIDING)
 async def implement_request(
     request_id: uuid.UUID,
     response: Response,
@@ -69,7 +76,7 @@ async def implement_request(
     return await _decide(response, request_id, user, session, temporal, requests.Action.IMPLEMENT)
 
 
-@router.post("/{request_id}/decline", responses={202: {"description": "Accepted, still applying"}})
+@router.post("/{request_id}/decline", responses={**DECIDING, **error_responses(400, 413)})
 async def decline_request(
     request_id: uuid.UUID,
     body: DeclineBody,

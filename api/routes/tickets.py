@@ -3,14 +3,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
+from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.errors import error_responses
 from api.services import tickets
+from models.common import refuse_nul
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+router = APIRouter(prefix="/tickets", tags=["tickets"], responses=error_responses(401, 429, 503))
 
-TicketNumber = Annotated[str, Path(max_length=32)]
+TicketNumber = Annotated[str, Path(max_length=32), AfterValidator(refuse_nul)]
 
 
 @router.get("")
@@ -19,19 +22,23 @@ async def list_tickets(user: CurrentUser, session: SessionDep) -> list[TicketPub
     return await tickets.list_tickets(session, user)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 403, 409, 413))
 async def raise_ticket(form: TicketCreate, user: CurrentUser, session: SessionDep) -> TicketPublic:
     """Raise a support ticket for your side; `shared` lets the other organisation see it."""
     return await tickets.raise_ticket(session, user, form)
 
 
-@router.get("/{number}")
+@router.get("/{number}", responses=error_responses(404))
 async def get_ticket(number: TicketNumber, user: CurrentUser, session: SessionDep) -> TicketPublic:
     """One ticket with its comments."""
     return await tickets.ticket_view(session, user, number)
 
 
-@router.post("/{number}/comments", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{number}/comments",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 404, 409, 413),
+)
 async def add_comment(
     number: TicketNumber,
     body: CommentCreate,
