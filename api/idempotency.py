@@ -12,12 +12,13 @@ import hashlib
 import re
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import DATABASE_DOWN, database_down
 from models.database import SessionFactory, transaction
 from models.idempotency import IdempotentAnswer
 from models.types import utcnow
@@ -62,7 +63,14 @@ class Idempotency:
             body_hash=hashlib.sha256(body).hexdigest(),
             created_at=utcnow(),
         )
-        earlier = await _claim(sessions, claim)
+        try:
+            earlier = await _claim(sessions, claim)
+        except DBAPIError as error:
+            # Outside the app, so its exception handlers do not answer for it.
+            if not database_down(error):
+                raise
+            await JSONResponse({"detail": DATABASE_DOWN}, 503)(scope, receive, send)
+            return
         if earlier is not None:
             await _answer_again(earlier, claim)(scope, receive, send)
             return

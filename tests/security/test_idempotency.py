@@ -1,10 +1,18 @@
 """A client's retry of a creating POST with the same Idempotency-Key creates nothing twice."""
 
+import asyncio
+from contextlib import AbstractAsyncContextManager, suppress
 from typing import Any
 
+import httpx
+from sqlmodel import select
+
+from api.main import create_app
+from models.idempotency import IdempotentAnswer
 from models.ticket import Ticket
-from tests.conftest import Stack
+from tests.conftest import Stack, serve
 from tests.e2e.profile import NEW_LEGAL, count, request_rows
+from tests.tcp_proxy import TcpProxy
 
 TICKET = {"subject": "Invoice question", "body": "Which address is on it?", "shared": False}
 
@@ -13,8 +21,10 @@ def _keyed(stack: Stack, who: str, key: str) -> dict[str, str]:
     return {**stack.auth(who), "Idempotency-Key": key}
 
 
-async def _file(stack: Stack, key: str, body: dict[str, Any]) -> Any:
-    return await stack.http.post(
+async def _file(
+    stack: Stack, key: str, body: dict[str, Any], http: httpx.AsyncClient | None = None
+) -> httpx.Response:
+    return await (http or stack.http).post(
         f"/customers/{stack.customer_id}/profile-change-requests",
         json=body,
         headers=_keyed(stack, "Derek", key),
@@ -72,3 +82,104 @@ async def test_a_key_too_long_is_refused(stack: Stack) -> None:
     )
     assert response.status_code == 422
     assert await count(stack, Ticket) == 0
+
+
+class HeldProxy(TcpProxy):
+    """A proxy whose traffic can be held: a call through it waits until it is let go."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        super().__init__(target_host, target_port)
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            target_r, target_w = await asyncio.open_connection(*self._target)
+        except OSError:
+            client_w.close()
+            return
+        self._links.update({client_w, target_w})
+        await asyncio.gather(self._pipe(client_r, target_w), self._pipe(target_r, client_w))
+        self._links.difference_update({client_w, target_w})
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with suppress(ConnectionError, OSError):
+            while data := await reader.read(65536):
+                await self.flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+
+def _temporal(stack: Stack) -> tuple[str, int]:
+    host, port = stack.settings.temporal_address.rsplit(":", 1)
+    return host, int(port)
+
+
+def _through(stack: Stack, proxy: TcpProxy) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The API served with its Temporal client going through the proxy."""
+    settings = stack.settings.model_copy(update={"temporal_address": proxy.address})
+    return serve(create_app(settings))
+
+
+async def _pending(stack: Stack, key: str) -> None:
+    """Until the first request with the key has claimed it and is not answered yet."""
+    for _ in range(200):
+        async with stack.sessions() as session:
+            claims = await session.exec(select(IdempotentAnswer).where(IdempotentAnswer.key == key))
+            if any(claim.status_code is None for claim in claims):
+                return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no request claimed the key {key!r}")
+
+
+async def test_a_retry_while_the_first_is_still_answered_is_told_to_retry(stack: Stack) -> None:
+    proxy = HeldProxy(*_temporal(stack))
+    await proxy.start()
+    try:
+        async with _through(stack, proxy) as http:
+            assert (await http.get("/readyz")).status_code == 200, "connected to Temporal"
+            proxy.flowing.clear()
+            first = asyncio.create_task(_file(stack, "in-flight", {"legal": NEW_LEGAL}, http))
+            await _pending(stack, "in-flight")
+
+            again = await _file(stack, "in-flight", {"legal": NEW_LEGAL}, http)
+            assert again.status_code == 409, again.text
+            assert again.headers["retry-after"] == "1"
+            assert "still being answered" in again.json()["detail"]
+            assert not first.done(), "the first is still waiting for Temporal"
+
+            proxy.flowing.set()
+            answered = await first
+            assert answered.status_code == 201, answered.text
+            replayed = await _file(stack, "in-flight", {"legal": NEW_LEGAL}, http)
+            assert replayed.status_code == 201
+            assert replayed.headers["idempotent-replayed"] == "true"
+            assert replayed.json()["id"] == answered.json()["id"]
+    finally:
+        proxy.flowing.set()
+        await proxy.stop()
+    assert await request_rows(stack) == 1
+
+
+async def test_a_first_answer_that_is_a_server_error_frees_the_key(stack: Stack) -> None:
+    proxy = TcpProxy(*_temporal(stack))
+    await proxy.start()
+    await proxy.stop()
+    try:
+        async with _through(stack, proxy) as http:
+            failed = await _file(stack, "after-503", {"legal": NEW_LEGAL}, http)
+            assert failed.status_code == 503, failed.text
+            assert await count(stack, IdempotentAnswer) == 0, "the key is free again"
+            assert await request_rows(stack) == 0
+
+            await proxy.start()
+            retried = await _file(stack, "after-503", {"legal": NEW_LEGAL}, http)
+            assert retried.status_code == 201, retried.text
+            assert "idempotent-replayed" not in retried.headers, "processed afresh"
+            again = await _file(stack, "after-503", {"legal": NEW_LEGAL}, http)
+            assert again.headers["idempotent-replayed"] == "true"
+            assert again.json()["id"] == retried.json()["id"]
+    finally:
+        await proxy.stop()
+    assert await request_rows(stack) == 1

@@ -1,0 +1,194 @@
+"""PostgreSQL goes away while a request must write, and comes back.
+
+The worker process and the API each reach the suite's database through a proxy the test
+can cut. The worker loses it first, so that the service team's confirmation reaches a
+workflow that cannot apply it; then the API loses it too. The API answers 503 (never 500),
+the workflow keeps retrying its step, and once the database is back the change is applied
+exactly once.
+"""
+
+import dataclasses
+import json
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import col
+from temporalio.client import WorkflowExecutionStatus
+
+from api.errors import DATABASE_DOWN
+from api.main import create_app
+from models.audit import AuditEvent
+from models.email_log import EmailLog
+from models.enums import RequestStatus
+from tests.conftest import Stack, serve, worker_process
+from tests.e2e.profile import NEW_LEGAL, count, customer_row, request_rows, submitted, tickets_for
+from tests.faults.processes import status_becomes, stop_process
+from tests.tcp_proxy import TcpProxy
+
+DEREK = "derek.emonstration@energy.example.com"
+# The step's retries back off 1, 2, 4, 8, 16 s: the outage below ends between the 5th and
+# the 6th attempt, about 31 s after the first.
+BACK_WITHIN_SECONDS = 50.0
+
+
+@dataclasses.dataclass
+class CutOff:
+    """The test's stack with a worker process and an API, each behind its own proxy."""
+
+    stack: Stack
+    worker: subprocess.Popen[bytes]
+    worker_link: TcpProxy
+    api_link: TcpProxy
+
+
+@pytest.fixture
+def in_process_worker() -> bool:
+    return False
+
+
+@pytest.fixture
+def postgresql(database_url: str) -> URL:
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a database outage means PostgreSQL stopping: run with a PostgreSQL URL")
+    return url
+
+
+@pytest.fixture
+async def cut_off(postgresql: URL, stack: Stack) -> AsyncIterator[CutOff]:
+    target = (postgresql.host or "127.0.0.1", postgresql.port or 5432)
+    worker_link, api_link = TcpProxy(*target), TcpProxy(*target)
+    worker: subprocess.Popen[bytes] | None = None
+
+    def through(proxy: TcpProxy) -> str:
+        """The suite's own database, reached through the proxy."""
+        proxied = postgresql.set(host="127.0.0.1", port=proxy.port)
+        return proxied.render_as_string(hide_password=False)
+
+    try:
+        for proxy in (worker_link, api_link):
+            await proxy.start()
+        settings = stack.settings.model_copy(update={"worker_metrics_address": ""})
+        worker = worker_process(settings.model_copy(update={"database_url": through(worker_link)}))
+        api_settings = settings.model_copy(update={"database_url": through(api_link)})
+        async with serve(create_app(api_settings)) as http:
+            yield CutOff(dataclasses.replace(stack, http=http), worker, worker_link, api_link)
+    finally:
+        if worker is not None:
+            await stop_process(worker)
+        for proxy in (worker_link, api_link):
+            await proxy.stop()
+
+
+async def while_down(stack: Stack, request_id: str) -> None:
+    """Reads and writes all answer 503 with the reason, never 500."""
+    other = f"/customers/{stack.other_customer_id}/profile-change-requests"
+    filing = {"legal": NEW_LEGAL}
+    answers: dict[str, httpx.Response] = {
+        "read a request": await stack.http.get(
+            f"/requests/{request_id}", headers=stack.auth("Sam")
+        ),
+        "read a customer": await stack.http.get(
+            f"/customers/{stack.customer_id}", headers=stack.auth("Derek")
+        ),
+        "file a request": await stack.http.post(other, json=filing, headers=stack.auth("Olive")),
+        "file with an idempotency key": await stack.http.post(
+            other, json=filing, headers={**stack.auth("Olive"), "Idempotency-Key": "outage-1"}
+        ),
+        "implement": await stack.http.post(
+            f"/requests/{request_id}/implement", headers=stack.auth("Sam")
+        ),
+        "raise a ticket": await stack.http.post(
+            "/tickets",
+            json={"subject": "Down?", "body": "Is it down?", "shared": False},
+            headers=stack.auth("Derek"),
+        ),
+        "open an emailed link": await stack.http.get("/approvals/a-token-from-an-email"),
+    }
+    unclear = {
+        what: (response.status_code, response.text)
+        for what, response in answers.items()
+        if not _says_database_down(response)
+    }
+    assert unclear == {}
+    ready = await stack.http.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["detail"] == "unavailable: database"
+
+
+def _says_database_down(response: httpx.Response) -> bool:
+    is_json = response.headers.get("content-type") == "application/json"
+    return response.status_code == 503 and is_json and response.json() == {"detail": DATABASE_DOWN}
+
+
+async def test_a_database_outage_delays_the_change_and_applies_it_once(cut_off: CutOff) -> None:
+    stack = cut_off.stack
+    request = await submitted(stack)
+    await stack.wait_for_mail(lambda m: "received" in m.subject)
+    legal_name = (await customer_row(stack)).legal_name
+    rows = await request_rows(stack)
+
+    await cut_off.worker_link.stop()
+    # The API still reads and delivers the decision; the workflow cannot record it, so the
+    # service team hears that it is accepted and still being applied.
+    accepted = await stack.http.post(
+        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
+    )
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["status"] == "in_review"
+    await cut_off.api_link.stop()
+    await while_down(stack, request["id"])
+
+    # Nothing half-applied, and the workflow waits on its step rather than failing. (A query
+    # would wait behind the workflow task that holds the retrying step.)
+    assert await request_rows(stack) == rows
+    assert (await customer_row(stack)).legal_name == legal_name
+    assert await implemented_events(stack, request["id"]) == 0
+    handle = stack.temporal.get_workflow_handle(f"profile-change-{stack.customer_id}")
+    assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
+    assert cut_off.worker.poll() is None
+
+    await cut_off.worker_link.start()
+    await cut_off.api_link.start()
+    assert (await status_becomes(lambda: stack.http.get("/readyz"), 200)).status_code == 200
+    ended = await stack.run_ended(request["id"], timeout=BACK_WITHIN_SECONDS)
+    assert ended == RequestStatus.IMPLEMENTED
+    assert await apply_attempt(stack) > 1, "the step was retried until the database was back"
+
+    shown = (await stack.http.get(f"/requests/{request['id']}", headers=stack.auth("Sam"))).json()
+    assert shown["status"] == "implemented"
+    assert (await customer_row(stack)).legal_name == NEW_LEGAL["name"]
+    assert await implemented_events(stack, request["id"]) == 1, "applied exactly once"
+    assert await tickets_for(stack, request["id"]) == 1
+    assert await request_rows(stack) == rows
+    # Received and implemented, each once.
+    sent = [(m.subject, m.recipients) for m in stack.mail.messages]
+    assert len(sent) == len(set(sent)) == 2, f"each email exactly once: {sent}"
+    assert {to for _, to in sent} == {(DEREK,)}
+    assert await count(stack, EmailLog) == 2
+    again = await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
+    assert again.status_code == 409
+
+
+async def implemented_events(stack: Stack, request_id: str) -> int:
+    return await count(
+        stack,
+        AuditEvent,
+        col(AuditEvent.request_id) == uuid.UUID(request_id),
+        col(AuditEvent.action) == "implemented",
+    )
+
+
+async def apply_attempt(stack: Stack) -> int:
+    """The attempt that applied the change, as its local activity's marker records it."""
+    handle = stack.temporal.get_workflow_handle(f"profile-change-{stack.customer_id}")
+    for event in (await handle.fetch_history()).events:
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name == "core_local_activity":
+            data = json.loads(marker.details["data"].payloads[0].data)
+            if data["activity_type"] == "apply_profile_change":
+                return int(data["attempt"])
+    raise AssertionError("the change was never applied")
