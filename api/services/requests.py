@@ -19,7 +19,14 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.errors import Conflict, Forbidden, NotFound, Unavailable, temporal_errors
+from api.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+    after_the_decision,
+    temporal_errors,
+)
 from api.identity import Principal, require_customer, require_staff
 from models.database import begin_write
 from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus, Side
@@ -266,7 +273,8 @@ async def decide(
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # Accepted but still applying (e.g. the database is slow): the caller gets 202.
         settled = False
-    await session.refresh(request)
+    with after_the_decision():
+        await session.refresh(request)
     return request, settled
 
 
