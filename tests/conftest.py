@@ -201,6 +201,7 @@ async def stack(
         smtp_port=mail.port,
         public_url=PUBLIC_URL,
         secret_key=SECRET_KEY,
+        worker_metrics_address="",
         **settings_overrides,
     )
     await empty_tables(engine)
