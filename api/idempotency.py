@@ -5,15 +5,18 @@ a key claims it and its answer is kept; a retry with the same key and the same r
 that answer again, marked ``Idempotent-Replayed: true``; the same key with a different
 request is refused (422), and one that arrives while the first is still being answered is
 told to retry (409). An answer the server failed to give (5xx) is not kept, so the retry
-runs afresh.
+runs afresh. A claim left unanswered for longer than any answer takes (the API process died
+while answering) is taken over by the next retry.
 """
 
 import hashlib
+import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select, update
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +28,9 @@ from models.types import utcnow
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 200
+# Far longer than any answer takes (the longest waits on Temporal are about 10 s).
+ABANDONED_AFTER = timedelta(minutes=2)
+log = logging.getLogger(__name__)
 _CREATING = re.compile(
     r"^/customers/[^/]+/(profile-change|contact-change|purchaser-addition|purchaser-removal)"
     r"-requests$|^/tickets$|^/tickets/[^/]+/comments$"
@@ -106,7 +112,7 @@ class Idempotency:
                 answer["chunks"].append(message.get("body", b""))
                 if not message.get("more_body", False):
                     # Kept before the client has the last byte: its retry finds the answer.
-                    await _settle(sessions, claim, answer)
+                    await _settle_if_possible(sessions, claim, answer)
             await send(message)
 
         try:
@@ -125,6 +131,23 @@ async def _settle(
         await _release(sessions, claim)
         return
     await _keep(sessions, claim, answer["status"], answer["headers"], b"".join(answer["chunks"]))
+
+
+async def _settle_if_possible(
+    sessions: SessionFactory, claim: IdempotentAnswer, answer: dict[str, Any]
+) -> None:
+    """The client gets its answer even if the database has just gone: the claim is then
+    left unanswered, and a retry after ``ABANDONED_AFTER`` runs afresh."""
+    try:
+        await _settle(sessions, claim, answer)
+    except DBAPIError as error:
+        if not database_down(error):
+            raise
+        log.warning(
+            "the answer to %s could not be kept for its Idempotency-Key: the database is "
+            "unavailable",
+            claim.route,
+        )
 
 
 async def _whole_body(receive: Receive) -> bytes:
@@ -147,7 +170,7 @@ async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> Idempoten
         return None
     except IntegrityError:
         async with sessions() as session:
-            return (
+            earlier = (
                 await session.exec(
                     select(IdempotentAnswer).where(
                         IdempotentAnswer.caller_hash == claim.caller_hash,
@@ -155,6 +178,34 @@ async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> Idempoten
                     )
                 )
             ).one()
+    if await _take_over_if_abandoned(sessions, earlier, claim):
+        return None
+    return earlier
+
+
+async def _take_over_if_abandoned(
+    sessions: SessionFactory, earlier: IdempotentAnswer, claim: IdempotentAnswer
+) -> bool:
+    """A claim never answered within ``ABANDONED_AFTER`` is this retry's, if it is the same
+    request; only one retry wins it."""
+    cutoff = claim.created_at - ABANDONED_AFTER
+    same_request = (earlier.route, earlier.body_hash) == (claim.route, claim.body_hash)
+    if earlier.status_code is not None or earlier.created_at >= cutoff or not same_request:
+        return False
+    async with transaction(sessions) as session:
+        taken = await session.exec(
+            update(IdempotentAnswer)
+            .where(
+                col(IdempotentAnswer.id) == earlier.id,
+                col(IdempotentAnswer.status_code).is_(None),
+                col(IdempotentAnswer.created_at) < cutoff,
+            )
+            .values(created_at=claim.created_at)
+        )
+    if taken.rowcount != 1:
+        return False
+    claim.id = earlier.id
+    return True
 
 
 async def _keep(

@@ -12,18 +12,28 @@ import json
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from sqlalchemy.engine import URL, make_url
-from sqlmodel import col
+from sqlmodel import col, select
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from temporalio.client import WorkflowExecutionStatus
 
 from api.errors import DATABASE_DOWN
+from api.idempotency import Idempotency
 from api.main import create_app
 from models.audit import AuditEvent
+from models.database import create_db_engine, session_factory
 from models.email_log import EmailLog
 from models.enums import RequestStatus
+from models.idempotency import IdempotentAnswer
 from tests.conftest import Stack, serve, worker_process
 from tests.e2e.profile import NEW_LEGAL, count, customer_row, request_rows, submitted, tickets_for
 from tests.faults.processes import status_becomes, stop_process
@@ -58,17 +68,18 @@ def postgresql(database_url: str) -> URL:
     return url
 
 
+def _through(postgresql: URL, proxy: TcpProxy) -> str:
+    """The suite's own database, reached through the proxy."""
+    proxied = postgresql.set(host="127.0.0.1", port=proxy.port)
+    return proxied.render_as_string(hide_password=False)
+
+
 @pytest.fixture
 async def cut_off(postgresql: URL, stack: Stack) -> AsyncIterator[CutOff]:
     target = (postgresql.host or "127.0.0.1", postgresql.port or 5432)
     worker_link, api_link = TcpProxy(*target), TcpProxy(*target)
     worker: subprocess.Popen[bytes] | None = None
-
-    def through(proxy: TcpProxy) -> str:
-        """The suite's own database, reached through the proxy."""
-        proxied = postgresql.set(host="127.0.0.1", port=proxy.port)
-        return proxied.render_as_string(hide_password=False)
-
+    through = partial(_through, postgresql)
     try:
         for proxy in (worker_link, api_link):
             await proxy.start()
@@ -192,3 +203,45 @@ async def apply_attempt(stack: Stack) -> int:
             if data["activity_type"] == "apply_profile_change":
                 return int(data["attempt"])
     raise AssertionError("the change was never applied")
+
+
+async def test_an_answer_whose_idempotency_key_cannot_be_kept_still_reaches_the_client(
+    postgresql: URL,
+) -> None:
+    """The database goes between the route's answer and the keeping of it for the key."""
+    link = TcpProxy(postgresql.host or "127.0.0.1", postgresql.port or 5432)
+    await link.start()
+    engine = create_db_engine(_through(postgresql, link))
+
+    async def created(_request: Request) -> JSONResponse:
+        await link.stop()
+        return JSONResponse({"id": "created"}, status_code=201)
+
+    app = Starlette(
+        routes=[Route("/tickets", created, methods=["POST"])], middleware=[Middleware(Idempotency)]
+    )
+    app.state.signoff = SimpleNamespace(sessions=session_factory(engine))
+    key = f"kept-or-not-{uuid.uuid4()}"
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://signoff.test"
+        ) as http:
+            answer = await http.post(
+                "/tickets", json={}, headers={"Authorization": "Bearer t", "Idempotency-Key": key}
+            )
+    finally:
+        await link.stop()
+        await engine.dispose()
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"id": "created"}
+    direct = create_db_engine(postgresql.render_as_string(hide_password=False))
+    try:
+        async with session_factory(direct)() as session:
+            claim = (
+                await session.exec(select(IdempotentAnswer).where(IdempotentAnswer.key == key))
+            ).one()
+            assert claim.status_code is None, "left for a retry after ABANDONED_AFTER"
+            await session.delete(claim)
+            await session.commit()
+    finally:
+        await direct.dispose()

@@ -1,15 +1,20 @@
 """A client's retry of a creating POST with the same Idempotency-Key creates nothing twice."""
 
 import asyncio
+import hashlib
+import json
 from contextlib import AbstractAsyncContextManager, suppress
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlmodel import select
 
+from api.idempotency import ABANDONED_AFTER
 from api.main import create_app
 from models.idempotency import IdempotentAnswer
 from models.ticket import Ticket
+from models.types import utcnow
 from tests.conftest import Stack, serve
 from tests.e2e.profile import NEW_LEGAL, count, request_rows
 from tests.tcp_proxy import TcpProxy
@@ -183,3 +188,55 @@ async def test_a_first_answer_that_is_a_server_error_frees_the_key(stack: Stack)
     finally:
         await proxy.stop()
     assert await request_rows(stack) == 1
+
+
+async def _plant_unanswered_claim(stack: Stack, key: str, body: bytes, age: timedelta) -> None:
+    """The claim an API process leaves behind when it dies while answering."""
+    credential = stack.auth("Derek")["Authorization"].encode()
+    async with stack.sessions() as session:
+        session.add(
+            IdempotentAnswer(
+                caller_hash=hashlib.sha256(credential).hexdigest(),
+                key=key,
+                route=f"POST /customers/{stack.customer_id}/profile-change-requests",
+                body_hash=hashlib.sha256(body).hexdigest(),
+                created_at=utcnow() - age,
+            )
+        )
+        await session.commit()
+
+
+async def _file_raw(stack: Stack, key: str, body: bytes) -> httpx.Response:
+    return await stack.http.post(
+        f"/customers/{stack.customer_id}/profile-change-requests",
+        content=body,
+        headers={**_keyed(stack, "Derek", key), "Content-Type": "application/json"},
+    )
+
+
+async def test_a_claim_abandoned_by_a_dead_api_process_is_taken_over_by_the_retry(
+    stack: Stack,
+) -> None:
+    body = json.dumps({"legal": NEW_LEGAL}).encode()
+    await _plant_unanswered_claim(stack, "orphan", body, ABANDONED_AFTER + timedelta(seconds=5))
+
+    other = json.dumps({"legal": {**NEW_LEGAL, "name": "Another Name plc"}}).encode()
+    refused = await _file_raw(stack, "orphan", other)
+    assert refused.status_code == 422, "an abandoned key is still only for its own request"
+
+    retried = await _file_raw(stack, "orphan", body)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers, "processed afresh"
+    again = await _file_raw(stack, "orphan", body)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == retried.json()["id"]
+    assert await request_rows(stack) == 1
+    assert await count(stack, IdempotentAnswer) == 1
+
+
+async def test_a_recent_unanswered_claim_is_not_taken_over(stack: Stack) -> None:
+    body = json.dumps({"legal": NEW_LEGAL}).encode()
+    await _plant_unanswered_claim(stack, "young", body, ABANDONED_AFTER - timedelta(seconds=30))
+    told = await _file_raw(stack, "young", body)
+    assert told.status_code == 409, told.text
+    assert await request_rows(stack) == 0
