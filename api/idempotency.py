@@ -31,7 +31,20 @@ MAX_KEY_LENGTH = 200
 # Far longer than any answer takes (the longest waits on Temporal are about 10 s).
 ABANDONED_AFTER = timedelta(minutes=2)
 log = logging.getLogger(__name__)
-_CREATING = re.compile(
+# The header in the OpenAPI schema of each creating route (``openapi_extra``).
+KEYED: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "description": "Your own key for this request: a retry with the same key and body "
+            "gets the first answer (marked `Idempotent-Replayed: true`) and creates nothing.",
+        }
+    ]
+}
+KEYED_PATHS = re.compile(
     r"^/customers/[^/]+/(profile-change|contact-change|purchaser-addition|purchaser-removal)"
     r"-requests$|^/tickets$|^/tickets/[^/]+/comments$"
 )
@@ -46,7 +59,7 @@ class Idempotency:
         key = headers.get(HEADER)
         credential = headers.get(b"authorization")
         creating = scope["type"] == "http" and scope["method"] == "POST"
-        if not (creating and key is not None and credential and _CREATING.match(scope["path"])):
+        if not (creating and key is not None and credential and KEYED_PATHS.match(scope["path"])):
             await self.app(scope, receive, send)
             return
         text = key.decode("latin-1").strip()

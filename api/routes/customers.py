@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentUser, FilingDep, SessionDep
 from api.errors import error_responses
+from api.idempotency import KEYED
 from api.services import (
     audit,
     contact_changes,
@@ -73,7 +74,10 @@ async def get_audit(
 
 
 @router.post(
-    "/{customer_id}/profile-change-requests", status_code=status.HTTP_201_CREATED, responses=FILING
+    "/{customer_id}/profile-change-requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+    openapi_extra=KEYED,
 )
 async def request_profile_change(
     customer_id: uuid.UUID,
@@ -87,7 +91,10 @@ async def request_profile_change(
 
 
 @router.post(
-    "/{customer_id}/contact-change-requests", status_code=status.HTTP_201_CREATED, responses=FILING
+    "/{customer_id}/contact-change-requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+    openapi_extra=KEYED,
 )
 async def request_contact_change(
     customer_id: uuid.UUID,
@@ -104,6 +111,7 @@ async def request_contact_change(
     "/{customer_id}/purchaser-addition-requests",
     status_code=status.HTTP_201_CREATED,
     responses=FILING,
+    openapi_extra=KEYED,
 )
 async def request_purchaser_addition(
     customer_id: uuid.UUID,
@@ -120,6 +128,7 @@ async def request_purchaser_addition(
     "/{customer_id}/purchaser-removal-requests",
     status_code=status.HTTP_201_CREATED,
     responses=FILING,
+    openapi_extra=KEYED,
 )
 async def request_purchaser_removal(
     customer_id: uuid.UUID,

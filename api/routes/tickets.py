@@ -7,6 +7,7 @@ from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import error_responses
+from api.idempotency import KEYED
 from api.services import tickets
 from models.common import refuse_nul
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
@@ -22,7 +23,12 @@ async def list_tickets(user: CurrentUser, session: SessionDep) -> list[TicketPub
     return await tickets.list_tickets(session, user)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 403, 409, 413))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 403, 409, 413),
+    openapi_extra=KEYED,
+)
 async def raise_ticket(form: TicketCreate, user: CurrentUser, session: SessionDep) -> TicketPublic:
     """Raise a support ticket for your side; `shared` lets the other organisation see it."""
     return await tickets.raise_ticket(session, user, form)
@@ -38,6 +44,7 @@ async def get_ticket(number: TicketNumber, user: CurrentUser, session: SessionDe
     "/{number}/comments",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(400, 404, 409, 413),
+    openapi_extra=KEYED,
 )
 async def add_comment(
     number: TicketNumber,

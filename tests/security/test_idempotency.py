@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import json
+import re
 from contextlib import AbstractAsyncContextManager, suppress
 from datetime import timedelta
 from typing import Any
@@ -10,11 +11,12 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
-from api.idempotency import ABANDONED_AFTER
+from api.idempotency import ABANDONED_AFTER, KEYED_PATHS
 from api.main import create_app
 from models.idempotency import IdempotentAnswer
 from models.ticket import Ticket
 from models.types import utcnow
+from settings import Settings
 from tests.conftest import Stack, serve
 from tests.e2e.profile import NEW_LEGAL, count, request_rows
 from tests.tcp_proxy import TcpProxy
@@ -240,3 +242,18 @@ async def test_a_recent_unanswered_claim_is_not_taken_over(stack: Stack) -> None
     told = await _file_raw(stack, "young", body)
     assert told.status_code == 409, told.text
     assert await request_rows(stack) == 0
+
+
+def test_the_schema_offers_the_key_on_exactly_the_routes_that_honour_it() -> None:
+    spec = create_app(Settings()).openapi()
+    offered, honoured = set(), set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "Idempotency-Key" in names:
+                offered.add(f"{method.upper()} {path}")
+            concrete = re.sub(r"\{[^}]+\}", "x", path)
+            if method == "post" and KEYED_PATHS.match(concrete):
+                honoured.add(f"{method.upper()} {path}")
+    assert len(honoured) == 6, honoured
+    assert offered == honoured
