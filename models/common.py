@@ -11,9 +11,16 @@ from pydantic_extra_types.country import CountryAlpha2
 _NOT_ON_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
 
 
+# Bidirectional embeddings, overrides and isolates: they can make a name read as other text
+# in an email or a page. Right-to-left names need none of them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _single_line(value: str) -> str:
     if any(unicodedata.category(ch) in _NOT_ON_ONE_LINE for ch in value):
         raise ValueError("must be a single line of text without control characters")
+    if not _BIDI_CONTROLS.isdisjoint(value):
+        raise ValueError("must not contain bidirectional override characters")
     return value
 
 

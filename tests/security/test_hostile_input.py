@@ -277,6 +277,26 @@ async def test_names_that_could_break_an_email_header_are_refused(stack: Stack) 
     assert stack.mail.messages == []
 
 
+async def test_names_that_could_read_as_other_text_are_refused(stack: Stack) -> None:
+    """A right-to-left override makes "Invoice\u202efdp.exe" read as "Invoiceexe.pdf"."""
+    customer = f"/customers/{stack.customer_id}"
+    for control in ("\u202e", "\u202d", "\u2067"):
+        spoof = {"legal": {**NEW_LEGAL, "name": f"Energy{control}dtL ygrenE"}}
+        refused = await stack.http.post(
+            f"{customer}/profile-change-requests", json=spoof, headers=stack.auth("Derek")
+        )
+        assert refused.status_code == 422, (repr(control), refused.text)
+        assert "bidirectional" in refused.json()["detail"][0]["msg"]
+    assert await request_rows(stack) == 0
+
+    right_to_left = {"legal": {**NEW_LEGAL, "name": "شركة الطاقة \u200fEnergy"}}
+    filed = await stack.http.post(
+        f"{customer}/profile-change-requests", json=right_to_left, headers=stack.auth("Derek")
+    )
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["requested"]["legal"]["name"] == "شركة الطاقة \u200fEnergy"
+
+
 async def test_nul_characters_are_refused_never_a_server_error(stack: Stack) -> None:
     """Found by schemathesis: PostgreSQL cannot store NUL in text, and answered 500."""
     request = await submitted(stack)
