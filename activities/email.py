@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
@@ -77,6 +78,9 @@ class EmailActivities:
         self._renderer = renderer
         self._mailer = mailer
         self._settings = settings
+        # Keys the SMTP server accepted but whose log could not be written yet (the database
+        # was away): this process's retry logs them instead of sending them again.
+        self._sent_not_logged: set[str] = set()
 
     @activity.defn
     async def send_email(self, notification: Notification) -> bool:
@@ -121,18 +125,25 @@ class EmailActivities:
             activity.logger.warning("email %s undeliverable: %s", notification.key, error)
             await self._log(request, notification, recipient, rendered.subject, str(error))
             return False
+        if notification.key not in self._sent_not_logged:
+            await self._send(message, notification.key)
+            self._sent_not_logged.add(notification.key)
+        logged = await self._log(request, notification, recipient, rendered.subject)
+        self._sent_not_logged.discard(notification.key)
+        return logged
+
+    async def _send(self, message: EmailMessage, key: str) -> None:
         try:
             await self._mailer.send(message)
         except (aiosmtplib.SMTPException, OSError) as error:
             # The activity retries with backoff; this line says what waits, and why.
             activity.logger.warning(
                 "email %s waits for the SMTP server (attempt %d): %s",
-                notification.key,
+                key,
                 activity.info().attempt,
                 error,
             )
             raise
-        return await self._log(request, notification, recipient, rendered.subject)
 
     async def _log(
         self,

@@ -7,11 +7,13 @@ the workflow keeps retrying its step, and once the database is back the change i
 exactly once.
 """
 
+import asyncio
 import dataclasses
 import json
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from email.message import EmailMessage
 from functools import partial
 from types import SimpleNamespace
 
@@ -26,6 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from temporalio.client import WorkflowExecutionStatus
 
+from activities.mail import SmtpMailer
 from api.errors import DATABASE_DOWN
 from api.idempotency import Idempotency
 from api.main import create_app
@@ -34,10 +37,12 @@ from models.database import create_db_engine, session_factory
 from models.email_log import EmailLog
 from models.enums import RequestStatus
 from models.idempotency import IdempotentAnswer
+from settings import Settings
 from tests.conftest import Stack, serve, worker_process
 from tests.e2e.profile import NEW_LEGAL, count, customer_row, request_rows, submitted, tickets_for
 from tests.faults.processes import status_becomes, stop_process
 from tests.tcp_proxy import TcpProxy
+from worker import build_worker
 
 DEREK = "derek.emonstration@energy.example.com"
 # The step's retries back off 1, 2, 4, 8, 16 s: the outage below ends between the 5th and
@@ -245,3 +250,64 @@ async def test_an_answer_whose_idempotency_key_cannot_be_kept_still_reaches_the_
             await session.commit()
     finally:
         await direct.dispose()
+
+
+class CutAfterFirstEmail(SmtpMailer):
+    """The database goes the moment the SMTP server has accepted the first email, before
+    the worker can log it, and is back a moment later."""
+
+    def __init__(self, settings: Settings, link: TcpProxy) -> None:
+        super().__init__(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds)
+        self._link = link
+        self.sent = 0
+        self._back: asyncio.Task[None] | None = None
+
+    async def send(self, message: EmailMessage) -> None:
+        await super().send(message)
+        self.sent += 1
+        if self._back is None:
+            await self._link.stop()
+            self._back = asyncio.create_task(self._come_back())
+
+    async def _come_back(self) -> None:
+        await asyncio.sleep(1.5)
+        await self._link.start()
+
+
+async def test_an_email_accepted_just_before_the_database_went_is_not_sent_again(
+    postgresql: URL, stack: Stack
+) -> None:
+    link = TcpProxy(postgresql.host or "127.0.0.1", postgresql.port or 5432)
+    await link.start()
+    engine = create_db_engine(_through(postgresql, link))
+    try:
+        async with (
+            CutAfterFirstEmail(stack.settings, link) as mailer,
+            build_worker(stack.temporal, session_factory(engine), stack.settings, mailer),
+        ):
+            request = await submitted(stack)
+            await stack.wait_for_mail(lambda m: "received" in m.subject)
+            await until_logged(stack, request["id"])
+            handle = stack.temporal.get_workflow_handle(f"profile-change-{stack.customer_id}")
+            attempts = [
+                event.activity_task_started_event_attributes.attempt
+                for event in (await handle.fetch_history()).events
+                if event.HasField("activity_task_started_event_attributes")
+            ]
+    finally:
+        await link.stop()
+        await engine.dispose()
+    assert max(attempts) > 1, "the email's log was written on a retry"
+    assert mailer.sent == 1
+    assert [m.subject for m in stack.mail.messages] == [
+        f"[{request['ticket_number']}] Your profile change request was received"
+    ]
+
+
+async def until_logged(stack: Stack, request_id: str) -> None:
+    """Until the request's first email is logged, once the database is back."""
+    for _ in range(int(BACK_WITHIN_SECONDS / 0.2)):
+        if await count(stack, EmailLog, col(EmailLog.request_id) == uuid.UUID(request_id)):
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the email was never logged")
