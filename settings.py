@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     failed_attempts_per_minute: int = Field(default=20, gt=0)
     # The largest request body the API reads; a larger one is answered 413 unread.
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    # How long the answer to a request with an Idempotency-Key is kept for its retries.
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # How often expired answers are purged (a Temporal schedule, in the Temporal UI).
+    purge_interval_seconds: int = Field(default=3600, gt=0)
     # Where the worker serves Temporal SDK metrics for Prometheus ("" turns them off).
     worker_metrics_address: str = "127.0.0.1:9464"
     # How long a stopping worker lets in-flight activities finish.

@@ -8,7 +8,19 @@ from datetime import timedelta
 from typing import Any
 
 import uvloop
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleState,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker
@@ -17,12 +29,14 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.approvals import ApprovalActivities
 from activities.customer_data import CustomerDataActivities
 from activities.email import EmailActivities, MailSettings
+from activities.housekeeping import HousekeepingActivities
 from activities.mail import EmailRenderer, SmtpMailer
 from activities.tickets import TicketActivities
 from models.database import SessionFactory, create_db_engine, session_factory
 from settings import Settings, get_settings
 from telemetry import LogContext, configure_logging
 from workflows.contact_change import ContactChangeWorkflow
+from workflows.housekeeping import PurgeExpiredAnswersWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
 from workflows.purchaser_removal import PurchaserRemovalWorkflow
@@ -32,6 +46,7 @@ WORKFLOWS: Sequence[type] = (
     ContactChangeWorkflow,
     PurchaserAdditionWorkflow,
     PurchaserRemovalWorkflow,
+    PurgeExpiredAnswersWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")
@@ -56,6 +71,7 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
     tickets = TicketActivities(sessions)
     customer_data = CustomerDataActivities(sessions, settings.secret_key)
     approvals = ApprovalActivities(sessions, settings.secret_key)
+    housekeeping = HousekeepingActivities(sessions)
     return [
         emails.send_email,
         tickets.raise_ticket,
@@ -68,6 +84,7 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
         approvals.record_approval,
         approvals.complete_approvals,
         customer_data.close_request,
+        housekeeping.purge_expired_answers,
     ]
 
 
@@ -97,6 +114,42 @@ def build_worker(
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
     )
+
+
+def purge_schedule_id(task_queue: str) -> str:
+    return f"{task_queue}-purge-expired-answers"
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """Create the housekeeping schedule, or bring it up to the current settings. It lives
+    in Temporal, so it survives restarts of the worker and of the server."""
+    schedule_id = purge_schedule_id(settings.task_queue)
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            PurgeExpiredAnswersWorkflow.run,
+            id=schedule_id,
+            task_queue=settings.task_queue,
+            static_summary="Purge the expired answers of idempotent requests",
+        ),
+        spec=ScheduleSpec(
+            intervals=[
+                ScheduleIntervalSpec(every=timedelta(seconds=settings.purge_interval_seconds))
+            ]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        state=ScheduleState(
+            note="Deletes the answers kept for Idempotency-Key retries once they expire "
+            "(SIGNOFF_IDEMPOTENCY_TTL_SECONDS)."
+        ),
+    )
+    try:
+        await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+
+        def current(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(schedule_id).update(current)
 
 
 class TemporalUnreachable(Exception):
@@ -129,6 +182,7 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
 async def run_worker(settings: Settings, interceptors: Sequence[Interceptor] = ()) -> None:
     """Poll until SIGTERM or SIGINT, then stop taking work and let in-flight activities end."""
     client = await connect(settings, runtime(settings))
+    await ensure_schedules(client, settings)
     engine = create_db_engine(settings.database_url)
     mailer = smtp_mailer(settings)
     worker = build_worker(

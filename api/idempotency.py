@@ -1,12 +1,15 @@
 """Creating POSTs with an ``Idempotency-Key``: a retry gets the first answer, nothing twice.
 
-The key is the caller's own (scoped by a hash of their credential). The first request with
-a key claims it and its answer is kept; a retry with the same key and the same request gets
-that answer again, marked ``Idempotent-Replayed: true``; the same key with a different
-request is refused (422), and one that arrives while the first is still being answered is
-told to retry (409). An answer the server failed to give (5xx) is not kept, so the retry
-runs afresh. A claim left unanswered for longer than any answer takes (the API process died
-while answering) is taken over by the next retry.
+The caller is authenticated first: a request without a valid token is left to the route,
+which refuses it, and nothing is looked up or kept for it. The key is then the caller's own
+(scoped by their user, however the header is spelt). The first request with a key claims it
+and its answer is kept until it expires (``SIGNOFF_IDEMPOTENCY_TTL_SECONDS``); a retry with
+the same key and the same request gets that answer again, marked ``Idempotent-Replayed:
+true``; the same key with a different request is refused (422), and one that arrives while
+the first is still being answered is told to retry (409). An answer the server failed to
+give (5xx) is not kept, so the retry runs afresh. A claim left unanswered for longer than
+any answer takes (the API process died while answering) is taken over by the next retry.
+An answer that carried a person since erased is forgotten, its key still claimed (409).
 """
 
 import hashlib
@@ -15,6 +18,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select, update
 from starlette.exceptions import HTTPException
@@ -22,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import DATABASE_DOWN, database_down
+from api.identity import Principal, authenticate
 from models.database import SessionFactory, transaction
 from models.idempotency import IdempotentAnswer
 from models.types import utcnow
@@ -57,9 +62,23 @@ class Idempotency:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
         key = headers.get(HEADER)
-        credential = headers.get(b"authorization")
+        token = _bearer(headers.get(b"authorization"))
         creating = scope["type"] == "http" and scope["method"] == "POST"
-        if not (creating and key is not None and credential and KEYED_PATHS.match(scope["path"])):
+        if not (creating and key is not None and token and KEYED_PATHS.match(scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state.signoff
+        sessions: SessionFactory = state.sessions
+        try:
+            caller = await _caller(sessions, token)
+        except DBAPIError as error:
+            # Outside the app, so its exception handlers do not answer for it.
+            if not database_down(error):
+                raise
+            await JSONResponse({"detail": DATABASE_DOWN}, 503)(scope, receive, send)
+            return
+        if caller is None:
+            # The route refuses it (401); nothing is kept or replayed for a bad token.
             await self.app(scope, receive, send)
             return
         text = key.decode("latin-1").strip()
@@ -74,18 +93,18 @@ class Idempotency:
         except HTTPException as error:
             await JSONResponse({"detail": error.detail}, error.status_code)(scope, receive, send)
             return
-        sessions: SessionFactory = scope["app"].state.signoff.sessions
+        now = utcnow()
         claim = IdempotentAnswer(
-            caller_hash=hashlib.sha256(credential).hexdigest(),
+            user_id=caller.user_id,
             key=text,
             route=f"POST {scope['path']}",
             body_hash=hashlib.sha256(body).hexdigest(),
-            created_at=utcnow(),
+            created_at=now,
+            expires_at=now + timedelta(seconds=state.settings.idempotency_ttl_seconds),
         )
         try:
             earlier = await _claim(sessions, claim)
         except DBAPIError as error:
-            # Outside the app, so its exception handlers do not answer for it.
             if not database_down(error):
                 raise
             await JSONResponse({"detail": DATABASE_DOWN}, 503)(scope, receive, send)
@@ -175,6 +194,17 @@ async def _whole_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
+def _bearer(header: bytes | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, read as the routes read it."""
+    scheme, token = get_authorization_scheme_param(header.decode("latin-1") if header else None)
+    return token or None if scheme.lower() == "bearer" else None
+
+
+async def _caller(sessions: SessionFactory, token: str) -> Principal | None:
+    async with sessions() as session:
+        return await authenticate(session, token)
+
+
 async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> IdempotentAnswer | None:
     """None if this request now owns the key; else the answer kept (or pending) for it."""
     try:
@@ -186,14 +216,48 @@ async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> Idempoten
             earlier = (
                 await session.exec(
                     select(IdempotentAnswer).where(
-                        IdempotentAnswer.caller_hash == claim.caller_hash,
+                        IdempotentAnswer.user_id == claim.user_id,
                         IdempotentAnswer.key == claim.key,
                     )
                 )
             ).one()
+    if await _take_over_if_expired(sessions, earlier, claim):
+        return None
     if await _take_over_if_abandoned(sessions, earlier, claim):
         return None
     return earlier
+
+
+async def _take_over_if_expired(
+    sessions: SessionFactory, earlier: IdempotentAnswer, claim: IdempotentAnswer
+) -> bool:
+    """An answer past its expiry is never replayed: the key is free for a new request (only
+    one retry wins it)."""
+    if earlier.expires_at > claim.created_at:
+        return False
+    async with transaction(sessions) as session:
+        taken = await session.exec(
+            update(IdempotentAnswer)
+            .where(
+                col(IdempotentAnswer.id) == earlier.id,
+                col(IdempotentAnswer.expires_at) <= claim.created_at,
+            )
+            .values(
+                route=claim.route,
+                body_hash=claim.body_hash,
+                status_code=None,
+                content_type=None,
+                location=None,
+                body=None,
+                created_at=claim.created_at,
+                expires_at=claim.expires_at,
+                erased_at=None,
+            )
+        )
+    if taken.rowcount != 1:
+        return False
+    claim.id = earlier.id
+    return True
 
 
 async def _take_over_if_abandoned(
@@ -246,6 +310,16 @@ async def _release(sessions: SessionFactory, claim: IdempotentAnswer) -> None:
 
 
 def _answer_again(earlier: IdempotentAnswer, claim: IdempotentAnswer) -> Response:
+    if earlier.erased_at is not None:
+        # Nothing is created twice, and the person the answer carried stays erased.
+        return JSONResponse(
+            {
+                "detail": "this Idempotency-Key was already used; its answer named a person "
+                "whose data has since been erased, so it cannot be given again"
+            },
+            status_code=409,
+            headers={"Location": earlier.location} if earlier.location else None,
+        )
     if (earlier.route, earlier.body_hash) != (claim.route, claim.body_hash):
         return _problem(
             422,

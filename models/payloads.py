@@ -80,7 +80,8 @@ class RequestStep:
 
 @dataclass(frozen=True)
 class EraseRequest:
-    """Close the request as rejected or expired and erase everything it brought in."""
+    """Erase what a request never applied brought in: closing it as rejected or expired,
+    or once it was declined or cancelled (``status``)."""
 
     request_id: str
     status: RequestStatus
@@ -183,3 +184,10 @@ class Notification:
     comment_id: int | None = None
     contact_id: str | None = None
     side: Side | None = None
+
+
+@dataclass(frozen=True)
+class PurgeExpired:
+    """Purge what expired at or before ``at``."""
+
+    at: datetime

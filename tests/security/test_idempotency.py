@@ -4,18 +4,22 @@ import asyncio
 import hashlib
 import json
 import re
+import uuid
 from contextlib import AbstractAsyncContextManager, suppress
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from api.idempotency import ABANDONED_AFTER, KEYED_PATHS
 from api.main import create_app
 from models.idempotency import IdempotentAnswer
 from models.ticket import Ticket
+from models.tokens import generate_token, hash_token
 from models.types import utcnow
+from models.user import ApiToken
 from settings import Settings
 from tests.conftest import Stack, serve
 from tests.e2e.profile import NEW_LEGAL, count, request_rows
@@ -194,15 +198,16 @@ async def test_a_first_answer_that_is_a_server_error_frees_the_key(stack: Stack)
 
 async def _plant_unanswered_claim(stack: Stack, key: str, body: bytes, age: timedelta) -> None:
     """The claim an API process leaves behind when it dies while answering."""
-    credential = stack.auth("Derek")["Authorization"].encode()
+    derek = next(c for c in stack.demo["customers"][0]["contacts"] if c["name"].startswith("Derek"))
     async with stack.sessions() as session:
         session.add(
             IdempotentAnswer(
-                caller_hash=hashlib.sha256(credential).hexdigest(),
+                user_id=uuid.UUID(derek["user_id"]),
                 key=key,
                 route=f"POST /customers/{stack.customer_id}/profile-change-requests",
                 body_hash=hashlib.sha256(body).hexdigest(),
                 created_at=utcnow() - age,
+                expires_at=utcnow() + timedelta(hours=1),
             )
         )
         await session.commit()
@@ -257,3 +262,78 @@ def test_the_schema_offers_the_key_on_exactly_the_routes_that_honour_it() -> Non
                 honoured.add(f"{method.upper()} {path}")
     assert len(honoured) == 6, honoured
     assert offered == honoured
+
+
+async def _answers(stack: Stack) -> list[IdempotentAnswer]:
+    async with stack.sessions() as session:
+        return list(await session.exec(select(IdempotentAnswer)))
+
+
+async def test_a_caller_without_a_valid_token_keeps_and_replays_nothing(stack: Stack) -> None:
+    for headers in (
+        {"Authorization": "Bearer so_not_a_token", "Idempotency-Key": "k"},
+        {"Authorization": "Basic ZGVyZWs6cGFzcw==", "Idempotency-Key": "k"},
+        {"Idempotency-Key": "k"},
+    ):
+        refused = await stack.http.post("/tickets", json=TICKET, headers=headers)
+        assert refused.status_code == 401, refused.text
+    assert await _answers(stack) == []
+
+    first = await stack.http.post("/tickets", json=TICKET, headers=_keyed(stack, "Derek", "r"))
+    assert first.status_code == 201
+    async with stack.sessions() as session:
+        for token in await session.exec(select(ApiToken)):
+            token.revoked_at = utcnow()
+        await session.commit()
+    replayed = await stack.http.post("/tickets", json=TICKET, headers=_keyed(stack, "Derek", "r"))
+    assert replayed.status_code == 401, "a revoked token is refused, not answered from the store"
+    assert "idempotent-replayed" not in replayed.headers
+    assert await count(stack, Ticket) == 1
+
+
+async def test_keys_belong_to_the_user_however_the_credential_is_spelt(stack: Stack) -> None:
+    token = stack.tokens["Derek"]
+    second = generate_token()
+    derek = next(c for c in stack.demo["customers"][0]["contacts"] if c["name"].startswith("Derek"))
+    async with stack.sessions() as session:
+        session.add(ApiToken(user_id=uuid.UUID(derek["user_id"]), token_hash=hash_token(second)))
+        await session.commit()
+    spellings = (f"Bearer {token}", f"bearer {token}", f"BEARER   {token}", f"Bearer {second}")
+    answers = [
+        await stack.http.post(
+            "/tickets", json=TICKET, headers={"Authorization": auth, "Idempotency-Key": "mine"}
+        )
+        for auth in spellings
+    ]
+    assert [a.status_code for a in answers] == [201] * 4
+    assert [a.headers.get("idempotent-replayed") for a in answers] == [None, "true", "true", "true"]
+    assert {a.json()["number"] for a in answers} == {answers[0].json()["number"]}
+    assert await count(stack, Ticket) == 1
+    assert [answer.user_id for answer in await _answers(stack)] == [uuid.UUID(derek["user_id"])]
+
+
+class TestExpiry:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"idempotency_ttl_seconds": 90}
+
+    async def test_an_answer_is_kept_for_the_ttl_then_never_replayed(self, stack: Stack) -> None:
+        first = await stack.http.post("/tickets", json=TICKET, headers=_keyed(stack, "Derek", "e"))
+        assert first.status_code == 201
+        (answer,) = await _answers(stack)
+        assert answer.expires_at - answer.created_at == timedelta(seconds=90)
+
+        async with stack.sessions() as session:
+            row = await session.get(IdempotentAnswer, answer.id)
+            assert row is not None
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            await session.commit()
+        again = await stack.http.post("/tickets", json=TICKET, headers=_keyed(stack, "Derek", "e"))
+        assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+        assert again.json()["number"] != first.json()["number"]
+        replayed = await stack.http.post(
+            "/tickets", json=TICKET, headers=_keyed(stack, "Derek", "e")
+        )
+        assert replayed.headers["idempotent-replayed"] == "true"
+        assert replayed.json()["number"] == again.json()["number"]
+        assert await count(stack, Ticket) == 2 and len(await _answers(stack)) == 1

@@ -1,0 +1,68 @@
+"""The schedule that purges expired answers of idempotent requests, on the real server."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from sqlmodel import select
+from temporalio.client import ScheduleActionExecutionStartWorkflow
+
+from models.idempotency import IdempotentAnswer
+from models.types import utcnow
+from tests.conftest import Stack
+from worker import ensure_schedules, purge_schedule_id
+
+
+async def _plant(stack: Stack, key: str, expires_in: timedelta) -> None:
+    derek = next(c for c in stack.demo["customers"][0]["contacts"] if c["name"].startswith("Derek"))
+    async with stack.sessions() as session:
+        session.add(
+            IdempotentAnswer(
+                user_id=uuid.UUID(derek["user_id"]),
+                key=key,
+                route="POST /tickets",
+                body_hash="0" * 64,
+                status_code=201,
+                body=b'{"subject": "kept for a retry"}',
+                created_at=utcnow() - timedelta(days=2),
+                expires_at=utcnow() + expires_in,
+            )
+        )
+        await session.commit()
+
+
+async def _keys(stack: Stack) -> set[str]:
+    async with stack.sessions() as session:
+        return set(await session.exec(select(IdempotentAnswer.key)))
+
+
+async def test_the_schedule_purges_expired_answers_and_keeps_the_others(stack: Stack) -> None:
+    await _plant(stack, "expired", -timedelta(minutes=1))
+    await _plant(stack, "fresh", timedelta(hours=1))
+    # Each worker start ensures the schedule; a second start updates it, adds none.
+    await ensure_schedules(stack.temporal, stack.settings)
+    await ensure_schedules(stack.temporal, stack.settings)
+    schedule_id = purge_schedule_id(stack.settings.task_queue)
+    handle = stack.temporal.get_schedule_handle(schedule_id)
+    try:
+        listed = [s.id async for s in await stack.temporal.list_schedules()]
+        assert listed.count(schedule_id) == 1
+        described = await handle.describe()
+        (interval,) = described.schedule.spec.intervals
+        assert interval.every == timedelta(seconds=stack.settings.purge_interval_seconds)
+
+        await handle.trigger()
+        for _ in range(200):
+            described = await handle.describe()
+            if described.info.recent_actions:
+                break
+            await asyncio.sleep(0.05)
+        started = described.info.recent_actions[0].action
+        assert isinstance(started, ScheduleActionExecutionStartWorkflow)
+        run = stack.temporal.get_workflow_handle(
+            started.workflow_id, run_id=started.first_execution_run_id
+        )
+        assert await asyncio.wait_for(run.result(), 20) == 1
+        assert await _keys(stack) == {"fresh"}
+    finally:
+        await handle.delete()
