@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from typing import Any
 
@@ -17,6 +18,15 @@ HTTP_REQUEST_ID: ContextVar[str | None] = ContextVar("http_request_id", default=
 CHANGE_REQUEST_ID: ContextVar[str | None] = ContextVar("change_request_id", default=None)
 
 _PLAIN = "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"
+# The paths of emailed links carry their token; an API token starts with ``so_``.
+_LINK_TOKEN = re.compile(r"(/(?:approvals|activate)/)[^/\s?#\"']+")
+_API_TOKEN = re.compile(r"\bso_[A-Za-z0-9_\-]{8,}")
+MASK = "***"
+
+
+def mask_tokens(text: str) -> str:
+    """The text with every link token and API token in it masked."""
+    return _API_TOKEN.sub(f"so_{MASK}", _LINK_TOKEN.sub(rf"\g<1>{MASK}", text))
 
 
 class ContextFilter(logging.Filter):
@@ -40,6 +50,18 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class Masked(logging.Formatter):
+    """Formats as ``inner`` does, then masks any token in the line (message, arguments and
+    traceback alike): the access log's paths carry the tokens of emailed links."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_tokens(self._inner.format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -57,7 +79,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(ContextFilter())
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(_PLAIN))
+    handler.setFormatter(Masked(JsonFormatter() if json_lines else logging.Formatter(_PLAIN)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
