@@ -12,10 +12,10 @@ from activities.audit import load_request, record
 from activities.erasure import erase_contact, erase_request_data, forget_addition_people
 from models.contact import Contact
 from models.contact_change import (
-    ContactChangeCreate,
     ContactState,
     contact_change_problems,
     project,
+    stored_batch,
 )
 from models.customer import Customer
 from models.database import SessionFactory, transaction
@@ -34,13 +34,13 @@ from models.problems import Problem
 from models.profile_change import ProfileChangeCreate
 from models.purchaser import Purchaser
 from models.purchaser_addition import (
-    PurchaserAdditionCreate,
     emails_of,
     purchaser_addition_problems,
     roles_after_addition,
+    stored_addition,
 )
 from models.purchaser_removal import (
-    PurchaserRemovalCreate,
+    PurchaserRemoval,
     purchaser_removal_problems,
     roles_after_removal,
 )
@@ -107,7 +107,7 @@ class CustomerDataActivities:
             if _already(request, RequestStatus.IMPLEMENTED):
                 return _applied_before(request)
             assert request.requested is not None
-            batch = ContactChangeCreate.model_validate(request.requested)
+            batch = stored_batch(request.requested)
             contacts = await living_contacts(session, request.customer_id, lock=True)
             current = [contact_state(contact) for contact in contacts]
             problems = contact_change_problems(
@@ -152,10 +152,18 @@ class CustomerDataActivities:
             if _already(request, RequestStatus.IMPLEMENTED):
                 return _applied_before(request)
             assert request.requested is not None
-            form = PurchaserAdditionCreate.model_validate(request.requested)
+            form, erased = stored_addition(request.requested)
             problems = purchaser_addition_problems(
                 form, None, await emails_in_use(session, emails_of(form))
             )
+            if erased:
+                problems.append(
+                    Problem(
+                        ("body", "contacts"),
+                        "a purchaser contact it names was removed since, and their details erased",
+                        "contact_erased",
+                    )
+                )
             if await purchaser_responsibility(session, request.customer_id) is not None:
                 problems.append(
                     Problem(("body",), "a purchaser is already assigned", "purchaser_assigned")
@@ -219,7 +227,7 @@ class CustomerDataActivities:
             if _already(request, RequestStatus.IMPLEMENTED):
                 return ApplyResult(applied=True)
             assert request.requested is not None
-            form = PurchaserRemovalCreate.model_validate(request.requested)
+            form = PurchaserRemoval.model_validate(request.requested)
             purchaser = await purchaser_of(session, request.customer_id)
             contacts = await living_contacts(session, request.customer_id, lock=True)
             current = [contact_state(contact) for contact in contacts]
@@ -252,14 +260,17 @@ class CustomerDataActivities:
 
     @activity.defn
     async def erase_request(self, command: EraseRequest) -> None:
-        """Close a rejected or expired request and erase everything it brought in."""
+        """Erase what a request that will never be applied brought in: closing it as
+        rejected or expired, or once it was declined or cancelled."""
         async with transaction(self._sessions) as session:
             request = await load_request(session, command.request_id)
-            if _already(request, command.status):
-                return
-            await erase_request_data(session, request, command.at)
-            _close(request, command.status, command.at)
-            record(session, request, command.status.value, command.at, erased=True)
+            closing = not _already(request, command.status)
+            erased = await erase_request_data(session, request, command.at)
+            if closing:
+                _close(request, command.status, command.at)
+                record(session, request, command.status.value, command.at, erased=True)
+            elif erased:
+                record(session, request, "erased", command.at)
 
     async def _create(
         self,

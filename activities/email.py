@@ -21,7 +21,7 @@ from models.email_log import EmailLog
 from models.enums import Audience, EmailEvent, LinkPurpose, RequestKind
 from models.link import LinkToken
 from models.payloads import Notification
-from models.purchaser_addition import PurchaserAdditionCreate
+from models.purchaser_addition import stored_addition
 from models.purchaser_removal import approver_of
 from models.queries import purchaser_of
 from models.request import ChangeRequest
@@ -47,7 +47,7 @@ class MailSettings:
 async def _purchaser_in(session: AsyncSession, request: ChangeRequest) -> tuple[str, str]:
     """The purchaser a request is about (asked for, or assigned), and its responsibility."""
     if request.kind is RequestKind.PURCHASER_ADDITION and request.requested:
-        form = PurchaserAdditionCreate.model_validate(request.requested)
+        form, _ = stored_addition(request.requested)
         return form.purchaser.name, form.responsibility.value
     if request.kind is RequestKind.PURCHASER_REMOVAL:
         purchaser = await purchaser_of(session, request.customer_id)
@@ -156,12 +156,16 @@ class EmailActivities:
         """Log the key as handled, with its audit event; False if a retry logged it first."""
         try:
             async with transaction(self._sessions) as session:
+                # Someone erased while their email was on its way leaves no address here.
+                fresh = await session.get(ChangeRequest, request.id, populate_existing=True)
+                now = await self._recipient(session, notification, fresh) if fresh else None
+                address = recipient.address if now == recipient else None
                 session.add(
                     EmailLog(
                         key=notification.key,
                         event=notification.event,
                         request_id=request.id,
-                        to_address=recipient.address,
+                        to_address=address,
                         subject=subject,
                         message_id=message_id(notification.key, self._settings.sender),
                         sent_at=notification.at,
@@ -195,6 +199,8 @@ class EmailActivities:
             if request.requested is None:
                 return None
             approver = approver_of(request.kind, request.requested, notification.side)
+            if approver is None:
+                return None
             return Recipient(name=approver.name, address=str(approver.email))
         user = await session.get(User, request.requester_id)
         if user is None:

@@ -1,33 +1,57 @@
-"""Erasing a person: the row stays (ids hold the history together), who they were goes."""
+"""Erasing people from every place their data went.
 
+The rows stay (ids hold the history together); who the person was goes: from their contact
+and account, from the form of every request that named them (under any email they ever
+had), from the customer's ticket texts in every form people write a name, phone or email,
+from the email log, and from the stored answers of idempotent requests.
+"""
+
+import json
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import Text, cast, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.contact import Contact
-from models.contact_change import REDACTED, scrub_contact
+from models.contact_change import DETAIL_FIELDS
 from models.email_log import EmailLog
-from models.enums import RequestKind, UserState
+from models.enums import LinkPurpose, RequestKind, Side, UserState
+from models.idempotency import IdempotentAnswer, readable
 from models.link import LinkToken
-from models.purchaser_addition import PurchaserAdditionCreate, scrub_addition
-from models.purchaser_removal import PurchaserRemovalCreate
+from models.personal_data import details_given, people_in, without_people, without_person
+from models.purchaser_removal import approver_of
+from models.redaction import Person, redact, redaction_pattern
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
 
+# Kinds whose form names people who are not (yet) contacts: approvers, new contacts.
+_NAMING_KINDS = (RequestKind.PURCHASER_ADDITION, RequestKind.PURCHASER_REMOVAL)
+
 
 async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -> None:
-    """Archive the contact's user, revoke its tokens and links, erase its personal data."""
-    traces = [
-        value
-        for value in (contact.display_name, contact.email, contact.phone)
-        if value and len(value) >= 3
-    ]
-    email = contact.email
+    """Archive the contact's user, revoke its tokens and links, and erase who they were."""
+    assert contact.id is not None
+    current = {contact.email.lower()} if contact.email else set()
+    requests = await _requests_naming(session, contact.customer_id, current)
+    person = Person.from_details(
+        [
+            {name: getattr(contact, name) for name in DETAIL_FIELDS},
+            *(
+                given
+                for request in requests
+                for given in details_given(
+                    request.kind, request.requested or {}, request.outcome, contact.id
+                )
+            ),
+        ]
+    )
+    # An email this person once had may be named where their current one is not.
+    requests = await _requests_naming(session, contact.customer_id, person.emails)
     user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
     if user is not None:
         user.state = UserState.ARCHIVED
@@ -38,131 +62,201 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
             .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
             .values(revoked_at=at)
         )
-        await session.exec(
-            update(LinkToken)
-            .where(col(LinkToken.user_id) == user.id, col(LinkToken.used_at).is_(None))
-            .values(used_at=at)
-        )
-    for name in ("salutation", "first_name", "last_name", "email", "phone", "job_title"):
+        await _spend_links(session, at, col(LinkToken.user_id) == user.id)
+    for name in DETAIL_FIELDS:
         setattr(contact, name, None)
     contact.roles = []
     contact.removed_at = at
-    if email:
-        await session.exec(
-            update(EmailLog).where(col(EmailLog.to_address) == email).values(to_address=None)
-        )
-    await _scrub_requests(session, contact.customer_id, contact.id, email)
-    await redact_tickets(session, contact.customer_id, traces)
-
-
-async def _scrub_requests(
-    session: AsyncSession, customer_id: uuid.UUID, contact_id: uuid.UUID, email: str | None
-) -> None:
-    requests = await session.exec(
-        select(ChangeRequest).where(
-            ChangeRequest.customer_id == customer_id,
-            ChangeRequest.kind == RequestKind.CONTACT_CHANGE,
-            col(ChangeRequest.requested).is_not(None),
-        )
-    )
     for request in requests:
-        assert request.requested is not None
-        scrubbed = scrub_contact(request.requested, contact_id, email)
-        if scrubbed != request.requested:
-            request.requested = scrubbed
+        await _leave_form(session, request, person, contact.id, at)
+    await _erase_copies(session, contact.customer_id, [person], at, users=[user.id] if user else [])
 
 
-async def redact_tickets(session: AsyncSession, customer_id: uuid.UUID, traces: list[str]) -> None:
-    """Replace copies of people's names, emails and phones typed into the customer's tickets."""
-    if not traces:
-        return
-    pattern = _pattern(traces)
-    tickets = list(await session.exec(select(Ticket).where(Ticket.customer_id == customer_id)))
-    for ticket in tickets:
-        ticket.subject = pattern.sub(REDACTED, ticket.subject)
-        ticket.body = pattern.sub(REDACTED, ticket.body)
-    comments = await session.exec(
-        select(TicketComment).where(
-            col(TicketComment.ticket_id).in_([ticket.id for ticket in tickets])
-        )
-    )
-    for comment in comments:
-        comment.body = pattern.sub(REDACTED, comment.body)
+async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: datetime) -> bool:
+    """Erase the people a request that will never be applied brought in: a purchaser
+    request's data goes whole; a contact change's new contacts go. People who are contacts,
+    or are named by another request still in force, keep what is theirs elsewhere.
 
-
-def _pattern(traces: list[str]) -> re.Pattern[str]:
-    # Longest first, so that a full name is replaced whole rather than piece by piece.
-    ordered = sorted(set(traces), key=len, reverse=True)
-    return re.compile("|".join(re.escape(trace) for trace in ordered), re.IGNORECASE)
-
-
-async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: datetime) -> None:
-    """Erase what a rejected or expired request brought in: for a purchaser addition the
-    purchaser, its contacts and the approvers; for a removal, its approver.
-
-    Nothing of it was applied, so the copies are in the request itself, the email log (the
-    approvers' addresses) and the texts typed into the customer's tickets.
+    True if there was anything left to erase.
     """
-    if request.requested is None:
-        return
-    people, emails = _people_in(request)
-    request.requested = None
-    await _forget(session, request, people, emails, at)
+    if request.requested is None or request.kind is RequestKind.PROFILE_CHANGE:
+        return False
+    people = people_in(request.kind, request.requested)
+    if request.kind is RequestKind.CONTACT_CHANGE:
+        erased = without_people(request.kind, request.requested)
+        if erased == request.requested:
+            return False
+        request.requested = erased
+    else:
+        extra = _organisation(request.requested)
+        request.requested = None
+        if extra:
+            people.append(Person(extra=frozenset(extra)))
+    await _forget_in(session, request, people, at)
+    return True
 
 
 async def forget_addition_people(
     session: AsyncSession, request_id: uuid.UUID | None, at: datetime
 ) -> None:
     """Once its purchaser is removed, erase the people a purchaser addition named (its
-    contacts and approvers) from that request and everything it left behind."""
+    contacts are erased as contacts; here its approvers) from it and what it left behind."""
     request = await session.get(ChangeRequest, request_id) if request_id else None
     if request is None or request.requested is None:
         return
-    people, emails = _people_in(request, organisation=False)
-    request.requested = scrub_addition(request.requested)
-    await _forget(session, request, people, emails, at)
+    people = people_in(request.kind, request.requested)
+    request.requested = without_people(request.kind, request.requested)
+    await _forget_in(session, request, people, at)
 
 
-async def _forget(
-    session: AsyncSession,
-    request: ChangeRequest,
-    traces: list[str],
-    emails: list[str],
-    at: datetime,
+async def _forget_in(
+    session: AsyncSession, request: ChangeRequest, people: list[Person], at: datetime
 ) -> None:
+    """The request's own copies of these people go; their copies elsewhere too, unless they
+    are still known: a contact, or named by another request still in force."""
+    emails = {email for person in people for email in person.emails}
     await session.exec(
         update(EmailLog)
         .where(col(EmailLog.request_id) == request.id, func.lower(EmailLog.to_address).in_(emails))
         .values(to_address=None)
     )
-    await session.exec(
-        update(LinkToken)
-        .where(col(LinkToken.request_id) == request.id, col(LinkToken.used_at).is_(None))
-        .values(used_at=at)
-    )
-    traces = [trace for trace in traces if len(trace) >= 3]
-    await redact_tickets(session, request.customer_id, traces)
-    pattern = _pattern(traces)
+    await _spend_links(session, at, col(LinkToken.request_id) == request.id)
+    pattern = redaction_pattern(people)
     for logged in await session.exec(select(EmailLog).where(EmailLog.request_id == request.id)):
-        logged.subject = pattern.sub(REDACTED, logged.subject)
+        logged.subject = redact(logged.subject, pattern)
+    known = await _still_known(session, request, emails)
+    strangers = [person for person in people if not person.emails & known]
+    await _erase_copies(session, request.customer_id, strangers, at)
 
 
-def _people_in(request: ChangeRequest, organisation: bool = True) -> tuple[list[str], list[str]]:
-    """The names, emails and phones a request names (and, for an addition, the purchaser's
-    name and street when ``organisation``), and the emails alone."""
+async def _erase_copies(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    people: list[Person],
+    at: datetime,
+    users: Iterable[uuid.UUID] = (),
+) -> None:
+    """What was copied of these people beyond request forms: the email log, the customer's
+    ticket texts, and the kept answers of idempotent requests (and every answer kept for
+    their own account)."""
+    emails = {email for person in people for email in person.emails}
+    if emails:
+        await session.exec(
+            update(EmailLog)
+            .where(func.lower(EmailLog.to_address).in_(emails))
+            .values(to_address=None)
+        )
+    pattern = redaction_pattern(people)
+    if pattern is not None:
+        await _redact_tickets(session, customer_id, pattern)
+    accounts = set(users)
+    if pattern is None and not accounts:
+        return
+    answers = await session.exec(
+        select(IdempotentAnswer).where(col(IdempotentAnswer.erased_at).is_(None))
+    )
+    for answer in answers:
+        if answer.user_id in accounts or _carries(answer.body, pattern):
+            answer.erase(at)
+
+
+def _carries(body: bytes | None, pattern: re.Pattern[str] | None) -> bool:
+    return body is not None and pattern is not None and bool(pattern.search(readable(body)))
+
+
+async def _redact_tickets(
+    session: AsyncSession, customer_id: uuid.UUID, pattern: re.Pattern[str]
+) -> None:
+    """Redact every form of these people in the customer's ticket texts."""
+    tickets = list(await session.exec(select(Ticket).where(Ticket.customer_id == customer_id)))
+    for ticket in tickets:
+        ticket.subject = redact(ticket.subject, pattern)
+        ticket.body = redact(ticket.body, pattern)
+    comments = await session.exec(
+        select(TicketComment).where(
+            col(TicketComment.ticket_id).in_([ticket.id for ticket in tickets])
+        )
+    )
+    for comment in comments:
+        comment.body = redact(comment.body, pattern)
+
+
+async def _leave_form(
+    session: AsyncSession,
+    request: ChangeRequest,
+    person: Person,
+    contact_id: uuid.UUID,
+    at: datetime,
+) -> None:
+    """Blank the person in the request's form; an approval they were asked for can no
+    longer be given through their link."""
     assert request.requested is not None
-    if request.kind is RequestKind.PURCHASER_REMOVAL:
-        approver = PurchaserRemovalCreate.model_validate(request.requested).approver
-        return [approver.name, str(approver.email)], [str(approver.email)]
-    form = PurchaserAdditionCreate.model_validate(request.requested)
-    approvers = (form.approvers.customer, form.approvers.purchaser)
-    emails = [str(c.email) for c in form.contacts] + [str(a.email) for a in approvers]
-    people = [
-        *(f"{c.first_name} {c.last_name}" for c in form.contacts),
-        *(c.phone for c in form.contacts if c.phone),
-        *(a.name for a in approvers),
-        *emails,
+    erased = without_person(request.kind, request.requested, contact_id, person.emails)
+    if erased == request.requested:
+        return
+    for side in Side:
+        was = approver_of(request.kind, request.requested, side)
+        if was is not None and approver_of(request.kind, erased, side) is None:
+            await _spend_links(
+                session,
+                at,
+                col(LinkToken.request_id) == request.id,
+                col(LinkToken.purpose) == LinkPurpose.APPROVAL,
+                col(LinkToken.side) == side,
+            )
+    request.requested = erased
+
+
+async def _requests_naming(
+    session: AsyncSession, customer_id: uuid.UUID, emails: Iterable[str]
+) -> list[ChangeRequest]:
+    """The customer's requests that keep a form, and other customers' purchaser requests
+    whose form mentions one of the emails (as an approver, say)."""
+    text = cast(ChangeRequest.requested, Text)
+    mentions = [
+        text.ilike(f"%{_like(form)}%", escape="\\")
+        for email in emails
+        for form in {email, json.dumps(email)[1:-1]}
     ]
-    if organisation:
-        people += [form.purchaser.name, form.purchaser.address.street]
-    return people, emails
+    elsewhere = [col(ChangeRequest.kind).in_(_NAMING_KINDS) & or_(*mentions)] if mentions else []
+    query = select(ChangeRequest).where(
+        or_(col(ChangeRequest.customer_id) == customer_id, *elsewhere)
+    )
+    found = await session.exec(query.order_by(col(ChangeRequest.created_at)))
+    # An erased form is a JSON null, not an SQL NULL.
+    return [request for request in found if request.requested is not None]
+
+
+async def _still_known(session: AsyncSession, request: ChangeRequest, emails: set[str]) -> set[str]:
+    """Which of the emails a living contact has, or another request in force names."""
+    if not emails:
+        return set()
+    known = set(
+        await session.exec(
+            select(func.lower(Contact.email)).where(func.lower(Contact.email).in_(emails))
+        )
+    )
+    for other in await _requests_naming(session, request.customer_id, emails):
+        if other.id != request.id and other.requested is not None:
+            named = people_in(other.kind, other.requested)
+            known |= emails & {email for person in named for email in person.emails}
+    return {email for email in known if email}
+
+
+async def _spend_links(session: AsyncSession, at: datetime, *where: object) -> None:
+    await session.exec(
+        update(LinkToken).where(col(LinkToken.used_at).is_(None), *where).values(used_at=at)  # type: ignore[arg-type]
+    )
+
+
+def _organisation(requested: dict[str, object]) -> list[str]:
+    """A purchaser addition's organisation: its name and street go with its data."""
+    purchaser = requested.get("purchaser")
+    if not isinstance(purchaser, dict):
+        return []
+    address = purchaser.get("address") if isinstance(purchaser.get("address"), dict) else {}
+    return [str(v) for v in (purchaser.get("name"), (address or {}).get("street")) if v]
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -23,6 +23,7 @@ from pydantic import (
 
 from models.common import Line, ShortLine
 from models.enums import Responsibility, Role, Side
+from models.personal_data import is_erased
 from models.problems import Problem
 from models.roles import roles_not_allowed
 
@@ -426,26 +427,14 @@ def _blame(
     return _loc(chosen[-1], "roles") if chosen else ("body", "changes")
 
 
-REDACTED = "[removed contact]"
-
-
-def scrub_contact(
-    requested: dict[str, Any], contact_id: uuid.UUID, email: str | None
-) -> dict[str, Any]:
-    """A stored batch with one contact's personal details blanked out (after its removal).
-
-    The contact is the target of ``update`` ops by id, or the ``add`` op that created it
-    (matched by email). What was asked of it (ops, roles) stays; who it was does not.
-    """
-    changes = []
-    for change in requested.get("changes", []):
-        if change.get("op") == "update" and change.get("contact_id") == str(contact_id):
-            change = {**change, "fields": {name: None for name in change.get("fields", {})}}
-        elif (
-            change.get("op") == "add"
-            and email is not None
-            and str(change.get("contact", {}).get("email", "")).lower() == email.lower()
-        ):
-            change = {**change, "contact": {name: None for name in change.get("contact", {})}}
-        changes.append(change)
-    return {**requested, "changes": changes}
+def stored_batch(requested: dict[str, Any]) -> ContactChangeCreate:
+    """A stored batch as the rules read it. A change whose person has been erased since
+    stays in its place as a removal of that contact (or of none, for an addition): the
+    contact is no longer there, so the rules report it, at its position, as unknown."""
+    changes = [
+        {"op": "remove", "contact_id": change.get("contact_id") or str(uuid.UUID(int=0))}
+        if change.get("op") in ("update", "add") and is_erased(change)
+        else change
+        for change in requested.get("changes", [])
+    ]
+    return ContactChangeCreate.model_validate({**requested, "changes": changes})

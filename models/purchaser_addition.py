@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.common import Line, NamedAddress
 from models.contact_change import ContactState, Email, Phone, Roles
 from models.enums import Responsibility, Role, Side
+from models.personal_data import is_erased
 from models.problems import Problem
 from models.roles import purchaser_roles, responsibility_roles
 
@@ -45,28 +46,46 @@ class Approvers(BaseModel):
         return self.customer if side is Side.CUSTOMER else self.purchaser
 
 
-class PurchaserAdditionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PurchaserAddition(BaseModel):
+    """What an addition adds. A stored form is read through this, its approvers aside: they
+    sign it off, and one of them may have been erased since."""
+
+    model_config = ConfigDict(extra="ignore")
 
     purchaser: NamedAddress
     responsibility: Responsibility
+    contacts: list[PurchaserContact]
+
+
+class PurchaserAdditionCreate(PurchaserAddition):
+    model_config = ConfigDict(extra="forbid")
+
     contacts: Annotated[list[PurchaserContact], Field(min_length=1, max_length=50)]
     approvers: Approvers
 
 
+def stored_addition(requested: dict[str, Any]) -> tuple[PurchaserAddition, int]:
+    """A stored addition with the contacts still in it, and how many were erased since."""
+    contacts = requested.get("contacts", [])
+    living = [contact for contact in contacts if not is_erased(contact)]
+    form = PurchaserAddition.model_validate({**requested, "contacts": living})
+    return form, len(contacts) - len(living)
+
+
 def purchaser_addition_problems(
-    form: PurchaserAdditionCreate, requester_email: str | None, emails_in_use: frozenset[str]
+    form: PurchaserAddition, requester_email: str | None, emails_in_use: frozenset[str]
 ) -> list[Problem]:
     """Every reason the form cannot be accepted; empty when it can.
 
     ``emails_in_use`` holds the (lower-case) emails living contacts already use, anywhere.
     """
-    return _contact_problems(form, emails_in_use) + _approver_problems(form, requester_email)
+    problems = _contact_problems(form, emails_in_use)
+    if isinstance(form, PurchaserAdditionCreate):
+        problems += _approver_problems(form, requester_email)
+    return problems
 
 
-def _contact_problems(
-    form: PurchaserAdditionCreate, emails_in_use: frozenset[str]
-) -> list[Problem]:
+def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) -> list[Problem]:
     problems: list[Problem] = []
     allowed = purchaser_roles(form.responsibility)
     seen = Counter(str(contact.email) for contact in form.contacts)
@@ -136,23 +155,5 @@ def roles_after_addition(
     ]
 
 
-def emails_of(form: PurchaserAdditionCreate) -> Iterable[str]:
+def emails_of(form: PurchaserAddition) -> Iterable[str]:
     return (str(contact.email) for contact in form.contacts)
-
-
-def scrub_addition(requested: dict[str, Any]) -> dict[str, Any]:
-    """A stored addition with its people blanked out: the purchaser organisation, its
-    responsibility and the contacts' roles stay; who the contacts and approvers were does not."""
-    return {
-        **requested,
-        "contacts": [
-            {
-                **{name: None for name in contact if name != "roles"},
-                "roles": contact.get("roles", []),
-            }
-            for contact in requested.get("contacts", [])
-        ],
-        "approvers": {
-            side: {"name": None, "email": None} for side in requested.get("approvers", {})
-        },
-    }

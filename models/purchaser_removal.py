@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.contact_change import ContactState, Roles
 from models.enums import RequestKind, Role, Side
+from models.personal_data import is_erased
 from models.problems import Problem
-from models.purchaser_addition import Approver, Approvers
+from models.purchaser_addition import Approver
 
 
 class RoleAssignment(BaseModel):
@@ -22,7 +23,15 @@ class RoleAssignment(BaseModel):
     roles: Roles
 
 
-class PurchaserRemovalCreate(BaseModel):
+class PurchaserRemoval(BaseModel):
+    """What a removal changes. A stored form is read through this, its approver aside."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role_assignments: list[RoleAssignment] = []
+
+
+class PurchaserRemovalCreate(PurchaserRemoval):
     model_config = ConfigDict(extra="forbid")
 
     role_assignments: Annotated[list[RoleAssignment], Field(max_length=50)] = []
@@ -31,7 +40,7 @@ class PurchaserRemovalCreate(BaseModel):
 
 def purchaser_removal_problems(
     contacts: Sequence[ContactState],
-    form: PurchaserRemovalCreate,
+    form: PurchaserRemoval,
     required_roles: Iterable[Role],
     requester_email: str | None,
 ) -> list[Problem]:
@@ -67,7 +76,11 @@ def purchaser_removal_problems(
                     "required_role_unheld",
                 )
             )
-    if requester_email is not None and str(form.approver.email) == requester_email.lower():
+    if (
+        isinstance(form, PurchaserRemovalCreate)
+        and requester_email is not None
+        and str(form.approver.email) == requester_email.lower()
+    ):
         problems.append(
             Problem(
                 ("body", "approver", "email"),
@@ -79,7 +92,7 @@ def purchaser_removal_problems(
 
 
 def roles_after_removal(
-    contacts: Sequence[ContactState], form: PurchaserRemovalCreate
+    contacts: Sequence[ContactState], form: PurchaserRemoval
 ) -> list[tuple[ContactState, frozenset[Role]]]:
     """Each customer contact with all the roles it holds once the purchaser has left."""
     given: dict[uuid.UUID, set[Role]] = {}
@@ -92,8 +105,12 @@ def roles_after_removal(
     ]
 
 
-def approver_of(kind: RequestKind, requested: dict[str, Any], side: Side) -> Approver:
-    """The approver a request names for ``side``."""
+def approver_of(kind: RequestKind, requested: dict[str, Any], side: Side) -> Approver | None:
+    """The approver a stored request names for ``side``; None once they have been erased."""
     if kind is RequestKind.PURCHASER_REMOVAL:
-        return PurchaserRemovalCreate.model_validate(requested).approver
-    return Approvers.model_validate(requested["approvers"]).of(side)
+        approver = requested.get("approver") if side is Side.CUSTOMER else None
+    else:
+        approver = requested.get("approvers", {}).get(side.value)
+    if approver is None or is_erased(approver):
+        return None
+    return Approver.model_validate(approver)

@@ -50,7 +50,9 @@ class ApprovedRequest(ReviewedRequest):
         if outcome is not RequestStatus.IN_REVIEW:
             return await self.end_unapproved(outcome)
         await self.notify(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
-        return await self.review()
+        outcome = await self.review()
+        await self.forget_unapplied(outcome)
+        return outcome
 
     async def collect_approvals(
         self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
@@ -100,6 +102,7 @@ class ApprovedRequest(ReviewedRequest):
         if outcome is RequestStatus.CANCELLED:
             await self.settle()
             await self.emails_delivered()
+            await self.forget_unapplied(outcome)
             return outcome
         if outcome is RequestStatus.REJECTED:
             assert self._rejection is not None

@@ -26,7 +26,9 @@ class ContactChangeWorkflow(ReviewedRequest):
         self._input = request
         self.begin(request, RequestStatus.IN_REVIEW)
         await self.raise_ticket()
-        return await self.review()
+        outcome = await self.review()
+        await self.forget_unapplied(outcome)
+        return outcome
 
     async def apply_change(self, decision: Decision) -> int | None:
         assert self._input is not None

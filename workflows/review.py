@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         CloseRequest,
         CommentNotice,
         Decision,
+        EraseRequest,
         Notification,
         RaiseTicket,
         RequestInput,
@@ -48,6 +49,9 @@ LOCAL_DATABASE_STEPS = "local-database-steps"
 # Runs begun before emails went out in the background replay without this marker and keep
 # waiting for each email where it is sent.
 EMAILS_IN_BACKGROUND = "emails-in-background"
+# Runs begun before a declined or cancelled request erased the people it brought in replay
+# without this marker and end after their last email.
+ERASE_UNAPPLIED = "erase-unapplied-requests"
 
 OUTCOME_EMAILS = {
     RequestStatus.IMPLEMENTED: EmailEvent.REQUEST_IMPLEMENTED,
@@ -154,6 +158,20 @@ class ReviewedRequest:
     async def apply_change(self, decision: Decision) -> int | None:
         """Apply the change; or return the id of the ticket comment saying why it cannot be."""
         raise NotImplementedError
+
+    async def forget_unapplied(self, outcome: RequestStatus) -> None:
+        """A declined or cancelled request erases the people it brought in who never became
+        contacts, once the emails written from their data have gone."""
+        if outcome not in (RequestStatus.DECLINED, RequestStatus.CANCELLED):
+            return
+        if not workflow.patched(ERASE_UNAPPLIED):
+            return
+        await self.emails_delivered()
+        await database_step(
+            CustomerDataActivities.erase_request,
+            EraseRequest(self.request.request_id, outcome, workflow.now()),
+            "erase the people it named who never became contacts",
+        )
 
     async def welcome(self, contact_ids: tuple[str, ...]) -> None:
         """Email each new contact the link that activates their account."""

@@ -20,9 +20,10 @@ from models.database import begin_write
 from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Side
 from models.link import LinkToken
 from models.payloads import ApproverDecision
-from models.purchaser_addition import PurchaserAdditionCreate
-from models.purchaser_removal import PurchaserRemovalCreate, approver_of
+from models.purchaser_addition import stored_addition
+from models.purchaser_removal import PurchaserRemoval, approver_of
 from models.queries import living_contacts, purchaser_of
+from models.redaction import REDACTED
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
@@ -85,9 +86,10 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
         )
     )
     asks, facts, list_title, items = await _what_is_asked(session, request)
+    approver = approver_of(request.kind, request.requested, link.side)
     return ApprovalPage(
         side=link.side.value,
-        approver=approver_of(request.kind, request.requested, link.side).name,
+        approver=approver.name if approver else REDACTED,
         customer=customer.legal_name,
         asks=asks,
         facts=[*facts, ("Requested by", contact.display_name if contact else "")],
@@ -105,7 +107,7 @@ async def _what_is_asked(
     """What the approver is asked to sign off: a sentence, facts, and a list."""
     assert request.requested is not None
     if request.kind is RequestKind.PURCHASER_REMOVAL:
-        form = PurchaserRemovalCreate.model_validate(request.requested)
+        form = PurchaserRemoval.model_validate(request.requested)
         purchaser = await purchaser_of(session, request.customer_id)
         names = {c.id: c.display_name for c in await living_contacts(session, request.customer_id)}
         return (
@@ -118,7 +120,7 @@ async def _what_is_asked(
                 for a in form.role_assignments
             ],
         )
-    addition = PurchaserAdditionCreate.model_validate(request.requested)
+    addition, _ = stored_addition(request.requested)
     address = addition.purchaser.address
     return (
         "asks to add a purchaser organisation",

@@ -7,13 +7,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.approval import Approval
-from models.contact_change import ContactChangeCreate, ContactState, project
+from models.contact_change import ContactState, project, stored_batch
 from models.customer import Customer
 from models.enums import RequestKind, Role, Side
 from models.profile_change import ProfileChangeCreate
 from models.purchaser import Purchaser
-from models.purchaser_addition import PurchaserAdditionCreate, roles_after_addition
-from models.purchaser_removal import PurchaserRemovalCreate, roles_after_removal
+from models.purchaser_addition import roles_after_addition, stored_addition
+from models.purchaser_removal import PurchaserRemoval, roles_after_removal
 from models.queries import contact_state, living_contacts, purchaser_of
 from models.request import ApprovalPublic, ChangeRequest, RequestPublic
 
@@ -43,7 +43,7 @@ async def _contacts_view(
         return existing, None
     requested: dict[str, Any] = {"changes": request.requested["changes"]}
     if request.status.is_open:
-        batch = ContactChangeCreate.model_validate(request.requested)
+        batch = stored_batch(request.requested)
         requested["contacts"] = [_contact(state) for state in project(current, batch)]
     return existing, requested
 
@@ -72,7 +72,7 @@ async def _purchaser_view(
     # As stored: once its purchaser has been removed, the people in it are blanked out.
     requested = dict(request.requested)
     if request.status.is_open:
-        form = PurchaserAdditionCreate.model_validate(request.requested)
+        form, _ = stored_addition(request.requested)
         requested["roles_moving"] = [
             {"contact_id": str(state.id), "roles": sorted(role.value for role in roles)}
             for state, roles in roles_after_addition(current, form.responsibility)
@@ -90,7 +90,7 @@ async def _removal_view(
         return existing, None
     requested = dict(request.requested)
     if request.status.is_open:
-        form = PurchaserRemovalCreate.model_validate(request.requested)
+        form = PurchaserRemoval.model_validate(request.requested)
         requested["contacts"] = [
             _contact(
                 replace(
