@@ -2,8 +2,8 @@
 
 Each side's approver is emailed a link and reminded while they have not decided. Every side
 approving sends the request on to the service team; one rejection, or the deadline passing,
-ends it and erases its data; the requester may cancel meanwhile. Approvers are told when the
-request they approved is implemented.
+ends it and erases its data; the requester may cancel meanwhile, which erases it too, as a
+decline does. Approvers are told when the request they approved is implemented.
 """
 
 import asyncio

@@ -14,7 +14,8 @@ class ContactChangeWorkflow(ReviewedRequest):
     """States: in_review, then implemented, declined or cancelled.
 
     Implementing revalidates the batch against the contacts as they are then; a batch that no
-    longer fits stays in_review, back with the service team. New contacts are welcomed.
+    longer fits stays in_review, back with the service team. New contacts are welcomed; a
+    declined or cancelled batch forgets the contacts it would have added.
     """
 
     def __init__(self) -> None:

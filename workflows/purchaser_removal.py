@@ -16,7 +16,8 @@ with workflow.unsafe.imports_passed_through():
 @workflow.defn
 class PurchaserRemovalWorkflow(ApprovedRequest):
     """States: awaiting_approval, then in_review, then implemented, declined or cancelled;
-    or rejected or expired straight from awaiting_approval, its data erased."""
+    or rejected or expired straight from awaiting_approval. Unless implemented, its data is
+    erased once its last emails have gone."""
 
     def __init__(self) -> None:
         super().__init__()

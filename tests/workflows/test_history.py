@@ -29,6 +29,7 @@ from tests.history_text import readable
 from worker import WORKFLOWS
 
 HISTORIES = Path(__file__).parent.parent / "histories"
+NOT_YET = {"reason": "Not before the contract ends."}
 SOMEONE = {"first_name": "Sam", "last_name": "Eone", "email": "sam.eone@example.com"}
 
 
@@ -162,21 +163,29 @@ class TestPurchaserAdditionHistories:
         return {"approval_reminder_seconds": 1, "approval_expiry_seconds": 3}
 
     async def test_each_path_replays(self, stack: Stack) -> None:
-        """Implemented (after reminders), rejected, expired, and cancelled while awaiting."""
+        """Implemented (after reminders), rejected, expired, cancelled while awaiting, and
+        declined by the service team."""
         histories: dict[str, WorkflowHistory] = {}
-        for path in ("rejected", "expired", "cancelled", "implemented"):
+        for path in ("rejected", "expired", "cancelled", "declined", "implemented"):
             stack.mail.clear()
             request = await filed_addition(stack)
             links = await approval_links(stack)
-            if path == "implemented":
+            if path in ("implemented", "declined"):
                 await stack.wait_for_mail(_subject_has("Reminder"))
                 for side in ("customer", "purchaser"):
                     assert (await decide(stack, links[side], "approve")).status_code == 200
                 await stack.wait_for_request(request["id"], lambda r: r["status"] == "in_review")
+            if path == "implemented":
                 await stack.http.post(
                     f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
                 )
                 await stack.wait_for_mail(_subject_has("Welcome"))
+            elif path == "declined":
+                await stack.http.post(
+                    f"/requests/{request['id']}/decline",
+                    json={"reason": "Not this year."},
+                    headers=stack.auth("Sam"),
+                )
             elif path == "rejected":
                 await decide(stack, links["customer"], "reject", "Not with this partner.")
             elif path == "cancelled":
@@ -194,7 +203,7 @@ class TestPurchaserAdditionHistories:
 
 
 async def test_purchaser_removal_histories_replay(stack: Stack) -> None:
-    """Rejected, then implemented."""
+    """Rejected, declined, then implemented."""
     await assign_purchaser(stack)
     histories: dict[str, WorkflowHistory] = {}
     form = {
@@ -202,7 +211,7 @@ async def test_purchaser_removal_histories_replay(stack: Stack) -> None:
         "approver": URSULA,
     }
     url = f"/customers/{stack.customer_id}/purchaser-removal-requests"
-    for path in ("rejected", "implemented"):
+    for path in ("rejected", "declined", "implemented"):
         stack.mail.clear()
         filed = await stack.http.post(url, json=form, headers=stack.auth("Derek"))
         assert filed.status_code == 201, filed.text
@@ -213,7 +222,10 @@ async def test_purchaser_removal_histories_replay(stack: Stack) -> None:
         else:
             await decide(stack, link, "approve")
             await stack.wait_for_request(request["id"], _status_is("in_review"))
-            await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
+            action, body = ("implement", None) if path == "implemented" else ("decline", NOT_YET)
+            await stack.http.post(
+                f"/requests/{request['id']}/{action}", json=body, headers=stack.auth("Sam")
+            )
         await stack.wait_for_request(request["id"], _status_is(path))
         await stack.wait_for_mail(_subject_has(path))
         histories[path] = await _history(stack, request["id"])
