@@ -36,21 +36,19 @@ _NAMING_KINDS = (RequestKind.PURCHASER_ADDITION, RequestKind.PURCHASER_REMOVAL)
 async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -> None:
     """Archive the contact's user, revoke its tokens and links, and erase who they were."""
     assert contact.id is not None
-    current = {contact.email.lower()} if contact.email else set()
-    requests = await _requests_naming(session, contact.customer_id, current)
+    # Who they are now, and the details the customer's requests ever gave them.
     person = Person.from_details(
         [
             {name: getattr(contact, name) for name in DETAIL_FIELDS},
             *(
                 given
-                for request in requests
+                for request in await _requests_naming(session, contact.customer_id, ())
                 for given in details_given(
                     request.kind, request.requested or {}, request.outcome, contact.id
                 )
             ),
         ]
     )
-    # An email this person once had may be named where their current one is not.
     requests = await _requests_naming(session, contact.customer_id, person.emails)
     user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()
     if user is not None:

@@ -220,7 +220,13 @@ async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> Idempoten
                         IdempotentAnswer.key == claim.key,
                     )
                 )
-            ).one()
+            ).first()
+    if earlier is None:
+        # Purged (expired) between the two statements: the key is free again.
+        again = IdempotentAnswer(**claim.model_dump(exclude={"id"}))
+        found = await _claim(sessions, again)
+        claim.id = again.id
+        return found
     if await _take_over_if_expired(sessions, earlier, claim):
         return None
     if await _take_over_if_abandoned(sessions, earlier, claim):

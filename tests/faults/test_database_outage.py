@@ -35,8 +35,10 @@ from api.main import create_app
 from models.audit import AuditEvent
 from models.database import create_db_engine, session_factory
 from models.email_log import EmailLog
-from models.enums import RequestStatus
+from models.enums import RequestStatus, UserState
 from models.idempotency import IdempotentAnswer
+from models.tokens import generate_token, hash_token
+from models.user import ApiToken, User
 from settings import Settings
 from tests.conftest import Stack, serve, worker_process
 from tests.e2e.profile import NEW_LEGAL, count, customer_row, request_rows, submitted, tickets_for
@@ -214,6 +216,7 @@ async def test_an_answer_whose_idempotency_key_cannot_be_kept_still_reaches_the_
     postgresql: URL,
 ) -> None:
     """The database goes between the route's answer and the keeping of it for the key."""
+    token = await _a_callers_token(postgresql)
     link = TcpProxy(postgresql.host or "127.0.0.1", postgresql.port or 5432)
     await link.start()
     engine = create_db_engine(_through(postgresql, link))
@@ -225,14 +228,16 @@ async def test_an_answer_whose_idempotency_key_cannot_be_kept_still_reaches_the_
     app = Starlette(
         routes=[Route("/tickets", created, methods=["POST"])], middleware=[Middleware(Idempotency)]
     )
-    app.state.signoff = SimpleNamespace(sessions=session_factory(engine))
+    app.state.signoff = SimpleNamespace(sessions=session_factory(engine), settings=Settings())
     key = f"kept-or-not-{uuid.uuid4()}"
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://signoff.test"
         ) as http:
             answer = await http.post(
-                "/tickets", json={}, headers={"Authorization": "Bearer t", "Idempotency-Key": key}
+                "/tickets",
+                json={},
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
             )
     finally:
         await link.stop()
@@ -250,6 +255,22 @@ async def test_an_answer_whose_idempotency_key_cannot_be_kept_still_reaches_the_
             await session.commit()
     finally:
         await direct.dispose()
+
+
+async def _a_callers_token(postgresql: URL) -> str:
+    """A staff user's API token: keys are looked up only for an authenticated caller."""
+    token = generate_token()
+    direct = create_db_engine(postgresql.render_as_string(hide_password=False))
+    try:
+        async with session_factory(direct)() as session:
+            user = User(is_staff=True, name="Kept", email=None, state=UserState.ACTIVE)
+            session.add(user)
+            await session.flush()
+            session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+            await session.commit()
+    finally:
+        await direct.dispose()
+    return token
 
 
 class CutAfterFirstEmail(SmtpMailer):
