@@ -227,26 +227,35 @@ async def _claim(sessions: SessionFactory, claim: IdempotentAnswer) -> Idempoten
         found = await _claim(sessions, again)
         claim.id = again.id
         return found
-    if await _take_over_if_expired(sessions, earlier, claim):
-        return None
-    if await _take_over_if_abandoned(sessions, earlier, claim):
+    if await _take_over(sessions, earlier, claim):
         return None
     return earlier
 
 
-async def _take_over_if_expired(
+def _free(earlier: IdempotentAnswer, claim: IdempotentAnswer) -> bool:
+    """Whether a retry may take the key over: the answer has expired (it is never replayed
+    after that), or the same request's claim was never answered within ``ABANDONED_AFTER``
+    (its API process died while answering)."""
+    if earlier.expires_at <= claim.created_at:
+        return True
+    same_request = (earlier.route, earlier.body_hash) == (claim.route, claim.body_hash)
+    abandoned = earlier.created_at < claim.created_at - ABANDONED_AFTER
+    return earlier.status_code is None and abandoned and same_request
+
+
+async def _take_over(
     sessions: SessionFactory, earlier: IdempotentAnswer, claim: IdempotentAnswer
 ) -> bool:
-    """An answer past its expiry is never replayed: the key is free for a new request (only
-    one retry wins it)."""
-    if earlier.expires_at > claim.created_at:
+    """Make a free key this request's claim. Only one retry wins it: the row is taken only
+    while it is still as this one read it."""
+    if not _free(earlier, claim):
         return False
     async with transaction(sessions) as session:
         taken = await session.exec(
             update(IdempotentAnswer)
             .where(
                 col(IdempotentAnswer.id) == earlier.id,
-                col(IdempotentAnswer.expires_at) <= claim.created_at,
+                col(IdempotentAnswer.created_at) == earlier.created_at,
             )
             .values(
                 route=claim.route,
@@ -259,31 +268,6 @@ async def _take_over_if_expired(
                 expires_at=claim.expires_at,
                 erased_at=None,
             )
-        )
-    if taken.rowcount != 1:
-        return False
-    claim.id = earlier.id
-    return True
-
-
-async def _take_over_if_abandoned(
-    sessions: SessionFactory, earlier: IdempotentAnswer, claim: IdempotentAnswer
-) -> bool:
-    """A claim never answered within ``ABANDONED_AFTER`` is this retry's, if it is the same
-    request; only one retry wins it."""
-    cutoff = claim.created_at - ABANDONED_AFTER
-    same_request = (earlier.route, earlier.body_hash) == (claim.route, claim.body_hash)
-    if earlier.status_code is not None or earlier.created_at >= cutoff or not same_request:
-        return False
-    async with transaction(sessions) as session:
-        taken = await session.exec(
-            update(IdempotentAnswer)
-            .where(
-                col(IdempotentAnswer.id) == earlier.id,
-                col(IdempotentAnswer.status_code).is_(None),
-                col(IdempotentAnswer.created_at) < cutoff,
-            )
-            .values(created_at=claim.created_at)
         )
     if taken.rowcount != 1:
         return False
