@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -140,6 +142,13 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": DATABASE_DOWN}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # The errors echo the input, which may hold what UTF-8 cannot carry (a lone UTF-16
+        # surrogate): it is echoed as its escape instead.
+        detail = _encodable(jsonable_encoder(error.errors()))
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     @app.exception_handler(ValidationProblems)
     async def _problems(_request: Request, error: ValidationProblems) -> JSONResponse:
         detail = [
@@ -147,3 +156,14 @@ def install_error_handlers(app: FastAPI) -> None:
             for problem in error.problems
         ]
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _encodable(value: Any) -> Any:
+    """``value`` with every string made encodable as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    return value

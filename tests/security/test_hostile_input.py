@@ -329,3 +329,36 @@ async def test_nul_characters_are_refused_never_a_server_error(stack: Stack) -> 
     still = await stack.http.get(f"/requests/{request['id']}", headers=stack.auth("Derek"))
     assert still.json()["status"] == "in_review"
     assert (await stack.http.get(links["customer"])).status_code == 200, "not decided"
+
+
+async def test_a_lone_surrogate_is_refused_never_a_server_error(stack: Stack) -> None:
+    """JSON may escape half of a UTF-16 pair (``\\ud800``), which no text can hold: every
+    body that carries one is refused with a JSON 422 that echoes it escaped."""
+    request = await submitted(stack)
+    number = request["ticket_number"]
+    address = '{"street": "1 Way", "city": "Leeds", "postal_code": "LS1", "country": "GB"}'
+    bodies = {
+        "/tickets": '{"subject": "\\ud800", "body": "x", "shared": false}',
+        f"/tickets/{number}/comments": '{"body": "a\\udfffb"}',
+        f"/customers/{stack.customer_id}/profile-change-requests": (
+            f'{{"legal": {{"name": "Energy \\ud83d", "address": {address}}}}}'
+        ),
+        f"/customers/{stack.customer_id}/contact-change-requests": (
+            '{"changes": [{"op": "add", "roles": ["technical"], "contact": '
+            '{"first_name": "\\ud800", "last_name": "X", "email": "x@energy.example.com"}}]}'
+        ),
+        f"/requests/{request['id']}/decline": '{"reason": "\\udc00"}',
+    }
+    tickets, comments = await count(stack, Ticket), await count(stack, TicketComment)
+    for path, body in bodies.items():
+        who = "Sam" if path.endswith("decline") else "Derek"
+        refused = await stack.http.post(
+            path, content=body, headers={**stack.auth(who), "Content-Type": "application/json"}
+        )
+        assert refused.status_code == 422, (path, refused.text)
+        assert refused.headers["content-type"] == "application/json"
+        assert "\\\\ud" in refused.text, "the input is echoed as its escape"
+    assert (await count(stack, Ticket), await count(stack, TicketComment)) == (tickets, comments)
+    assert await request_rows(stack) == 1
+    still = await stack.http.get(f"/requests/{request['id']}", headers=stack.auth("Derek"))
+    assert still.json()["status"] == "in_review"
