@@ -2,11 +2,13 @@
 
 import asyncio
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
-from settings import VAR_DIR, get_settings
+from settings import VAR_DIR, Settings, get_settings
 
 app = typer.Typer(help="Signoff: durable approval workflows for customer change requests.")
 db_app = typer.Typer(help="Database schema.")
@@ -24,7 +26,7 @@ def api(
     from api.main import create_app
     from telemetry import configure_logging
 
-    settings = get_settings()
+    settings = _settings()
     configure_logging(settings.log_json)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
@@ -33,6 +35,8 @@ def api(
 def worker() -> None:
     """Run one worker process."""
     import worker as worker_module
+
+    _settings()  # refused here, with the reason, rather than deep in the worker
 
     worker_module.main()
 
@@ -44,7 +48,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
     from migrations import alembic_config
 
-    settings = get_settings()
+    settings = _settings()
     _ensure_var_dir(settings.database_url)
     command.upgrade(alembic_config(settings.database_url), revision)
 
@@ -57,7 +61,7 @@ def demo_data(
     from devstack.demo_data import load_demo_data
     from models.database import create_db_engine, session_factory
 
-    settings = get_settings()
+    settings = _settings()
 
     async def load() -> dict[str, Any]:
         engine = create_db_engine(settings.database_url)
@@ -102,6 +106,18 @@ def dev(
     from devstack.stack import run_dev_stack
 
     raise typer.Exit(run_dev_stack(api_port, smtp_port, outbox_port, temporal_port, ui_port))
+
+
+def _settings() -> Settings:
+    """The settings, or exit saying which of them is wrong."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            name = f"SIGNOFF_{where.upper()}: " if where else ""
+            print(f"signoff: {name}{problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 def _ensure_var_dir(database_url: str) -> None:

@@ -3,14 +3,17 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.enums import Role
 
 VAR_DIR = Path("var")
 DEV_SECRET_KEY = "signoff-development-secret-change-me"
+# Where the built-in key may run: links to this machine only.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class Settings(BaseSettings):
@@ -69,6 +72,18 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _own_secret_key_beyond_this_machine(self) -> "Settings":
+        # With the built-in key, anyone holding a copy of the database computes every link.
+        host = urlsplit(self.public_url).hostname or ""
+        if self.secret_key == DEV_SECRET_KEY and host not in LOCAL_HOSTS:
+            raise ValueError(
+                f"SIGNOFF_SECRET_KEY is the built-in development key, but SIGNOFF_PUBLIC_URL "
+                f"({self.public_url}) is not on this machine: set SIGNOFF_SECRET_KEY to a long "
+                "random value"
+            )
+        return self
 
 
 @lru_cache

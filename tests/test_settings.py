@@ -1,11 +1,13 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from models.enums import Role
-from settings import Settings
+from settings import DEV_SECRET_KEY, Settings
 
 DAY = 24 * 3600
 TIMINGS = ("approval_reminder_seconds", "approval_expiry_seconds", "review_reminder_seconds")
@@ -113,6 +115,7 @@ def test_public_url_trailing_slash_is_stripped(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: str
 ) -> None:
     monkeypatch.setenv("SIGNOFF_PUBLIC_URL", value)
+    monkeypatch.setenv("SIGNOFF_SECRET_KEY", "a-long-random-production-key")
 
     assert Settings().public_url == expected
 
@@ -138,3 +141,28 @@ def test_short_timings_are_accepted(monkeypatch: pytest.MonkeyPatch, field: str)
     monkeypatch.setenv(f"SIGNOFF_{field.upper()}", "1")
 
     assert getattr(Settings(), field) == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8000", "http://127.0.0.1:9000", "http://[::1]:8000"]
+)
+def test_the_built_in_key_runs_on_this_machine(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("SIGNOFF_PUBLIC_URL", url)
+    assert Settings().secret_key == DEV_SECRET_KEY
+
+
+@pytest.mark.parametrize("command", ["api", "worker"])
+def test_the_built_in_key_is_refused_beyond_this_machine(
+    monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setenv("SIGNOFF_PUBLIC_URL", "https://signoff.example.com")
+    with pytest.raises(ValidationError, match="SIGNOFF_SECRET_KEY is the built-in"):
+        Settings()
+    signoff = Path(sys.executable).parent / "signoff"
+    started = subprocess.run(
+        [str(signoff), command], capture_output=True, text=True, timeout=60, env=os.environ
+    )
+    assert started.returncode == 2
+    assert "set SIGNOFF_SECRET_KEY to a long random value" in started.stderr
+    monkeypatch.setenv("SIGNOFF_SECRET_KEY", "a-long-random-production-key")
+    assert Settings().public_url == "https://signoff.example.com"
