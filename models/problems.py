@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 
+Loc = tuple[str | int, ...]
+
 
 @dataclass(frozen=True)
 class Problem:
-    loc: tuple[str | int, ...]
+    loc: Loc
     msg: str
     type: str = "value_error"
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.approvers import approver_problems
 from models.common import Line, NamedAddress
 from models.contact_change import ContactState, Email, Phone, Roles
 from models.enums import Responsibility, Role, Side
@@ -121,26 +122,13 @@ def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) ->
 
 
 def _approver_problems(form: PurchaserAdditionCreate, requester_email: str | None) -> list[Problem]:
-    problems: list[Problem] = []
-    approvers = form.approvers
-    if approvers.customer.email == approvers.purchaser.email:
-        problems.append(
-            Problem(
-                ("body", "approvers", "purchaser", "email"),
-                "the two approvers must be different people",
-                "same_approver",
-            )
-        )
-    for side in Side:
-        if requester_email is not None and str(approvers.of(side).email) == requester_email.lower():
-            problems.append(
-                Problem(
-                    ("body", "approvers", side.value, "email"),
-                    "the requester may not approve their own request",
-                    "requester_approves",
-                )
-            )
-    return problems
+    return approver_problems(
+        requester_email,
+        [
+            (("body", "approvers", side.value, "email"), str(form.approvers.of(side).email))
+            for side in Side
+        ],
+    )
 
 
 def roles_after_addition(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.approvers import approver_problems
 from models.contact_change import ContactState, Roles
 from models.enums import RequestKind, Role, Side
 from models.personal_data import is_erased
@@ -76,18 +77,9 @@ def purchaser_removal_problems(
                     "required_role_unheld",
                 )
             )
-    if (
-        isinstance(form, PurchaserRemovalCreate)
-        and requester_email is not None
-        and str(form.approver.email) == requester_email.lower()
-    ):
-        problems.append(
-            Problem(
-                ("body", "approver", "email"),
-                "the requester may not approve their own request",
-                "requester_approves",
-            )
-        )
+    if isinstance(form, PurchaserRemovalCreate):
+        named = [(("body", "approver", "email"), str(form.approver.email))]
+        problems += approver_problems(requester_email, named)
     return problems
 
 

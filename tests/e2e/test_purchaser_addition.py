@@ -199,14 +199,29 @@ async def test_forged_and_altered_links_are_refused(stack: Stack) -> None:
 
 
 async def test_separation_of_duties_and_one_addition_at_a_time(stack: Stack) -> None:
-    derek = {"name": "Derek Emonstration", "email": "Derek.Emonstration@energy.example.com"}
-    own = await file_addition(stack, {**FORM, "approvers": {"customer": derek, "purchaser": PERCY}})
-    assert own.status_code == 422
-    assert [p["type"] for p in own.json()["detail"]] == ["requester_approves"]
-    same = await file_addition(
-        stack, {**FORM, "approvers": {"customer": PERCY, "purchaser": PERCY}}
-    )
-    assert same.status_code == 422 and same.json()["detail"][0]["type"] == "same_approver"
+    # An address is the person's whatever its case, and whatever +tag it carries.
+    for alias in (
+        "Derek.Emonstration@energy.example.com",
+        "derek.emonstration+approve@energy.example.com",
+        "DEREK.EMONSTRATION+Boss@Energy.Example.COM",
+    ):
+        derek = {"name": "Derek Emonstration", "email": alias}
+        for approvers in (
+            {"customer": derek, "purchaser": PERCY},
+            {"customer": URSULA, "purchaser": derek},
+        ):
+            own = await file_addition(stack, {**FORM, "approvers": approvers})
+            assert own.status_code == 422, alias
+            assert [p["type"] for p in own.json()["detail"]] == ["requester_approves"]
+    percy_again = {**PERCY, "email": "percy.approver+customer@partners.example.com"}
+    for customer in (PERCY, percy_again):
+        same = await file_addition(
+            stack, {**FORM, "approvers": {"customer": customer, "purchaser": PERCY}}
+        )
+        assert same.status_code == 422
+        assert [(p["loc"], p["type"]) for p in same.json()["detail"]] == [
+            (["body", "approvers", "purchaser", "email"], "same_approver")
+        ]
     wrong_roles = {**FORM, "contacts": [{**PAULA, "roles": ["agreement"]}]}
     bad = await file_addition(stack, wrong_roles)
     assert {p["type"] for p in bad.json()["detail"]} == {

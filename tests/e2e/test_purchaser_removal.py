@@ -189,7 +189,7 @@ async def test_role_exclusivity_is_refused_on_every_path(stack: Stack) -> None:
     unheld = {"role_assignments": [], "approver": URSULA}
     self_approved = {
         **give_financial_to_teresa(stack),
-        "approver": {"name": "Derek", "email": "derek.emonstration@energy.example.com"},
+        "approver": {"name": "Derek", "email": "Derek.Emonstration+legal@energy.example.com"},
     }
     expected: dict[str, dict[str, Any]] = {
         "role_exclusivity": purchaser_role,
