@@ -10,6 +10,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.approvals import ApprovalActivities
@@ -30,6 +31,9 @@ with workflow.unsafe.imports_passed_through():
         database_step,
         wait_until,
     )
+
+
+ALREADY_DECIDED = "this approver has already decided"
 
 
 class ApprovedRequest(ReviewedRequest):
@@ -160,6 +164,10 @@ class ApprovedRequest(ReviewedRequest):
     @workflow.update
     async def decide_approval(self, decision: ApproverDecision) -> RequestState:
         """An approver's decision, through their link; final once made."""
+        if decision.side in self._deciding:
+            # Two clicks accepted in one workflow task both passed the validator: the first
+            # decides, and this one is refused as the validator would have refused it.
+            raise ApplicationError(ALREADY_DECIDED, type="AlreadyDecided")
         self._deciding.add(decision.side)
         status = ApprovalStatus.APPROVED if decision.approve else ApprovalStatus.REJECTED
         await database_step(
@@ -182,7 +190,7 @@ class ApprovedRequest(ReviewedRequest):
         if decision.side not in self._approvals:
             raise ValueError("no approval is asked of that side")
         if decision.side in self._deciding:
-            raise ValueError("this approver has already decided")
+            raise ValueError(ALREADY_DECIDED)
 
     def approval_states(self) -> list[ApprovalState]:
         return [ApprovalState(side, status) for side, status in self._approvals.items()]

@@ -31,6 +31,7 @@ from models.user import User
 from workflows.approval import ApprovedRequest
 
 DECISION_WAIT_SECONDS = 10.0
+ALREADY_DECIDED = "this approval has already been decided"
 DECIDED = LinkProblem(
     410,
     "Your decision has been recorded",
@@ -160,24 +161,35 @@ async def decide(
     handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            with temporal_errors("this approval has already been decided"):
+            with temporal_errors(ALREADY_DECIDED):
                 update = await handle.start_update(
                     ApprovedRequest.decide_approval,
                     decision,
                     wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 )
     except BaseException as error:
-        # Refused outright: nothing happened, so the comment goes too. Timed out: the
-        # decision may still be recorded, and it refers to the comment.
-        if comment_id is not None and isinstance(error, Conflict):
-            await _drop_comment(session, comment_id)
+        await _forget_if_refused(session, comment_id, error)
         raise _as_page_problem(error) from error
     try:
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            await update.result()
+            with temporal_errors(ALREADY_DECIDED):
+                await update.result()
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         return False
+    except BaseException as error:
+        await _forget_if_refused(session, comment_id, error)
+        raise _as_page_problem(error) from error
     return True
+
+
+async def _forget_if_refused(
+    session: AsyncSession, comment_id: int | None, error: BaseException
+) -> None:
+    """A refused decision (another click decided first, or the request closed) changed
+    nothing, so its comment goes too. One that timed out may still be recorded, and it
+    refers to its comment."""
+    if comment_id is not None and isinstance(error, Conflict):
+        await _drop_comment(session, comment_id)
 
 
 async def _open(session: AsyncSession, token: str) -> tuple[LinkToken, ChangeRequest]:

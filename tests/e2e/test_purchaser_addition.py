@@ -335,3 +335,25 @@ class TestWorkerCrash:
         # was implemented; the new contact: welcome.
         sent = [(m.subject, m.recipients) for m in stack.mail.messages]
         assert len(sent) == len(set(sent)) == 8, f"each email exactly once: {sent}"
+
+
+async def test_concurrent_decisions_on_one_link_decide_once(stack: Stack) -> None:
+    """Ten clicks at once on one link: one decides; the others are told it is decided (or
+    the request closed), never a server error, and only the winner's comment stays."""
+    request = await filed_addition(stack)
+    links = await approval_links(stack)
+    answers = await asyncio.gather(
+        *(
+            decide(stack, links["customer"], "reject" if n % 2 else "approve", f"click {n}")
+            for n in range(10)
+        )
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(200) == 1, [(a.status_code, a.text[:80]) for a in answers]
+    assert set(statuses) <= {200, 409, 410}, statuses
+    winner = next(n for n, answer in enumerate(answers) if answer.status_code == 200)
+    ticket = await stack.http.get(f"/tickets/{request['ticket_number']}", headers=stack.auth("Sam"))
+    assert [c["body"] for c in ticket.json()["comments"]] == [f"click {winner}"]
+    decided = "reject" if winner % 2 else "approve"
+    expected = {"approve": "awaiting_approval", "reject": "rejected"}[decided]
+    await stack.wait_for_request(request["id"], lambda r: r["status"] == expected)
