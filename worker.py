@@ -50,6 +50,9 @@ WORKFLOWS: Sequence[type] = (
 )
 
 log = logging.getLogger("signoff.worker")
+# How long a workflow's next task waits on this worker's own (sticky) queue before any
+# worker may take it: after a crash, the time until a decision reaches a live worker.
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
 
 
 def smtp_mailer(settings: Settings) -> SmtpMailer:
@@ -113,6 +116,7 @@ def build_worker(
         interceptors=interceptors,
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace_seconds),
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
     )
 
 
