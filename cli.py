@@ -28,7 +28,8 @@ def api(
 
     settings = _settings()
     configure_logging(settings.log_json)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    # Forwarded headers are the app's to trust (SIGNOFF_TRUSTED_PROXIES), not the server's.
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
 
 
 @app.command()

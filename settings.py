@@ -1,5 +1,6 @@
 """Configuration from the environment (every variable is prefixed ``SIGNOFF_``)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     log_json: bool = False
     # Failed token or link attempts one client may make in a minute before it gets 429s.
     failed_attempts_per_minute: int = Field(default=20, gt=0)
+    # The proxies (addresses or networks) whose X-Forwarded-For names the client; none
+    # by default, so the header is ignored.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     # The largest request body the API reads; a larger one is answered 413 unread.
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # How long the answer to a request with an Idempotency-Key is kept for its retries.
@@ -59,6 +63,20 @@ class Settings(BaseSettings):
     def _split_roles(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in value:
+            ipaddress.ip_network(proxy, strict=False)  # a ValueError names the bad one
         return value
 
     @field_validator("required_roles")

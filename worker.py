@@ -36,7 +36,7 @@ from models.database import SessionFactory, create_db_engine, session_factory
 from settings import Settings, get_settings
 from telemetry import LogContext, configure_logging
 from workflows.contact_change import ContactChangeWorkflow
-from workflows.housekeeping import PurgeExpiredAnswersWorkflow
+from workflows.housekeeping import PurgeExpiredWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
 from workflows.purchaser_removal import PurchaserRemovalWorkflow
@@ -46,7 +46,7 @@ WORKFLOWS: Sequence[type] = (
     ContactChangeWorkflow,
     PurchaserAdditionWorkflow,
     PurchaserRemovalWorkflow,
-    PurgeExpiredAnswersWorkflow,
+    PurgeExpiredWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")
@@ -87,7 +87,7 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
         approvals.record_approval,
         approvals.complete_approvals,
         customer_data.close_request,
-        housekeeping.purge_expired_answers,
+        housekeeping.purge_expired,
     ]
 
 
@@ -121,7 +121,7 @@ def build_worker(
 
 
 def purge_schedule_id(task_queue: str) -> str:
-    return f"{task_queue}-purge-expired-answers"
+    return f"{task_queue}-purge-expired"
 
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:
@@ -130,10 +130,10 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
     schedule_id = purge_schedule_id(settings.task_queue)
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            PurgeExpiredAnswersWorkflow.run,
+            PurgeExpiredWorkflow.run,
             id=schedule_id,
             task_queue=settings.task_queue,
-            static_summary="Purge the expired answers of idempotent requests",
+            static_summary="Purge expired idempotent answers and failed attempts",
         ),
         spec=ScheduleSpec(
             intervals=[
@@ -143,7 +143,7 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         state=ScheduleState(
             note="Deletes the answers kept for Idempotency-Key retries once they expire "
-            "(SIGNOFF_IDEMPOTENCY_TTL_SECONDS)."
+            "(SIGNOFF_IDEMPOTENCY_TTL_SECONDS), and failed attempts once they no longer count."
         ),
     )
     try:

@@ -4,6 +4,7 @@ from sqlmodel import col, delete
 from temporalio import activity
 
 from models.database import SessionFactory, transaction
+from models.failed_attempt import COUNTED_FOR, FailedAttempt
 from models.idempotency import IdempotentAnswer
 from models.payloads import PurgeExpired
 
@@ -13,10 +14,14 @@ class HousekeepingActivities:
         self._sessions = sessions
 
     @activity.defn
-    async def purge_expired_answers(self, command: PurgeExpired) -> int:
-        """Delete the answers kept for Idempotency-Key retries that have expired; how many."""
+    async def purge_expired(self, command: PurgeExpired) -> int:
+        """Delete the answers kept for Idempotency-Key retries that have expired, and the
+        failed attempts that no longer count; how many rows."""
         async with transaction(self._sessions) as session:
-            purged = await session.exec(
+            answers = await session.exec(
                 delete(IdempotentAnswer).where(col(IdempotentAnswer.expires_at) <= command.at)
             )
-        return int(purged.rowcount or 0)
+            attempts = await session.exec(
+                delete(FailedAttempt).where(col(FailedAttempt.at) <= command.at - COUNTED_FOR)
+            )
+        return int(answers.rowcount or 0) + int(attempts.rowcount or 0)

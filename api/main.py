@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.errors import install_error_handlers
 from api.idempotency import Idempotency
@@ -14,7 +15,7 @@ from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
 from api.routes import customers, links, operations, requests, tickets
 from api.state import AppState
-from api.throttle import FailedAttempts, Throttle
+from api.throttle import Throttle
 from models.database import create_db_engine, session_factory
 from settings import Settings
 
@@ -50,7 +51,10 @@ def create_app(settings: Settings) -> FastAPI:
     # only bodies checked for size, from clients checked for failed attempts.
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Throttle, attempts=FailedAttempts(settings.failed_attempts_per_minute))
+    app.add_middleware(Throttle, budget=settings.failed_attempts_per_minute)
+    if settings.trusted_proxies:
+        # Around the throttle: it counts the client the proxy names.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     install_request_context(app, metrics)
     app.include_router(customers.router)
     app.include_router(requests.router)

@@ -1,83 +1,88 @@
-"""Clients that keep presenting bad tokens or links are slowed down (429).
+"""Clients that keep presenting bad tokens or links are answered 429, and only their failures.
 
-Only failures count: a wrong API token (401) or an unknown emailed link (404). Once one
-client has used up its budget of failures within a minute, its further attempts with a token
-or a link are answered 429 with ``Retry-After`` until the oldest failure ages out. No token
-or account is ever locked, so the rightful user, from their own client, is never kept out.
+Only failures count: a wrong API token (401) or an unknown emailed link (404), kept in the
+database so that every API process counts the same budget. Once a client has used up its
+budget of failures within a minute, its further failures are answered 429 with
+``Retry-After`` until the oldest ages out. A valid token or link is always answered: no
+token or account is ever locked, and nobody is refused for someone else's failures.
+
+The client is the address the connection comes from; ``X-Forwarded-For`` names it only when
+the connection comes from a proxy in ``SIGNOFF_TRUSTED_PROXIES`` (none by default).
 """
-
-import time
-from collections import deque
-from collections.abc import Callable
 
 from fastapi import status
 from fastapi.responses import JSONResponse
+from sqlalchemy import func
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-WINDOW_SECONDS = 60.0
+from api.errors import database_down
+from models.database import SessionFactory, transaction
+from models.failed_attempt import COUNTED_FOR, FailedAttempt
+from models.types import utcnow
+
+WINDOW = COUNTED_FOR
 _LINK_PREFIXES = ("/activate/", "/approvals/")
-# Beyond this many clients with recent failures, the oldest are forgotten first.
-_MAX_CLIENTS = 50_000
-
-
-class FailedAttempts:
-    """Failures per client within a sliding window."""
-
-    def __init__(self, budget: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.budget = budget
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-
-    def retry_after(self, client: str) -> int:
-        """Seconds until the client may try again; 0 while it is within its budget."""
-        failures = self._recent(client)
-        if len(failures) < self.budget:
-            return 0
-        return max(1, round(failures[0] + WINDOW_SECONDS - self._clock()))
-
-    def failed(self, client: str) -> None:
-        if client not in self._failures and len(self._failures) >= _MAX_CLIENTS:
-            self._failures.pop(next(iter(self._failures)))
-        self._failures.setdefault(client, deque()).append(self._clock())
-
-    def _recent(self, client: str) -> deque[float]:
-        failures = self._failures.get(client, deque())
-        horizon = self._clock() - WINDOW_SECONDS
-        while failures and failures[0] <= horizon:
-            failures.popleft()
-        if not failures:
-            self._failures.pop(client, None)
-        return failures
 
 
 class Throttle:
-    def __init__(self, app: ASGIApp, attempts: FailedAttempts) -> None:
+    def __init__(self, app: ASGIApp, budget: int) -> None:
         self.app = app
-        self.attempts = attempts
+        self.budget = budget
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = _credential(scope) if scope["type"] == "http" else None
         if kind is None:
             await self.app(scope, receive, send)
             return
-        client = scope["client"][0] if scope.get("client") else "unknown"
-        wait = self.attempts.retry_after(client)
-        if wait:
-            refusal = JSONResponse(
-                {"detail": f"too many failed attempts from this client; retry in {wait} s"},
-                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
-            )
-            await refusal(scope, receive, send)
-            return
+        sessions: SessionFactory = scope["app"].state.signoff.sessions
+        client = (scope["client"][0] if scope.get("client") else "unknown")[:64]
         failure = status.HTTP_401_UNAUTHORIZED if kind == "token" else status.HTTP_404_NOT_FOUND
+        refused = False
 
         async def watched(message: Message) -> None:
+            nonlocal refused
             if message["type"] == "http.response.start" and message["status"] == failure:
-                self.attempts.failed(client)
-            await send(message)
+                wait = await self._failed(sessions, client)
+                if wait:
+                    refused = True
+                    await _refusal(wait)(scope, receive, send)
+                    return
+            if not refused:
+                await send(message)
 
         await self.app(scope, receive, watched)
+
+    async def _failed(self, sessions: SessionFactory, client: str) -> int:
+        """Count a failure; the seconds to wait instead, once the client is past its budget
+        (a failure past the budget is not counted: it only waits)."""
+        now = utcnow()
+        try:
+            async with transaction(sessions) as session:
+                count, oldest = (
+                    await session.exec(
+                        select(func.count(), func.min(FailedAttempt.at)).where(
+                            FailedAttempt.client == client, col(FailedAttempt.at) > now - WINDOW
+                        )
+                    )
+                ).one()
+                if count >= self.budget and oldest is not None:
+                    return max(1, round((oldest + WINDOW - now).total_seconds()))
+                session.add(FailedAttempt(client=client, at=now))
+        except DBAPIError as error:
+            # The failure is answered as it is; the budget waits for the database.
+            if not database_down(error):
+                raise
+        return 0
+
+
+def _refusal(wait: int) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"too many failed attempts from this client; retry in {wait} s"},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
+    )
 
 
 def _credential(scope: Scope) -> str | None:

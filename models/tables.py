@@ -7,6 +7,7 @@ from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
 from models.email_log import EmailLog
+from models.failed_attempt import FailedAttempt
 from models.idempotency import IdempotentAnswer
 from models.link import LinkToken
 from models.purchaser import Purchaser
@@ -24,6 +25,7 @@ __all__ = [
     "Contact",
     "Customer",
     "EmailLog",
+    "FailedAttempt",
     "IdempotentAnswer",
     "LinkToken",
     "Purchaser",

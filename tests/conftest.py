@@ -246,15 +246,19 @@ def worker_process(
 
 def _environment(settings: Settings) -> dict[str, str]:
     values = settings.model_dump(mode="json")
-    values["required_roles"] = ",".join(values["required_roles"])
-    return {f"SIGNOFF_{name.upper()}": str(value) for name, value in values.items()}
+    return {
+        f"SIGNOFF_{name.upper()}": ",".join(value) if isinstance(value, list) else str(value)
+        for name, value in values.items()
+    }
 
 
 @asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Serve the app over real HTTP on a free port; yield a client for it."""
     sock = _free_socket()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

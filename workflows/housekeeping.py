@@ -14,16 +14,17 @@ PURGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_attempt
 
 
 @workflow.defn
-class PurgeExpiredAnswersWorkflow:
-    """Deletes the answers kept for Idempotency-Key retries once they expire. Started by the
-    schedule ``<task queue>-purge-expired-answers``; returns how many it deleted."""
+class PurgeExpiredWorkflow:
+    """Deletes what is kept for a while only: the answers kept for Idempotency-Key retries
+    once they expire, and failed attempts once they no longer count. Started by the
+    schedule ``<task queue>-purge-expired``; returns how many rows it deleted."""
 
     @workflow.run
     async def run(self) -> int:
         return await workflow.execute_activity_method(
-            HousekeepingActivities.purge_expired_answers,
+            HousekeepingActivities.purge_expired,
             PurgeExpired(at=workflow.now()),
             start_to_close_timeout=PURGE_TIMEOUT,
             retry_policy=PURGE_RETRY,
-            summary="delete the expired answers of idempotent requests",
+            summary="delete expired answers and failed attempts",
         )

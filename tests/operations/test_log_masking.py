@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import select
 
+from models.failed_attempt import FailedAttempt
 from tests.conftest import PUBLIC_URL, Stack, _environment
 from tests.e2e.purchaser import approval_links, filed_addition, token_of
 from tests.faults.processes import free_port, stop_process
@@ -71,6 +73,10 @@ async def test_links_and_tokens_are_masked_in_the_api_log(
             mine = await api.get("/tickets", headers={"Authorization": f"Bearer {api_token}"})
             assert mine.status_code == 200
             assert (await api.get(f"{activate}x")).status_code == 404
+            # Served as operators serve it, a forwarded header from an untrusted peer is
+            # ignored: the failure counts against the connection's own address.
+            forged = {"Authorization": "Bearer so_bad", "X-Forwarded-For": "203.0.113.9"}
+            assert (await api.get("/tickets", headers=forged)).status_code == 401
     finally:
         await stop_process(process)
 
@@ -86,3 +92,6 @@ async def test_links_and_tokens_are_masked_in_the_api_log(
         "/activate/***",
     }, logged[-2000:]
     assert "/tickets" in logged
+    async with stack.sessions() as session:
+        clients = set(await session.exec(select(FailedAttempt.client)))
+    assert clients == {"127.0.0.1"}

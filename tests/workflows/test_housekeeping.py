@@ -1,4 +1,5 @@
-"""The schedule that purges expired answers of idempotent requests, on the real server."""
+"""The schedule that purges expired answers of idempotent requests and failed attempts that
+no longer count, on the real server."""
 
 import asyncio
 import uuid
@@ -7,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 from temporalio.client import ScheduleActionExecutionStartWorkflow
 
+from models.failed_attempt import FailedAttempt
 from models.idempotency import IdempotentAnswer
 from models.types import utcnow
 from tests.conftest import Stack
@@ -36,9 +38,18 @@ async def _keys(stack: Stack) -> set[str]:
         return set(await session.exec(select(IdempotentAnswer.key)))
 
 
-async def test_the_schedule_purges_expired_answers_and_keeps_the_others(stack: Stack) -> None:
+async def _attempts(stack: Stack) -> set[str]:
+    async with stack.sessions() as session:
+        return set(await session.exec(select(FailedAttempt.client)))
+
+
+async def test_the_schedule_purges_what_expired_and_keeps_the_rest(stack: Stack) -> None:
     await _plant(stack, "expired", -timedelta(minutes=1))
     await _plant(stack, "fresh", timedelta(hours=1))
+    async with stack.sessions() as session:
+        session.add(FailedAttempt(client="10.0.0.1", at=utcnow() - timedelta(minutes=5)))
+        session.add(FailedAttempt(client="10.0.0.2", at=utcnow() + timedelta(minutes=5)))
+        await session.commit()
     # Each worker start ensures the schedule; a second start updates it, adds none.
     await ensure_schedules(stack.temporal, stack.settings)
     await ensure_schedules(stack.temporal, stack.settings)
@@ -62,7 +73,8 @@ async def test_the_schedule_purges_expired_answers_and_keeps_the_others(stack: S
         run = stack.temporal.get_workflow_handle(
             started.workflow_id, run_id=started.first_execution_run_id
         )
-        assert await asyncio.wait_for(run.result(), 20) == 1
+        assert await asyncio.wait_for(run.result(), 20) == 2
         assert await _keys(stack) == {"fresh"}
+        assert await _attempts(stack) == {"10.0.0.2"}
     finally:
         await handle.delete()
