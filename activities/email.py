@@ -49,7 +49,7 @@ async def _purchaser_in(session: AsyncSession, request: ChangeRequest) -> tuple[
     if request.kind is RequestKind.PURCHASER_ADDITION and request.requested:
         form, _ = stored_addition(request.requested)
         return form.purchaser.name, form.responsibility.value
-    if request.kind is RequestKind.PURCHASER_REMOVAL:
+    if request.kind in (RequestKind.PURCHASER_REMOVAL, RequestKind.CONTACT_CHANGE):
         purchaser = await purchaser_of(session, request.customer_id)
         if purchaser is not None:
             return purchaser.name, purchaser.responsibility.value

@@ -25,7 +25,7 @@ from models.common import Line, ShortLine
 from models.enums import Responsibility, Role, Side
 from models.personal_data import is_erased
 from models.problems import Problem
-from models.roles import roles_not_allowed
+from models.roles import purchaser_roles, roles_not_allowed
 
 Phone = Annotated[
     str,
@@ -137,10 +137,22 @@ Change = Annotated[
 ]
 
 
+class Approver(BaseModel):
+    """A person with authority to sign off; not necessarily a user of Signoff."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line
+    email: Email
+
+
 class ContactChangeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     changes: Annotated[list[Change], Field(min_length=1, max_length=100)]
+    # The purchaser's approver of a change to its side, named only when no purchaser
+    # contact holds the Purchaser role (one who does approves it).
+    approver: Approver | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +210,63 @@ def contact_change_problems(
         if role not in held
     ]
     return problems
+
+
+def purchaser_side_changes(
+    current: Sequence[ContactState], batch: ContactChangeCreate, purchaser: Responsibility | None
+) -> list[int]:
+    """The positions of the changes the purchaser must approve: those that add, edit or
+    remove one of its contacts, or give a role of its side. None without a purchaser."""
+    if purchaser is None:
+        return []
+    theirs = {contact.id for contact in current if contact.side is Side.PURCHASER}
+    exclusive = purchaser_roles(purchaser)
+    positions = []
+    for index, change in enumerate(batch.changes):
+        if isinstance(change, AddContact):
+            touches = change.side is Side.PURCHASER or bool(set(change.roles) & exclusive)
+        else:
+            touches = change.contact_id in theirs or (
+                isinstance(change, AddRoles) and bool(set(change.roles) & exclusive)
+            )
+        if touches:
+            positions.append(index)
+    return positions
+
+
+def purchaser_approver_problems(
+    needed: bool, given: Approver | None, holder: Approver | None
+) -> list[Problem]:
+    """Whether the batch names the purchaser's approver as it must: only for a change the
+    purchaser approves, and only when no purchaser contact holds the Purchaser role."""
+    loc: tuple[str | int, ...] = ("body", "approver")
+    if given is not None and not needed:
+        return [
+            Problem(
+                loc,
+                "only a change to the purchaser's side is approved: leave the approver out",
+                "approver_not_needed",
+            )
+        ]
+    if given is not None and holder is not None:
+        return [
+            Problem(
+                loc,
+                "a purchaser contact holds the Purchaser role and approves this change: "
+                "leave the approver out",
+                "approver_not_needed",
+            )
+        ]
+    if needed and given is None and holder is None:
+        return [
+            Problem(
+                loc,
+                "this changes the purchaser's side, and no purchaser contact holds the "
+                "Purchaser role: name the purchaser's approver",
+                "approver_missing",
+            )
+        ]
+    return []
 
 
 def _loc(index: int, *rest: str) -> tuple[str | int, ...]:
@@ -437,4 +506,5 @@ def stored_batch(requested: dict[str, Any]) -> ContactChangeCreate:
         else change
         for change in requested.get("changes", [])
     ]
-    return ContactChangeCreate.model_validate({**requested, "changes": changes})
+    # The approver signs the batch off; erased since, they may be blank.
+    return ContactChangeCreate.model_validate({"changes": changes})

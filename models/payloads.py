@@ -30,6 +30,10 @@ class RequestInput:
 class ContactChangeInput(RequestInput):
     required_roles: tuple[Role, ...]
     activation_expiry_seconds: int
+    # The purchaser approves a change to its side first; runs begun before carry none.
+    approval_sides: tuple[Side, ...] = ()
+    approval_reminder_seconds: int = 0
+    approval_expiry_seconds: int = 0
 
 
 @dataclass(frozen=True)

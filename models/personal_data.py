@@ -26,13 +26,12 @@ def is_erased(entry: Any) -> bool:
 
 def people_in(kind: RequestKind, requested: dict[str, Any]) -> list[Person]:
     """Everyone the form names who is not erased yet."""
-    if kind is RequestKind.CONTACT_CHANGE:
-        return [
-            Person.from_details([change.get("contact", {})])
-            for change in requested.get("changes", [])
-            if change.get("op") == "add" and not is_erased(change)
-        ]
     people = [
+        Person.from_details([change.get("contact", {})])
+        for change in requested.get("changes", [])
+        if change.get("op") == "add" and not is_erased(change)
+    ]
+    people += [
         Person.named(approver.get("name"), approver.get("email"))
         for approver in _approvers(kind, requested).values()
         if not is_erased(approver)
@@ -100,8 +99,9 @@ def without_person(
             elif op == "add" and named(change.get("contact", {})):
                 change = _blanked(change, "contact")
             changes.append(change)
-        return {**requested, "changes": changes}
-    form = {**requested}
+        form = {**requested, "changes": changes}
+    else:
+        form = {**requested}
     if kind is RequestKind.PURCHASER_ADDITION:
         form["contacts"] = [
             _blanked_contact(contact) if named(contact) else contact
@@ -111,28 +111,27 @@ def without_person(
             side: _blanked(approver) if named(approver) else approver
             for side, approver in requested.get("approvers", {}).items()
         }
-    if kind is RequestKind.PURCHASER_REMOVAL and named(requested.get("approver", {})):
+    if kind is not RequestKind.PURCHASER_ADDITION and named(requested.get("approver") or {}):
         form["approver"] = _blanked(requested["approver"])
     return form
 
 
 def without_people(kind: RequestKind, requested: dict[str, Any]) -> dict[str, Any]:
-    """The form with everyone it names blanked: what was asked stays, who does not."""
-    if kind is RequestKind.CONTACT_CHANGE:
-        return {
-            **requested,
-            "changes": [
-                _blanked(change, "contact") if change.get("op") == "add" else change
-                for change in requested.get("changes", [])
-            ],
-        }
+    """The form with everyone it names, and the details it brought, blanked: what was asked
+    (ops, ids, roles) stays, who and what it would have written does not."""
     form = {**requested}
+    if kind is RequestKind.CONTACT_CHANGE:
+        inner = {"add": "contact", "update": "fields"}
+        form["changes"] = [
+            _blanked(change, inner[change["op"]]) if change.get("op") in inner else change
+            for change in requested.get("changes", [])
+        ]
     if kind is RequestKind.PURCHASER_ADDITION:
         form["contacts"] = [_blanked_contact(c) for c in requested.get("contacts", [])]
         form["approvers"] = {
             side: _blanked(a) for side, a in requested.get("approvers", {}).items()
         }
-    if kind is RequestKind.PURCHASER_REMOVAL and "approver" in requested:
+    if requested.get("approver"):
         form["approver"] = _blanked(requested["approver"])
     return form
 
@@ -140,9 +139,11 @@ def without_people(kind: RequestKind, requested: dict[str, Any]) -> dict[str, An
 def _approvers(kind: RequestKind, requested: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if kind is RequestKind.PURCHASER_ADDITION:
         return dict(requested.get("approvers", {}))
-    if kind is RequestKind.PURCHASER_REMOVAL and "approver" in requested:
-        return {"customer": requested["approver"]}
-    return {}
+    if not requested.get("approver"):
+        return {}
+    # A removal's approver is the customer's; a contact change's, the purchaser's.
+    side = "customer" if kind is RequestKind.PURCHASER_REMOVAL else "purchaser"
+    return {side: requested["approver"]}
 
 
 def _blanked(entry: dict[str, Any], inner: str | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.approvers import approver_problems
 from models.common import Line, NamedAddress
-from models.contact_change import ContactState, Email, Phone, Roles
+from models.contact_change import Approver, ContactState, Email, Phone, Roles
 from models.enums import Responsibility, Role, Side
 from models.personal_data import is_erased
 from models.problems import Problem
@@ -26,15 +26,6 @@ class PurchaserContact(BaseModel):
     email: Email
     phone: Phone | None = None
     roles: Roles
-
-
-class Approver(BaseModel):
-    """A person with authority to sign off; not necessarily a user of Signoff."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Line
-    email: Email
 
 
 class Approvers(BaseModel):

@@ -10,11 +10,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.approvers import approver_problems
-from models.contact_change import ContactState, Roles
+from models.contact_change import Approver, ContactState, Roles
 from models.enums import RequestKind, Role, Side
 from models.personal_data import is_erased
 from models.problems import Problem
-from models.purchaser_addition import Approver
 
 
 class RoleAssignment(BaseModel):
@@ -99,10 +98,12 @@ def roles_after_removal(
 
 def approver_of(kind: RequestKind, requested: dict[str, Any], side: Side) -> Approver | None:
     """The approver a stored request names for ``side``; None once they have been erased."""
-    if kind is RequestKind.PURCHASER_REMOVAL:
-        approver = requested.get("approver") if side is Side.CUSTOMER else None
-    else:
+    if kind is RequestKind.PURCHASER_ADDITION:
         approver = requested.get("approvers", {}).get(side.value)
+    else:
+        # A removal's approver is the customer's; a contact change's, the purchaser's.
+        ours = Side.CUSTOMER if kind is RequestKind.PURCHASER_REMOVAL else Side.PURCHASER
+        approver = requested.get("approver") if side is ours else None
     if approver is None or is_erased(approver):
         return None
     return Approver.model_validate(approver)

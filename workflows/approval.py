@@ -146,6 +146,7 @@ class ApprovedRequest(ReviewedRequest):
         if (
             settled
             and self._status is RequestStatus.IMPLEMENTED
+            and self._approvals
             and workflow.patched("tell-approvers-when-implemented")
         ):
             await asyncio.gather(

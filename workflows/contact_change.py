@@ -1,4 +1,7 @@
-"""Contact change: a batch of edits to the customer's contacts and their roles."""
+"""Contact change: a batch of edits to the customer's contacts and their roles; a change
+to the purchaser's side is approved by the purchaser first."""
+
+from datetime import timedelta
 
 from temporalio import workflow
 
@@ -6,16 +9,19 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus
     from models.payloads import ApplyContactChange, ContactChangeInput, Decision
-    from workflows.review import ReviewedRequest, database_step
+    from workflows.approval import ApprovedRequest
+    from workflows.review import database_step
 
 
 @workflow.defn
-class ContactChangeWorkflow(ReviewedRequest):
-    """States: in_review, then implemented, declined or cancelled.
+class ContactChangeWorkflow(ApprovedRequest):
+    """States: in_review, then implemented, declined or cancelled. A batch that changes the
+    purchaser's side starts awaiting_approval by the purchaser, and may end rejected or
+    expired there.
 
     Implementing revalidates the batch against the contacts as they are then; a batch that no
     longer fits stays in_review, back with the service team. New contacts are welcomed; a
-    declined or cancelled batch forgets the contacts it would have added.
+    batch never applied forgets the contacts and details it brought.
     """
 
     def __init__(self) -> None:
@@ -25,6 +31,14 @@ class ContactChangeWorkflow(ReviewedRequest):
     @workflow.run
     async def run(self, request: ContactChangeInput) -> RequestStatus:
         self._input = request
+        if request.approval_sides:
+            self.begin(request, RequestStatus.AWAITING_APPROVAL)
+            await self.raise_ticket()
+            return await self.approve_then_review(
+                request.approval_sides,
+                reminder=timedelta(seconds=request.approval_reminder_seconds),
+                expiry=timedelta(seconds=request.approval_expiry_seconds),
+            )
         self.begin(request, RequestStatus.IN_REVIEW)
         await self.raise_ticket()
         outcome = await self.review()

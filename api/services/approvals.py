@@ -1,6 +1,7 @@
 """The approval page behind an approver's link: see, comment, approve or reject."""
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -15,14 +16,23 @@ from api.errors import ApiError, Conflict, Unavailable, temporal_errors
 from api.pages import LinkProblem
 from api.services.links import SpentLink, open_link
 from models.contact import Contact
+from models.contact_change import (
+    AddContact,
+    AddRoles,
+    Change,
+    RemoveContact,
+    RemoveRoles,
+    purchaser_side_changes,
+    stored_batch,
+)
 from models.customer import Customer
 from models.database import begin_write
-from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Side
+from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Role, Side
 from models.link import LinkToken
 from models.payloads import ApproverDecision
 from models.purchaser_addition import stored_addition
 from models.purchaser_removal import PurchaserRemoval, approver_of
-from models.queries import living_contacts, purchaser_of
+from models.queries import contact_state, living_contacts, purchaser_of
 from models.redaction import REDACTED
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
@@ -107,6 +117,8 @@ async def _what_is_asked(
 ) -> tuple[str, list[tuple[str, str]], str, list[str]]:
     """What the approver is asked to sign off: a sentence, facts, and a list."""
     assert request.requested is not None
+    if request.kind is RequestKind.CONTACT_CHANGE:
+        return await _contact_changes_asked(session, request)
     if request.kind is RequestKind.PURCHASER_REMOVAL:
         form = PurchaserRemoval.model_validate(request.requested)
         purchaser = await purchaser_of(session, request.customer_id)
@@ -141,6 +153,50 @@ async def _what_is_asked(
             for c in addition.contacts
         ],
     )
+
+
+async def _contact_changes_asked(
+    session: AsyncSession, request: ChangeRequest
+) -> tuple[str, list[tuple[str, str]], str, list[str]]:
+    """The changes to the purchaser's side, each in words: the purchaser approves those."""
+    assert request.requested is not None
+    batch = stored_batch(request.requested)
+    contacts = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
+    purchaser = await purchaser_of(session, request.customer_id)
+    theirs = purchaser_side_changes(
+        contacts, batch, purchaser.responsibility if purchaser else None
+    )
+    names = {
+        c.id: " ".join(filter(None, (c.details["first_name"], c.details["last_name"])))
+        for c in contacts
+    }
+    return (
+        "asks to change the contacts of its purchaser organisation",
+        [("Purchaser", purchaser.name if purchaser else "")],
+        "The changes to the purchaser's side:",
+        [_in_words(batch.changes[index], names) for index in theirs],
+    )
+
+
+def _in_words(change: Change, names: dict[uuid.UUID | None, str]) -> str:
+    def roles(listed: list[Role]) -> str:
+        return ", ".join(role.value.replace("_", " ") for role in listed)
+
+    if isinstance(change, AddContact):
+        new = change.contact
+        return f"Add {new.first_name} {new.last_name} ({new.email}) with {roles(change.roles)}"
+    who = names.get(change.contact_id, "a contact no longer listed")
+    if isinstance(change, RemoveContact):
+        return f"Remove {who}"
+    if isinstance(change, AddRoles):
+        return f"{who}: give {roles(change.roles)}"
+    if isinstance(change, RemoveRoles):
+        return f"{who}: take away {roles(change.roles)}"
+    given = ", ".join(
+        f"{name.replace('_', ' ')} {value if value is not None else '(cleared)'}"
+        for name, value in change.fields.given().items()
+    )
+    return f"{who}: new {given}"
 
 
 async def comment(session: AsyncSession, token: str, body: str) -> None:

@@ -42,6 +42,8 @@ async def _contacts_view(
     if request.requested is None:
         return existing, None
     requested: dict[str, Any] = {"changes": request.requested["changes"]}
+    if request.requested.get("approver"):
+        requested["approver"] = request.requested["approver"]
     if request.status.is_open:
         batch = stored_batch(request.requested)
         requested["contacts"] = [_contact(state) for state in project(current, batch)]

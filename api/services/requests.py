@@ -96,11 +96,15 @@ def workflow_id(kind: RequestKind, customer_id: uuid.UUID) -> str:
 
 
 async def submit(
-    filing: Filing, customer_id: uuid.UUID, kind: RequestKind, requested: dict[str, Any]
+    filing: Filing,
+    customer_id: uuid.UUID,
+    kind: RequestKind,
+    requested: dict[str, Any],
+    status: RequestStatus | None = None,
 ) -> ChangeRequest:
     """Store the request and start its workflow; undone if the workflow cannot start."""
     session, principal = filing.session, filing.principal
-    status = INITIAL_STATUS[kind]
+    status = status or INITIAL_STATUS[kind]
     request = ChangeRequest(
         kind=kind,
         status=status,
@@ -135,10 +139,15 @@ def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
         review_reminder_seconds=settings.review_reminder_seconds,
     )
     if request.kind is RequestKind.CONTACT_CHANGE:
+        # Named only when the purchaser approves the change first.
+        approved = bool((request.requested or {}).get("approver"))
         return ContactChangeInput(
             **vars(common),
             required_roles=settings.required_roles,
             activation_expiry_seconds=settings.activation_expiry_seconds,
+            approval_sides=(Side.PURCHASER,) if approved else (),
+            approval_reminder_seconds=settings.approval_reminder_seconds,
+            approval_expiry_seconds=settings.approval_expiry_seconds,
         )
     if request.kind is RequestKind.PURCHASER_ADDITION:
         return PurchaserAdditionInput(

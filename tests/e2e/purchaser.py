@@ -86,9 +86,9 @@ def token_of(path: str) -> str:
     return match.group(1)
 
 
-async def assign_purchaser(stack: Stack) -> str:
+async def assign_purchaser(stack: Stack, form: dict[str, Any] | None = None) -> str:
     """Add Purchase Partners with Paula through the whole process; return Paula's API token."""
-    request = await filed_addition(stack)
+    request = await filed_addition(stack, form)
     links = await approval_links(stack)
     for side in ("customer", "purchaser"):
         assert (await decide(stack, links[side], "approve")).status_code == 200

@@ -244,6 +244,9 @@ async def test_a_purchaser_contact_removed_by_a_contact_change_leaves_the_additi
     removal = await caller.file(
         "contact-change", {"changes": [{"op": "remove", "contact_id": paula}]}
     )
+    # A change to the purchaser's side: its Purchaser, Paula herself, approves it first.
+    assert (await decide(stack, await _link_to(stack, PAULA), "approve")).status_code == 200
+    await stack.wait_for_request(removal["id"], lambda r: r["status"] == "in_review")
     await caller.implement(removal)
 
     await assert_erased(stack.sessions, *PAULA_VALUES)

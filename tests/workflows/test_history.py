@@ -24,7 +24,7 @@ from tests.e2e.purchaser import (
     decide,
     filed_addition,
 )
-from tests.e2e.test_contact_change import contact_id, filed, worked_example
+from tests.e2e.test_contact_change import contact_id, contacts, filed, worked_example
 from tests.history_text import readable
 from worker import WORKFLOWS
 
@@ -234,3 +234,28 @@ async def test_purchaser_removal_histories_replay(stack: Stack) -> None:
     for history in histories.values():
         await replayer.replay_workflow(history)
     _keep("purchaser_removal", histories)
+
+
+async def test_contact_change_approved_by_the_purchaser_histories_replay(stack: Stack) -> None:
+    """A change to the purchaser's side: approved then implemented, and rejected."""
+    await assign_purchaser(stack)
+    paula = (await contacts(stack))["Paula"]["id"]
+    histories: dict[str, WorkflowHistory] = {}
+    for path, decision in (("purchaser_rejected", "reject"), ("purchaser_approved", "approve")):
+        stack.mail.clear()
+        phone = {"op": "update", "contact_id": paula, "fields": {"phone": "+44 20 7946 0999"}}
+        request = await filed(stack, {"changes": [phone]})
+        link = approval_path(await stack.wait_for_mail(_subject_has("approval is requested")))
+        assert (await decide(stack, link, decision)).status_code == 200
+        if decision == "approve":
+            await stack.wait_for_request(request["id"], _status_is("in_review"))
+            await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
+            await stack.wait_for_request(request["id"], _status_is("implemented"))
+        else:
+            await stack.wait_for_request(request["id"], _status_is("rejected"))
+        histories[path] = await _history(stack, request["id"])
+
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter)
+    for history in histories.values():
+        await replayer.replay_workflow(history)
+    _keep("contact_change", histories)
