@@ -171,6 +171,11 @@ class ContactState:
         email = self.details.get("email")
         return str(email).lower() if email else None
 
+    @property
+    def name(self) -> str:
+        parts = (self.details.get("first_name"), self.details.get("last_name"))
+        return " ".join(str(part) for part in parts if part)
+
 
 @dataclass
 class _Outcome:
@@ -232,6 +237,15 @@ def purchaser_side_changes(
         if touches:
             positions.append(index)
     return positions
+
+
+def purchasers_approver(current: Sequence[ContactState]) -> Approver | None:
+    """The purchaser contact holding the Purchaser role, who approves changes to its side
+    (the first, in the order the contacts are listed)."""
+    for contact in current:
+        if contact.side is Side.PURCHASER and Role.PURCHASER in contact.roles and contact.email:
+            return Approver(name=contact.name, email=contact.email)
+    return None
 
 
 def purchaser_approver_problems(

@@ -9,13 +9,13 @@ from api.services.customers import load_customer
 from models.approvers import approver_problems
 from models.contact import Contact
 from models.contact_change import (
-    Approver,
     ContactChangeCreate,
     contact_change_problems,
     purchaser_approver_problems,
     purchaser_side_changes,
+    purchasers_approver,
 )
-from models.enums import RequestKind, RequestStatus, Role, Side
+from models.enums import RequestKind, RequestStatus
 from models.problems import ValidationProblems
 from models.queries import (
     contact_state,
@@ -43,7 +43,7 @@ async def request_contact_change(
         await emails_elsewhere(session, customer_id, batch),
     )
     needed = bool(purchaser_side_changes(current, batch, purchaser))
-    holder = _purchasers_approver(contacts)
+    holder = purchasers_approver(current)
     problems += purchaser_approver_problems(needed, batch.approver, holder)
     approver = (batch.approver or holder) if needed else None
     if approver is not None:
@@ -64,11 +64,3 @@ async def request_contact_change(
         requested,
         status=RequestStatus.AWAITING_APPROVAL if approver else RequestStatus.IN_REVIEW,
     )
-
-
-def _purchasers_approver(contacts: list[Contact]) -> Approver | None:
-    """The purchaser contact holding the Purchaser role, who approves changes to its side."""
-    for contact in contacts:
-        if contact.side is Side.PURCHASER and Role.PURCHASER in contact.role_set and contact.email:
-            return Approver(name=contact.display_name, email=contact.email)
-    return None
