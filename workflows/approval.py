@@ -1,13 +1,14 @@
 """The approval stage: named approvers decide through their own emailed links.
 
 Each side's approver is emailed a link and reminded while they have not decided. Every side
-approving sends the request on to the service team; one rejection, or the deadline passing,
-ends it and erases its data; the requester may cancel meanwhile, which erases it too, as a
-decline does. Approvers are told when the request they approved is implemented.
+approving sends the request on to the service team. Otherwise the request closes here: one
+rejection, or the deadline passing, ends it and erases its data; the requester may cancel
+meanwhile.
 """
 
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -22,56 +23,47 @@ with workflow.unsafe.imports_passed_through():
         EraseRequest,
         OpenApprovals,
         RecordApproval,
-        RequestState,
         RequestStep,
     )
-    from workflows.review import (
-        PAST_THAT_STEP,
-        ReviewedRequest,
-        database_step,
-        wait_until,
-    )
+    from workflows.stage import Stage
+    from workflows.steps import database_step, wait_until
 
+if TYPE_CHECKING:
+    from workflows.request import RequestWorkflow
 
 ALREADY_DECIDED = "this approver has already decided"
+NO_LONGER_AWAITING = "the request is past that step: it is no longer awaiting approval"
 
 
-class ApprovedRequest(ReviewedRequest):
-    """A request that needs its approvers' decisions before the service team reviews it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._approvals: dict[Side, ApprovalStatus] = {}
+class Approvals:
+    def __init__(self, request: "RequestWorkflow") -> None:
+        self._request = request
+        self._statuses: dict[Side, ApprovalStatus] = {}
         self._deciding: set[Side] = set()
         self._rejection: ApproverDecision | None = None
-        self._closing = False
 
-    async def approve_then_review(
+    @property
+    def sides(self) -> tuple[Side, ...]:
+        return tuple(self._statuses)
+
+    async def collect(
         self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
     ) -> RequestStatus:
-        """The whole process after the ticket: approvals, then the service team's review."""
-        outcome = await self.collect_approvals(sides, reminder, expiry)
-        if outcome is not RequestStatus.IN_REVIEW:
-            return await self.end_unapproved(outcome)
-        await self.notify(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
-        outcome = await self.review()
-        await self.forget_unapplied(outcome)
-        return outcome
-
-    async def collect_approvals(
-        self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
-    ) -> RequestStatus:
-        """IN_REVIEW once every side approved; REJECTED or EXPIRED; CANCELLED by the requester."""
+        """IN_REVIEW once every side approved; otherwise the request closes here as
+        CANCELLED by the requester, REJECTED by an approver, or EXPIRED."""
+        request = self._request
         deadline = workflow.now() + expiry
         await database_step(
             ApprovalActivities.open_approvals,
-            OpenApprovals(self.request.request_id, sides, deadline, workflow.now()),
+            OpenApprovals(request.request.request_id, sides, deadline, workflow.now()),
             "open the approvals and their links",
         )
-        self._approvals = dict.fromkeys(sides, ApprovalStatus.PENDING)
+        self._statuses = dict.fromkeys(sides, ApprovalStatus.PENDING)
         await asyncio.gather(
             *(
-                self.notify(EmailEvent.APPROVAL_REQUEST, Audience.APPROVER, f"approval-{s}", side=s)
+                request.tell(
+                    EmailEvent.APPROVAL_REQUEST, Audience.APPROVER, f"approval-{s}", side=s
+                )
                 for s in sides
             )
         )
@@ -79,43 +71,79 @@ class ApprovedRequest(ReviewedRequest):
         while not self._decided():
             remaining = deadline - workflow.now()
             if remaining <= timedelta(0):
-                return RequestStatus.EXPIRED
-            self._wait_for(f"approval by {self._pending_names()}")
+                return await self._close(RequestStatus.EXPIRED)
+            request.wait_for(f"approval by {self._pending_names()}")
             if await wait_until(self._decided, min(reminder, remaining)):
                 break
             if workflow.now() < deadline:
                 rounds += 1
                 await self._remind(rounds)
-        if self._decision is not None:
+        if request.review.pending:
+            await request.review.close_as_decided()
+            await request.emails_sent()
             return RequestStatus.CANCELLED
         if self._rejection is not None:
-            return RequestStatus.REJECTED
+            return await self._close(RequestStatus.REJECTED)
         # In review here first, so that the service team can decide as soon as the database
         # says so.
-        self._set_status(RequestStatus.IN_REVIEW)
+        request.set_status(RequestStatus.IN_REVIEW)
+        request.stage = Stage.WITH_SERVICE_TEAM
         await database_step(
             ApprovalActivities.complete_approvals,
-            RequestStep(self.request.request_id, workflow.now()),
+            RequestStep(request.request.request_id, workflow.now()),
             "send the approved request to the service team",
         )
         return RequestStatus.IN_REVIEW
 
-    async def end_unapproved(self, outcome: RequestStatus) -> RequestStatus:
-        """Close a request that will never reach the service team, telling who needs to know."""
-        self._closing = True
-        if outcome is RequestStatus.CANCELLED:
-            await self.settle()
-            await self.emails_delivered()
-            await self.forget_unapplied(outcome)
-            return outcome
+    def check(self, decision: ApproverDecision) -> None:
+        """Refuse a decision that cannot be taken (the validator of each decision)."""
+        if self._request.stage is not Stage.WITH_APPROVERS:
+            raise ValueError(NO_LONGER_AWAITING)
+        if decision.side not in self._statuses:
+            raise ValueError("no approval is asked of that side")
+        if decision.side in self._deciding:
+            raise ValueError(ALREADY_DECIDED)
+
+    async def record(self, decision: ApproverDecision) -> None:
+        """Record an approver's decision; a rejection closes the request."""
+        if decision.side in self._deciding:
+            # Two clicks accepted in one workflow task both passed the validator: the first
+            # decides, and this one is refused as the validator would have refused it.
+            raise ApplicationError(ALREADY_DECIDED, type="AlreadyDecided")
+        self._deciding.add(decision.side)
+        status = ApprovalStatus.APPROVED if decision.approve else ApprovalStatus.REJECTED
+        await database_step(
+            ApprovalActivities.record_approval,
+            RecordApproval(
+                self._request.request.request_id,
+                decision.side,
+                status,
+                decision.comment_id,
+                workflow.now(),
+            ),
+            f"record the {decision.side.value} approver's decision",
+        )
+        self._statuses[decision.side] = status
+        if not decision.approve and self._rejection is None:
+            self._rejection = decision
+            if self._request.stage is Stage.WITH_APPROVERS:
+                self._request.stage = Stage.CLOSING
+
+    def states(self) -> list[ApprovalState]:
+        return [ApprovalState(side, status) for side, status in self._statuses.items()]
+
+    async def _close(self, outcome: RequestStatus) -> RequestStatus:
+        """Rejected or expired: tell who needs to know, then erase what it brought in."""
+        request = self._request
+        request.stage = Stage.CLOSING
         if outcome is RequestStatus.REJECTED:
             assert self._rejection is not None
             comment = self._rejection.comment_id
-            await self.notify(EmailEvent.REQUEST_REJECTED, Audience.REQUESTER, "rejected", comment)
-            others = [side for side in self._approvals if side is not self._rejection.side]
+            await request.tell(EmailEvent.REQUEST_REJECTED, Audience.REQUESTER, "rejected", comment)
+            others = [side for side in self._statuses if side is not self._rejection.side]
             await asyncio.gather(
                 *(
-                    self.notify(
+                    request.tell(
                         EmailEvent.REQUEST_REJECTED,
                         Audience.APPROVER,
                         f"rejected-{side}",
@@ -126,93 +154,38 @@ class ApprovedRequest(ReviewedRequest):
                 )
             )
         else:
-            await self.notify(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
+            await request.tell(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
         # The emails are written from the data that the erasure removes.
-        await self.emails_delivered()
+        await request.emails_sent()
         await database_step(
             CustomerDataActivities.erase_request,
-            EraseRequest(self.request.request_id, outcome, workflow.now()),
+            EraseRequest(request.request.request_id, outcome, workflow.now()),
             f"record {outcome.value} and erase the request's data",
         )
-        self._set_status(outcome)
-        self._settled = True
-        self._wait_for("nothing: the request is closed")
+        request.set_status(outcome)
+        request.stage = Stage.CLOSED
+        request.wait_for("nothing: the request is closed")
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self.emails_delivered()
+        await request.emails_sent()
         return outcome
 
-    async def settle(self) -> bool:
-        settled = await super().settle()
-        if (
-            settled
-            and self._status is RequestStatus.IMPLEMENTED
-            and self._approvals
-            and workflow.patched("tell-approvers-when-implemented")
-        ):
-            await asyncio.gather(
-                *(
-                    self.notify(
-                        EmailEvent.REQUEST_IMPLEMENTED,
-                        Audience.APPROVER,
-                        f"implemented-{side}",
-                        side=side,
-                    )
-                    for side in self._approvals
-                )
-            )
-        return settled
-
-    @workflow.update
-    async def decide_approval(self, decision: ApproverDecision) -> RequestState:
-        """An approver's decision, through their link; final once made."""
-        if decision.side in self._deciding:
-            # Two clicks accepted in one workflow task both passed the validator: the first
-            # decides, and this one is refused as the validator would have refused it.
-            raise ApplicationError(ALREADY_DECIDED, type="AlreadyDecided")
-        self._deciding.add(decision.side)
-        status = ApprovalStatus.APPROVED if decision.approve else ApprovalStatus.REJECTED
-        await database_step(
-            ApprovalActivities.record_approval,
-            RecordApproval(
-                self.request.request_id, decision.side, status, decision.comment_id, workflow.now()
-            ),
-            f"record the {decision.side.value} approver's decision",
-        )
-        self._approvals[decision.side] = status
-        if not decision.approve and self._rejection is None:
-            self._rejection = decision
-        return self.status()
-
-    @decide_approval.validator
-    def _validate_decide_approval(self, decision: ApproverDecision) -> None:
-        closed = self._closing or self._rejection is not None or self._decision is not None
-        if self._status is not RequestStatus.AWAITING_APPROVAL or closed:
-            raise ValueError(f"{PAST_THAT_STEP}: it is no longer awaiting approval")
-        if decision.side not in self._approvals:
-            raise ValueError("no approval is asked of that side")
-        if decision.side in self._deciding:
-            raise ValueError(ALREADY_DECIDED)
-
-    def approval_states(self) -> list[ApprovalState]:
-        return [ApprovalState(side, status) for side, status in self._approvals.items()]
-
     def _decided(self) -> bool:
-        statuses = self._approvals.values()
+        statuses = self._statuses.values()
         return (
-            self._decision is not None
+            self._request.review.pending
             or ApprovalStatus.REJECTED in statuses
             or all(status is ApprovalStatus.APPROVED for status in statuses)
         )
 
     def _pending_names(self) -> str:
-        pending = [s for s, status in self._approvals.items() if status is ApprovalStatus.PENDING]
+        pending = [s for s, status in self._statuses.items() if status is ApprovalStatus.PENDING]
         return " and ".join(f"the {side.value}'s approver" for side in pending)
 
     async def _remind(self, round_number: int) -> None:
-        pending = [s for s, status in self._approvals.items() if status is ApprovalStatus.PENDING]
+        pending = [s for s, status in self._statuses.items() if status is ApprovalStatus.PENDING]
         await asyncio.gather(
             *(
-                self.notify(
+                self._request.tell(
                     EmailEvent.APPROVAL_REMINDER,
                     Audience.APPROVER,
                     f"approval-reminder-{side}-{round_number}",

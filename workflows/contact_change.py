@@ -7,14 +7,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
-    from models.enums import RequestStatus
+    from models.enums import Audience, EmailEvent, RequestStatus
     from models.payloads import ApplyContactChange, ContactChangeInput, Decision
-    from workflows.approval import ApprovedRequest
-    from workflows.review import database_step
+    from workflows.request import RequestWorkflow
+    from workflows.steps import database_step
 
 
 @workflow.defn
-class ContactChangeWorkflow(ApprovedRequest):
+class ContactChangeWorkflow(RequestWorkflow):
     """States: in_review, then implemented, declined or cancelled. A batch that changes the
     purchaser's side starts awaiting_approval by the purchaser, and may end rejected or
     expired there.
@@ -31,21 +31,27 @@ class ContactChangeWorkflow(ApprovedRequest):
     @workflow.run
     async def run(self, request: ContactChangeInput) -> RequestStatus:
         self._input = request
-        if request.approval_sides:
-            self.begin(request, RequestStatus.AWAITING_APPROVAL)
+        if not request.approval_sides:
+            self.begin(request, RequestStatus.IN_REVIEW)
             await self.raise_ticket()
-            return await self.approve_then_review(
-                request.approval_sides,
-                reminder=timedelta(seconds=request.approval_reminder_seconds),
-                expiry=timedelta(seconds=request.approval_expiry_seconds),
-            )
-        self.begin(request, RequestStatus.IN_REVIEW)
+            outcome = await self.review.run(self.change_contacts)
+            await self.forget_unapplied(outcome)
+            return outcome
+        self.begin(request, RequestStatus.AWAITING_APPROVAL)
         await self.raise_ticket()
-        outcome = await self.review()
+        outcome = await self.approvals.collect(
+            request.approval_sides,
+            reminder=timedelta(seconds=request.approval_reminder_seconds),
+            expiry=timedelta(seconds=request.approval_expiry_seconds),
+        )
+        if outcome is RequestStatus.IN_REVIEW:
+            await self.tell(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
+            outcome = await self.review.run(self.change_contacts)
         await self.forget_unapplied(outcome)
         return outcome
 
-    async def apply_change(self, decision: Decision) -> int | None:
+    async def change_contacts(self, decision: Decision) -> int | None:
+        """Apply the batch and welcome the new contacts, or return it to the service team."""
         assert self._input is not None
         result = await database_step(
             CustomerDataActivities.apply_contact_change,

@@ -6,20 +6,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus
     from models.payloads import ApplyChange, Decision, RequestInput
-    from workflows.review import ReviewedRequest, database_step
+    from workflows.request import RequestWorkflow
+    from workflows.steps import database_step
 
 
 @workflow.defn
-class ProfileChangeWorkflow(ReviewedRequest):
+class ProfileChangeWorkflow(RequestWorkflow):
     """States: in_review, then implemented, declined or cancelled."""
 
     @workflow.run
     async def run(self, request: RequestInput) -> RequestStatus:
         self.begin(request, RequestStatus.IN_REVIEW)
         await self.raise_ticket()
-        return await self.review()
+        return await self.review.run(self.write_profile)
 
-    async def apply_change(self, decision: Decision) -> int | None:
+    async def write_profile(self, decision: Decision) -> int | None:
         await database_step(
             CustomerDataActivities.apply_profile_change,
             ApplyChange(

@@ -6,14 +6,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
-    from models.enums import RequestStatus, Side
+    from models.enums import Audience, EmailEvent, RequestStatus, Side
     from models.payloads import ApplyPurchaserAddition, Decision, PurchaserAdditionInput
-    from workflows.approval import ApprovedRequest
-    from workflows.review import database_step
+    from workflows.request import RequestWorkflow
+    from workflows.steps import database_step
 
 
 @workflow.defn
-class PurchaserAdditionWorkflow(ApprovedRequest):
+class PurchaserAdditionWorkflow(RequestWorkflow):
     """States: awaiting_approval, then in_review, then implemented, declined or cancelled;
     or rejected or expired straight from awaiting_approval. Unless implemented, its data is
     erased once its last emails have gone."""
@@ -27,13 +27,19 @@ class PurchaserAdditionWorkflow(ApprovedRequest):
         self._input = request
         self.begin(request, RequestStatus.AWAITING_APPROVAL)
         await self.raise_ticket()
-        return await self.approve_then_review(
+        outcome = await self.approvals.collect(
             (Side.CUSTOMER, Side.PURCHASER),
             reminder=timedelta(seconds=request.approval_reminder_seconds),
             expiry=timedelta(seconds=request.approval_expiry_seconds),
         )
+        if outcome is RequestStatus.IN_REVIEW:
+            await self.tell(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
+            outcome = await self.review.run(self.add_purchaser)
+        await self.forget_unapplied(outcome)
+        return outcome
 
-    async def apply_change(self, decision: Decision) -> int | None:
+    async def add_purchaser(self, decision: Decision) -> int | None:
+        """Assign the purchaser and welcome its contacts, or return it to the service team."""
         assert self._input is not None
         result = await database_step(
             CustomerDataActivities.apply_purchaser_addition,

@@ -7,14 +7,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
-    from models.enums import RequestStatus, Side
+    from models.enums import Audience, EmailEvent, RequestStatus, Side
     from models.payloads import ApplyPurchaserRemoval, Decision, PurchaserRemovalInput
-    from workflows.approval import ApprovedRequest
-    from workflows.review import database_step
+    from workflows.request import RequestWorkflow
+    from workflows.steps import database_step
 
 
 @workflow.defn
-class PurchaserRemovalWorkflow(ApprovedRequest):
+class PurchaserRemovalWorkflow(RequestWorkflow):
     """States: awaiting_approval, then in_review, then implemented, declined or cancelled;
     or rejected or expired straight from awaiting_approval. Unless implemented, its data is
     erased once its last emails have gone."""
@@ -28,13 +28,19 @@ class PurchaserRemovalWorkflow(ApprovedRequest):
         self._input = request
         self.begin(request, RequestStatus.AWAITING_APPROVAL)
         await self.raise_ticket()
-        return await self.approve_then_review(
+        outcome = await self.approvals.collect(
             (Side.CUSTOMER,),
             reminder=timedelta(seconds=request.approval_reminder_seconds),
             expiry=timedelta(seconds=request.approval_expiry_seconds),
         )
+        if outcome is RequestStatus.IN_REVIEW:
+            await self.tell(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
+            outcome = await self.review.run(self.remove_purchaser)
+        await self.forget_unapplied(outcome)
+        return outcome
 
-    async def apply_change(self, decision: Decision) -> int | None:
+    async def remove_purchaser(self, decision: Decision) -> int | None:
+        """Remove the purchaser and its contacts, or return it to the service team."""
         assert self._input is not None
         result = await database_step(
             CustomerDataActivities.apply_purchaser_removal,

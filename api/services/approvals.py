@@ -38,7 +38,7 @@ from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from models.user import User
-from workflows.approval import ApprovedRequest
+from workflows.request import RequestWorkflow
 
 DECISION_WAIT_SECONDS = 10.0
 ALREADY_DECIDED = "this approval has already been decided"
@@ -219,7 +219,7 @@ async def decide(
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
             with temporal_errors(ALREADY_DECIDED):
                 update = await handle.start_update(
-                    ApprovedRequest.decide_approval,
+                    RequestWorkflow.decide_approval,
                     decision,
                     wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 )

@@ -46,7 +46,7 @@ from workflows.contact_change import ContactChangeWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
 from workflows.purchaser_removal import PurchaserRemovalWorkflow
-from workflows.review import ReviewedRequest
+from workflows.request import RequestWorkflow
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
 WORKFLOWS: dict[RequestKind, Any] = {
@@ -74,9 +74,9 @@ class Action(StrEnum):
 
 
 _UPDATES = {
-    Action.IMPLEMENT: ReviewedRequest.implement,
-    Action.DECLINE: ReviewedRequest.decline,
-    Action.CANCEL: ReviewedRequest.cancel,
+    Action.IMPLEMENT: RequestWorkflow.implement,
+    Action.DECLINE: RequestWorkflow.decline,
+    Action.CANCEL: RequestWorkflow.cancel,
 }
 
 
@@ -204,7 +204,7 @@ async def _finishing(temporal: Client, request: ChangeRequest) -> bool:
     handle = temporal.get_workflow_handle(request.workflow_id)
     try:
         async with asyncio.timeout(FINISHING_WAIT_SECONDS):
-            running = await handle.query(ReviewedRequest.status)
+            running = await handle.query(RequestWorkflow.status)
             if running.status.is_open:
                 return False
             with suppress(WorkflowFailureError):

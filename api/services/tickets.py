@@ -26,7 +26,7 @@ from models.ticket import (
 )
 from models.types import utcnow
 from models.user import User
-from workflows.review import ReviewedRequest
+from workflows.request import RequestWorkflow
 
 
 async def _visible(session: AsyncSession, principal: Principal) -> SelectOfScalar[Ticket]:
@@ -141,7 +141,7 @@ async def _signal(temporal: Client, request: ChangeRequest, notice: CommentNotic
     handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
         with temporal_errors("the request is closed"):
-            await handle.signal(ReviewedRequest.comment_added, notice)
+            await handle.signal(RequestWorkflow.comment_added, notice)
     except RPCError as error:
         # The process ended between our read and the signal: the comment stands, unemailed.
         if error.status is not RPCStatusCode.NOT_FOUND:

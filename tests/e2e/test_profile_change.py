@@ -21,7 +21,7 @@ from tests.e2e.profile import (
     submitted,
     tickets_for,
 )
-from workflows.review import ReviewedRequest
+from workflows.request import RequestWorkflow
 
 DEREK = "derek.emonstration@energy.example.com"
 
@@ -129,7 +129,7 @@ async def test_operators_find_it_by_ticket_and_query_its_status(stack: Stack) ->
         "TicketNumber": number,
     }
     handle = stack.temporal.get_workflow_handle(found[0].id)
-    state = await handle.query(ReviewedRequest.status)
+    state = await handle.query(RequestWorkflow.status)
     assert state.status is RequestStatus.IN_REVIEW
     assert number in state.waiting_for
     description = await handle.describe()

@@ -31,7 +31,7 @@ from tests.e2e.purchaser import (
 from tests.e2e.test_contact_change import contacts
 from tests.erasure import assert_erased
 from tests.history_text import readable
-from workflows.approval import ApprovedRequest
+from workflows.request import RequestWorkflow
 
 
 def told_implemented(address: str) -> Callable[[CapturedMessage], bool]:
@@ -40,7 +40,7 @@ def told_implemented(address: str) -> Callable[[CapturedMessage], bool]:
 
 async def workflow_state(stack: Stack) -> RequestState:
     handle = stack.temporal.get_workflow_handle(f"purchaser-addition-{stack.customer_id}")
-    return await handle.query(ApprovedRequest.status)
+    return await handle.query(RequestWorkflow.status)
 
 
 async def workflow_state_once_answered(stack: Stack, patience: float = 60.0) -> RequestState:

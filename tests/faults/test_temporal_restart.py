@@ -36,7 +36,7 @@ from tests.e2e.purchaser import (
     filed_addition,
 )
 from tests.faults.processes import TemporalServer, eventually, status_becomes, stop_process
-from workflows.review import ReviewedRequest
+from workflows.request import RequestWorkflow
 
 DEREK = "derek.emonstration@energy.example.com"
 # The worker's polls back off while the server is down: its next one may come ~10 s later.
@@ -82,7 +82,7 @@ async def state_of(stack: Stack, workflow_id: str) -> RequestState | None:
     handle = stack.temporal.get_workflow_handle(workflow_id)
     try:
         async with asyncio.timeout(3):
-            state: RequestState = await handle.query(ReviewedRequest.status)
+            state: RequestState = await handle.query(RequestWorkflow.status)
             return state
     except (TimeoutError, RPCError):
         return None

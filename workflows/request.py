@@ -1,0 +1,189 @@
+"""What every request workflow holds and answers, and the steps every process shares.
+
+A process's ``run`` reads as the process: raise the ticket, collect approvals (where it needs
+them), the service team's review with the process's own change applied, and what happens
+to a change never applied. The messages people send are declared here, once, and handed
+to the stage they concern.
+"""
+
+import asyncio
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_data import CustomerDataActivities
+    from activities.tickets import TicketActivities
+    from models.enums import Audience, EmailEvent, RequestStatus, Side
+    from models.payloads import (
+        ApproverDecision,
+        CommentNotice,
+        Decision,
+        EraseRequest,
+        Notification,
+        RaiseTicket,
+        RequestInput,
+        RequestState,
+    )
+    from workflows.approval import Approvals
+    from workflows.review import Review
+    from workflows.search_attributes import REQUEST_STATUS, TICKET_NUMBER
+    from workflows.stage import Stage
+    from workflows.steps import ERASE_UNAPPLIED, LOCAL_DATABASE_STEPS, Outbox, database_step
+
+
+class RequestWorkflow:
+    def __init__(self) -> None:
+        self._request: RequestInput | None = None
+        self._status = RequestStatus.IN_REVIEW
+        self.stage = Stage.WITH_SERVICE_TEAM
+        self.ticket_number: str | None = None
+        self.waiting_for = ""
+        self.outbox = Outbox()
+        self.approvals = Approvals(self)
+        self.review = Review(self)
+
+    @property
+    def request(self) -> RequestInput:
+        assert self._request is not None, "begin() not called"
+        return self._request
+
+    @property
+    def reported_status(self) -> RequestStatus:
+        return self._status
+
+    def begin(self, request: RequestInput, status: RequestStatus) -> None:
+        self._request = request
+        self._status = status
+        awaiting = status is RequestStatus.AWAITING_APPROVAL
+        self.stage = Stage.WITH_APPROVERS if awaiting else Stage.WITH_SERVICE_TEAM
+
+    async def raise_ticket(self) -> None:
+        """Raise the ticket with the service team and tell the requester its number."""
+        self.wait_for("the ticket to be raised")
+        self.ticket_number = await database_step(
+            TicketActivities.raise_ticket,
+            RaiseTicket(request_id=self.request.request_id, at=workflow.now()),
+            "raise the ticket",
+        )
+        workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self.ticket_number)])
+        await self.tell(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
+
+    async def welcome(self, contact_ids: tuple[str, ...]) -> None:
+        """Email each new contact the link that activates their account."""
+        await asyncio.gather(
+            *(
+                self.tell(EmailEvent.WELCOME, Audience.CONTACT, f"welcome-{c}", contact_id=c)
+                for c in contact_ids
+            )
+        )
+
+    async def forget_unapplied(self, outcome: RequestStatus) -> None:
+        """A declined or cancelled request erases the people it brought in who never became
+        contacts, once the emails written from their data have gone."""
+        if outcome not in (RequestStatus.DECLINED, RequestStatus.CANCELLED):
+            return
+        if not workflow.patched(ERASE_UNAPPLIED):
+            return
+        await self.emails_sent()
+        await database_step(
+            CustomerDataActivities.erase_request,
+            EraseRequest(self.request.request_id, outcome, workflow.now()),
+            "erase the people it named who never became contacts",
+        )
+
+    async def tell(
+        self,
+        event: EmailEvent,
+        audience: Audience,
+        step: str,
+        comment_id: int | None = None,
+        contact_id: str | None = None,
+        side: Side | None = None,
+    ) -> None:
+        """Queue an email; the request goes on while it waits for the SMTP server."""
+        await self.outbox.queue(
+            Notification(
+                key=f"{self.request.request_id}/{step}",
+                event=event,
+                audience=audience,
+                request_id=self.request.request_id,
+                at=workflow.now(),
+                comment_id=comment_id,
+                contact_id=contact_id,
+                side=side,
+            )
+        )
+
+    async def emails_sent(self) -> None:
+        """Wait for the emails still queued: a run ends, or erases its data, only after them."""
+        if self.outbox.empty:
+            return
+        waiting_for = self.waiting_for
+        self.wait_for("its emails to be delivered")
+        await self.outbox.flushed()
+        self.wait_for(waiting_for)
+
+    def set_status(self, status: RequestStatus) -> None:
+        if status is self._status and workflow.patched(LOCAL_DATABASE_STEPS):
+            return
+        self._status = status
+        workflow.upsert_search_attributes([REQUEST_STATUS.value_set(status.value)])
+
+    def wait_for(self, what: str) -> None:
+        """Say, in the Temporal UI and the status query, what the request waits for."""
+        self.waiting_for = what
+        workflow.set_current_details(f"Waiting for {what}.")
+
+    @workflow.update
+    async def implement(self, decision: Decision) -> RequestState:
+        return await self.review.decided(RequestStatus.IMPLEMENTED, decision)
+
+    @implement.validator
+    def _validate_implement(self, decision: Decision) -> None:
+        self.review.check(Stage.WITH_SERVICE_TEAM)
+
+    @workflow.update
+    async def decline(self, decision: Decision) -> RequestState:
+        return await self.review.decided(RequestStatus.DECLINED, decision)
+
+    @decline.validator
+    def _validate_decline(self, decision: Decision) -> None:
+        self.review.check(Stage.WITH_SERVICE_TEAM)
+
+    @workflow.update
+    async def cancel(self, decision: Decision) -> RequestState:
+        return await self.review.decided(RequestStatus.CANCELLED, decision)
+
+    @cancel.validator
+    def _validate_cancel(self, decision: Decision) -> None:
+        self.review.check(Stage.WITH_APPROVERS, Stage.WITH_SERVICE_TEAM)
+
+    @workflow.update
+    async def decide_approval(self, decision: ApproverDecision) -> RequestState:
+        """An approver's decision, through their link; final once made."""
+        await self.approvals.record(decision)
+        return self.status()
+
+    @decide_approval.validator
+    def _validate_decide_approval(self, decision: ApproverDecision) -> None:
+        self.approvals.check(decision)
+
+    @workflow.signal
+    async def comment_added(self, notice: CommentNotice) -> None:
+        """A comment on the ticket: the service team's replies are emailed to the requester."""
+        if notice.author_is_staff and self.stage is not Stage.CLOSED:
+            await self.tell(
+                EmailEvent.TICKET_COMMENT,
+                Audience.REQUESTER,
+                f"comment-{notice.comment_id}",
+                comment_id=notice.comment_id,
+            )
+
+    @workflow.query
+    def status(self) -> RequestState:
+        return RequestState(
+            status=self._status,
+            ticket_number=self.ticket_number,
+            waiting_for=self.waiting_for,
+            approvals=self.approvals.states(),
+        )
