@@ -3,8 +3,9 @@
 No names, emails or addresses ever travel here, so workflow history holds no personal data.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from models.enums import (
     ApprovalStatus,
@@ -34,6 +35,16 @@ class ContactChangeInput(RequestInput):
     approval_sides: tuple[Side, ...] = ()
     approval_reminder_seconds: int = 0
     approval_expiry_seconds: int = 0
+
+
+class ApprovalTimings(Protocol):
+    """The input of a request that collects approvals: how often to remind, when to expire."""
+
+    @property
+    def approval_reminder_seconds(self) -> int: ...
+
+    @property
+    def approval_expiry_seconds(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,23 @@ class ApplyPurchaserRemoval:
     actor: str
     at: datetime
     required_roles: tuple[Role, ...]
+
+
+Command = TypeVar("Command")
+
+
+def apply_command(kind: type[Command], request: RequestInput, actor: str, at: datetime) -> Command:
+    """The command that applies a request's change: who decided and when, and what else it
+    needs from the request's input (the timings and rules it started with)."""
+    decided = {"request_id": request.request_id, "actor": actor, "at": at}
+    return kind(
+        **{
+            field.name: decided[field.name]
+            if field.name in decided
+            else getattr(request, field.name)
+            for field in fields(kind)  # type: ignore[arg-type]
+        }
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ rejection, or the deadline passing, ends it and erases its data; the requester m
 meanwhile.
 """
 
-import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import ApprovalStatus, Audience, EmailEvent, RequestStatus, Side
     from models.payloads import (
         ApprovalState,
+        ApprovalTimings,
         ApproverDecision,
         EraseRequest,
         OpenApprovals,
@@ -46,33 +46,25 @@ class Approvals:
     def sides(self) -> tuple[Side, ...]:
         return tuple(self._statuses)
 
-    async def collect(
-        self, sides: tuple[Side, ...], reminder: timedelta, expiry: timedelta
-    ) -> RequestStatus:
-        """IN_REVIEW once every side approved; otherwise the request closes here as
-        CANCELLED by the requester, REJECTED by an approver, or EXPIRED."""
+    async def collect(self, sides: tuple[Side, ...], timings: ApprovalTimings) -> RequestStatus:
+        """IN_REVIEW once every side approved, the requester told; otherwise the request
+        closes here as CANCELLED by the requester, REJECTED by an approver, or EXPIRED."""
         request = self._request
-        deadline = workflow.now() + expiry
+        reminder = timedelta(seconds=timings.approval_reminder_seconds)
+        deadline = workflow.now() + timedelta(seconds=timings.approval_expiry_seconds)
         await database_step(
             ApprovalActivities.open_approvals,
             OpenApprovals(request.request.request_id, sides, deadline, workflow.now()),
             "open the approvals and their links",
         )
         self._statuses = dict.fromkeys(sides, ApprovalStatus.PENDING)
-        await asyncio.gather(
-            *(
-                request.tell(
-                    EmailEvent.APPROVAL_REQUEST, Audience.APPROVER, f"approval-{s}", side=s
-                )
-                for s in sides
-            )
-        )
+        await request.outbox.tell_approvers(EmailEvent.APPROVAL_REQUEST, sides, "approval-{side}")
         rounds = 0
         while not self._decided():
             remaining = deadline - workflow.now()
             if remaining <= timedelta(0):
                 return await self._close(RequestStatus.EXPIRED)
-            request.wait_for(f"approval by {self._pending_names()}")
+            request.show_waiting_for(f"approval by {self._pending_names()}")
             if await wait_until(self._decided, min(reminder, remaining)):
                 break
             if workflow.now() < deadline:
@@ -80,7 +72,7 @@ class Approvals:
                 await self._remind(rounds)
         if request.review.pending:
             await request.review.close_as_decided()
-            await request.emails_sent()
+            await request.outbox.all_sent()
             return RequestStatus.CANCELLED
         if self._rejection is not None:
             return await self._close(RequestStatus.REJECTED)
@@ -93,6 +85,7 @@ class Approvals:
             RequestStep(request.request.request_id, workflow.now()),
             "send the approved request to the service team",
         )
+        await request.outbox.tell(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
         return RequestStatus.IN_REVIEW
 
     def check(self, decision: ApproverDecision) -> None:
@@ -138,35 +131,22 @@ class Approvals:
         request.stage = Stage.CLOSING
         if outcome is RequestStatus.REJECTED:
             assert self._rejection is not None
-            comment = self._rejection.comment_id
-            await request.tell(EmailEvent.REQUEST_REJECTED, Audience.REQUESTER, "rejected", comment)
-            others = [side for side in self._statuses if side is not self._rejection.side]
-            await asyncio.gather(
-                *(
-                    request.tell(
-                        EmailEvent.REQUEST_REJECTED,
-                        Audience.APPROVER,
-                        f"rejected-{side}",
-                        comment,
-                        side=side,
-                    )
-                    for side in others
-                )
-            )
+            comment, rejected = self._rejection.comment_id, EmailEvent.REQUEST_REJECTED
+            await request.outbox.tell(rejected, Audience.REQUESTER, "rejected", comment)
+            others = tuple(side for side in self._statuses if side is not self._rejection.side)
+            await request.outbox.tell_approvers(rejected, others, "rejected-{side}", comment)
         else:
-            await request.tell(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
+            await request.outbox.tell(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
         # The emails are written from the data that the erasure removes.
-        await request.emails_sent()
+        await request.outbox.all_sent()
         await database_step(
             CustomerDataActivities.erase_request,
             EraseRequest(request.request.request_id, outcome, workflow.now()),
             f"record {outcome.value} and erase the request's data",
         )
-        request.set_status(outcome)
-        request.stage = Stage.CLOSED
-        request.wait_for("nothing: the request is closed")
+        request.closed(outcome)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await request.emails_sent()
+        await request.outbox.all_sent()
         return outcome
 
     def _decided(self) -> bool:
@@ -177,20 +157,14 @@ class Approvals:
             or all(status is ApprovalStatus.APPROVED for status in statuses)
         )
 
+    def _pending(self) -> tuple[Side, ...]:
+        return tuple(s for s, status in self._statuses.items() if status is ApprovalStatus.PENDING)
+
     def _pending_names(self) -> str:
-        pending = [s for s, status in self._statuses.items() if status is ApprovalStatus.PENDING]
-        return " and ".join(f"the {side.value}'s approver" for side in pending)
+        return " and ".join(f"the {side.value}'s approver" for side in self._pending())
 
     async def _remind(self, round_number: int) -> None:
-        pending = [s for s, status in self._statuses.items() if status is ApprovalStatus.PENDING]
-        await asyncio.gather(
-            *(
-                self._request.tell(
-                    EmailEvent.APPROVAL_REMINDER,
-                    Audience.APPROVER,
-                    f"approval-reminder-{side}-{round_number}",
-                    side=side,
-                )
-                for side in pending
-            )
+        step = f"approval-reminder-{{side}}-{round_number}"
+        await self._request.outbox.tell_approvers(
+            EmailEvent.APPROVAL_REMINDER, self._pending(), step
         )

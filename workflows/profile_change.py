@@ -5,9 +5,13 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus
-    from models.payloads import ApplyChange, Decision, RequestInput
+    from models.payloads import ApplyChange, RequestInput
     from workflows.request import RequestWorkflow
-    from workflows.steps import database_step
+    from workflows.review import Change
+
+WRITE_PROFILE = Change(
+    CustomerDataActivities.apply_profile_change, ApplyChange, "apply the profile change"
+)
 
 
 @workflow.defn
@@ -18,14 +22,4 @@ class ProfileChangeWorkflow(RequestWorkflow):
     async def run(self, request: RequestInput) -> RequestStatus:
         self.begin(request, RequestStatus.IN_REVIEW)
         await self.raise_ticket()
-        return await self.review.run(self.write_profile)
-
-    async def write_profile(self, decision: Decision) -> int | None:
-        await database_step(
-            CustomerDataActivities.apply_profile_change,
-            ApplyChange(
-                request_id=self.request.request_id, actor=decision.actor, at=workflow.now()
-            ),
-            "apply the profile change",
-        )
-        return None
+        return await self.review.run(WRITE_PROFILE)

@@ -6,8 +6,6 @@ to a change never applied. The messages people send are declared here, once, and
 to the stage they concern.
 """
 
-import asyncio
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -15,20 +13,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.tickets import TicketActivities
     from models.enums import Audience, EmailEvent, RequestStatus, Side
     from models.payloads import (
+        ApprovalTimings,
         ApproverDecision,
         CommentNotice,
         Decision,
         EraseRequest,
-        Notification,
         RaiseTicket,
         RequestInput,
         RequestState,
     )
     from workflows.approval import Approvals
-    from workflows.review import Review
+    from workflows.outbox import Outbox
+    from workflows.review import Change, Review
     from workflows.search_attributes import REQUEST_STATUS, TICKET_NUMBER
     from workflows.stage import Stage
-    from workflows.steps import ERASE_UNAPPLIED, LOCAL_DATABASE_STEPS, Outbox, database_step
+    from workflows.steps import ERASE_UNAPPLIED, LOCAL_DATABASE_STEPS, database_step
 
 
 class RequestWorkflow:
@@ -38,7 +37,7 @@ class RequestWorkflow:
         self.stage = Stage.WITH_SERVICE_TEAM
         self.ticket_number: str | None = None
         self.waiting_for = ""
-        self.outbox = Outbox()
+        self.outbox = Outbox(self)
         self.approvals = Approvals(self)
         self.review = Review(self)
 
@@ -59,23 +58,32 @@ class RequestWorkflow:
 
     async def raise_ticket(self) -> None:
         """Raise the ticket with the service team and tell the requester its number."""
-        self.wait_for("the ticket to be raised")
+        self.show_waiting_for("the ticket to be raised")
         self.ticket_number = await database_step(
             TicketActivities.raise_ticket,
             RaiseTicket(request_id=self.request.request_id, at=workflow.now()),
             "raise the ticket",
         )
         workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self.ticket_number)])
-        await self.tell(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
+        await self.outbox.tell(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
 
-    async def welcome(self, contact_ids: tuple[str, ...]) -> None:
-        """Email each new contact the link that activates their account."""
-        await asyncio.gather(
-            *(
-                self.tell(EmailEvent.WELCOME, Audience.CONTACT, f"welcome-{c}", contact_id=c)
-                for c in contact_ids
-            )
-        )
+    async def reviewed(self, change: Change) -> RequestStatus:
+        """The service team's review, implementing ``change``; what was never applied is
+        forgotten."""
+        outcome = await self.review.run(change)
+        await self.forget_unapplied(outcome)
+        return outcome
+
+    async def approved_then_reviewed(
+        self, sides: tuple[Side, ...], timings: ApprovalTimings, change: Change
+    ) -> RequestStatus:
+        """Collect the approvals of ``sides``; once every one approves, the service team's
+        review, implementing ``change``; what was never applied is forgotten."""
+        outcome = await self.approvals.collect(sides, timings)
+        if outcome is RequestStatus.IN_REVIEW:
+            outcome = await self.review.run(change)
+        await self.forget_unapplied(outcome)
+        return outcome
 
     async def forget_unapplied(self, outcome: RequestStatus) -> None:
         """A declined or cancelled request erases the people it brought in who never became
@@ -84,44 +92,17 @@ class RequestWorkflow:
             return
         if not workflow.patched(ERASE_UNAPPLIED):
             return
-        await self.emails_sent()
+        await self.outbox.all_sent()
         await database_step(
             CustomerDataActivities.erase_request,
             EraseRequest(self.request.request_id, outcome, workflow.now()),
             "erase the people it named who never became contacts",
         )
 
-    async def tell(
-        self,
-        event: EmailEvent,
-        audience: Audience,
-        step: str,
-        comment_id: int | None = None,
-        contact_id: str | None = None,
-        side: Side | None = None,
-    ) -> None:
-        """Queue an email; the request goes on while it waits for the SMTP server."""
-        await self.outbox.queue(
-            Notification(
-                key=f"{self.request.request_id}/{step}",
-                event=event,
-                audience=audience,
-                request_id=self.request.request_id,
-                at=workflow.now(),
-                comment_id=comment_id,
-                contact_id=contact_id,
-                side=side,
-            )
-        )
-
-    async def emails_sent(self) -> None:
-        """Wait for the emails still queued: a run ends, or erases its data, only after them."""
-        if self.outbox.empty:
-            return
-        waiting_for = self.waiting_for
-        self.wait_for("its emails to be delivered")
-        await self.outbox.flushed()
-        self.wait_for(waiting_for)
+    def closed(self, outcome: RequestStatus) -> None:
+        self.set_status(outcome)
+        self.stage = Stage.CLOSED
+        self.show_waiting_for("nothing: the request is closed")
 
     def set_status(self, status: RequestStatus) -> None:
         if status is self._status and workflow.patched(LOCAL_DATABASE_STEPS):
@@ -129,7 +110,7 @@ class RequestWorkflow:
         self._status = status
         workflow.upsert_search_attributes([REQUEST_STATUS.value_set(status.value)])
 
-    def wait_for(self, what: str) -> None:
+    def show_waiting_for(self, what: str) -> None:
         """Say, in the Temporal UI and the status query, what the request waits for."""
         self.waiting_for = what
         workflow.set_current_details(f"Waiting for {what}.")
@@ -172,7 +153,7 @@ class RequestWorkflow:
     async def comment_added(self, notice: CommentNotice) -> None:
         """A comment on the ticket: the service team's replies are emailed to the requester."""
         if notice.author_is_staff and self.stage is not Stage.CLOSED:
-            await self.tell(
+            await self.outbox.tell(
                 EmailEvent.TICKET_COMMENT,
                 Audience.REQUESTER,
                 f"comment-{notice.comment_id}",

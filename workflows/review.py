@@ -6,10 +6,10 @@ that no longer fits the data when it is applied goes back to the service team, a
 requester is told why.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -17,15 +17,23 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import Audience, EmailEvent, RequestStatus
-    from models.payloads import CloseRequest, Decision, RequestState
+    from models.payloads import ApplyResult, CloseRequest, Decision, RequestState, apply_command
     from workflows.stage import Stage
     from workflows.steps import TELL_APPROVERS_WHEN_IMPLEMENTED, database_step, wait_until
 
 if TYPE_CHECKING:
     from workflows.request import RequestWorkflow
 
-# Applies the change; or returns the id of the ticket comment that says why it cannot be.
-Apply = Callable[[Decision], Awaitable[int | None]]
+
+@dataclass(frozen=True)
+class Change:
+    """How a process applies its change: the database step, the command it takes (built by
+    ``apply_command``), and what the step is called in the history."""
+
+    step: Callable[[Any, Any], Awaitable[ApplyResult | None]]
+    command: type
+    summary: str
+
 
 OUTCOME_EMAILS = {
     RequestStatus.IMPLEMENTED: EmailEvent.REQUEST_IMPLEMENTED,
@@ -47,8 +55,8 @@ class Review:
         """A decision has come (the requester may cancel while approvals are collected)."""
         return self._decision is not None
 
-    async def run(self, apply: Apply) -> RequestStatus:
-        """Until the request is closed: wait for a decision, apply ``apply`` for one that
+    async def run(self, change: Change) -> RequestStatus:
+        """Until the request is closed: wait for a decision, apply the change for one that
         implements it (back to the service team if it no longer fits), tell the requester."""
         request = self._request
         request.set_status(RequestStatus.IN_REVIEW)
@@ -59,20 +67,20 @@ class Review:
             if outcome is not RequestStatus.IMPLEMENTED:
                 await self.close_as_decided()
                 break
-            request.wait_for("the implemented outcome to be recorded")
-            reasons = await apply(decision)
+            request.show_waiting_for("the implemented outcome to be recorded")
+            reasons = await self._apply(change, decision)
             if reasons is None:
                 await self._closed(outcome, decision)
                 break
             await self._returned(reasons)
-        await request.emails_sent()
+        await request.outbox.all_sent()
         return request.reported_status
 
     async def close_as_decided(self) -> None:
         """Record the decline or cancellation that came, and tell the requester."""
         assert self._decision is not None
         outcome, decision = self._decision
-        self._request.wait_for(f"the {outcome.value} outcome to be recorded")
+        self._request.show_waiting_for(f"the {outcome.value} outcome to be recorded")
         await database_step(
             CustomerDataActivities.close_request,
             CloseRequest(
@@ -110,13 +118,30 @@ class Review:
             )
         return request.status()
 
+    async def _apply(self, change: Change, decision: Decision) -> int | None:
+        """Apply the change and welcome its new contacts; or the id of the ticket comment
+        that says why it no longer fits."""
+        request = self._request
+        command: Any = apply_command(
+            change.command, request.request, decision.actor, workflow.now()
+        )
+        result = await database_step(change.step, command, change.summary)
+        if result is None:
+            return None
+        if not result.applied:
+            return result.comment_id
+        await request.outbox.welcome(result.new_contact_ids)
+        return None
+
     async def _service_team_decides(self) -> None:
         request = self._request
-        request.wait_for(f"the service team to implement or decline ticket {request.ticket_number}")
+        request.show_waiting_for(
+            f"the service team to implement or decline ticket {request.ticket_number}"
+        )
         reminder = timedelta(seconds=request.request.review_reminder_seconds)
         while not await wait_until(lambda: self._decision is not None, reminder):
             self._reminders += 1
-            await request.tell(
+            await request.outbox.tell(
                 EmailEvent.REVIEW_REMINDER,
                 Audience.SERVICE_TEAM,
                 f"review-reminder-{self._reminders}",
@@ -126,7 +151,7 @@ class Review:
         self._returns += 1
         self._decision = None
         self._request.stage = Stage.WITH_SERVICE_TEAM
-        await self._request.tell(
+        await self._request.outbox.tell(
             EmailEvent.REQUEST_RETURNED,
             Audience.REQUESTER,
             f"returned-{self._returns}",
@@ -136,10 +161,8 @@ class Review:
     async def _closed(self, outcome: RequestStatus, decision: Decision) -> None:
         """The outcome stands: tell the requester, and the approvers of one implemented."""
         request = self._request
-        request.set_status(outcome)
-        request.stage = Stage.CLOSED
-        request.wait_for("nothing: the request is closed")
-        await request.tell(
+        request.closed(outcome)
+        await request.outbox.tell(
             OUTCOME_EMAILS[outcome], Audience.REQUESTER, "outcome", comment_id=decision.note_id
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -149,14 +172,5 @@ class Review:
             and sides
             and workflow.patched(TELL_APPROVERS_WHEN_IMPLEMENTED)
         ):
-            await asyncio.gather(
-                *(
-                    request.tell(
-                        EmailEvent.REQUEST_IMPLEMENTED,
-                        Audience.APPROVER,
-                        f"implemented-{side}",
-                        side=side,
-                    )
-                    for side in sides
-                )
-            )
+            implemented = EmailEvent.REQUEST_IMPLEMENTED
+            await request.outbox.tell_approvers(implemented, sides, "implemented-{side}")

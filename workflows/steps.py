@@ -1,17 +1,12 @@
-"""How the processes run their steps: activity options, the replay patches, database steps,
-waits, and the queue that sends a request's emails one after another."""
+"""How the processes run their steps: activity options, the replay patches, database steps
+and waits."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-
-with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
-    from models.payloads import Notification
 
 DATABASE_TIMEOUT = timedelta(seconds=30)
 DATABASE_RETRY = RetryPolicy(
@@ -68,42 +63,3 @@ async def wait_until(condition: Callable[[], bool], timeout: timedelta) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-class Outbox:
-    """A request's emails, sent one after another in the order they were queued, while the
-    request goes on (the SMTP server may be down for a while)."""
-
-    def __init__(self) -> None:
-        self._last: asyncio.Task[None] | None = None
-
-    async def queue(self, notification: Notification) -> None:
-        if not workflow.patched(EMAILS_IN_BACKGROUND):
-            await _send(notification)
-            return
-        self._last = asyncio.create_task(_send_after(self._last, notification))
-
-    @property
-    def empty(self) -> bool:
-        return self._last is None or self._last.done()
-
-    async def flushed(self) -> None:
-        """Once every queued email has gone."""
-        if self._last is not None:
-            await self._last
-
-
-async def _send(notification: Notification) -> None:
-    await workflow.execute_activity_method(
-        EmailActivities.send_email,
-        notification,
-        start_to_close_timeout=EMAIL_TIMEOUT,
-        retry_policy=EMAIL_RETRY,
-        summary=f"email {notification.audience.value}: {notification.event.value}",
-    )
-
-
-async def _send_after(earlier: asyncio.Task[None] | None, notification: Notification) -> None:
-    if earlier is not None:
-        await earlier
-    await _send(notification)
