@@ -46,8 +46,7 @@ from models.purchaser_removal import (
 )
 from models.queries import (
     contact_state,
-    emails_elsewhere,
-    emails_in_use,
+    emails_taken,
     living_contacts,
     purchaser_of,
     purchaser_responsibility,
@@ -110,12 +109,13 @@ class CustomerDataActivities:
             batch = stored_batch(request.requested)
             contacts = await living_contacts(session, request.customer_id, lock=True)
             current = [contact_state(contact) for contact in contacts]
+            taken = await emails_taken(session, batch.emails_given())
             problems = contact_change_problems(
                 current,
                 batch,
                 command.required_roles,
                 await purchaser_responsibility(session, request.customer_id),
-                await emails_elsewhere(session, request.customer_id, batch),
+                frozenset(email for email, at in taken.items() if at != request.customer_id),
             )
             if problems:
                 comment_id = await _return_to_service_team(session, request, problems, command.at)
@@ -154,7 +154,7 @@ class CustomerDataActivities:
             assert request.requested is not None
             form, erased = stored_addition(request.requested)
             problems = purchaser_addition_problems(
-                form, None, await emails_in_use(session, emails_of(form))
+                form, None, frozenset(await emails_taken(session, emails_of(form)))
             )
             if erased:
                 problems.append(

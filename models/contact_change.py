@@ -154,6 +154,16 @@ class ContactChangeCreate(BaseModel):
     # contact holds the Purchaser role (one who does approves it).
     approver: Approver | None = None
 
+    def emails_given(self) -> list[str]:
+        """The emails the batch gives: its new contacts', and those it changes to."""
+        given = []
+        for change in self.changes:
+            if isinstance(change, AddContact):
+                given.append(str(change.contact.email))
+            elif isinstance(change, UpdateContact) and change.fields.email is not None:
+                given.append(str(change.fields.email))
+        return given
+
 
 @dataclass(frozen=True)
 class ContactState:

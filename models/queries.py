@@ -7,7 +7,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.contact import Contact
-from models.contact_change import AddContact, ContactChangeCreate, ContactState, UpdateContact
+from models.contact_change import DETAIL_FIELDS, ContactState
 from models.enums import Responsibility
 from models.purchaser import Purchaser
 
@@ -29,48 +29,22 @@ def contact_state(contact: Contact) -> ContactState:
     return ContactState(
         id=contact.id,
         side=contact.side,
-        details={name: getattr(contact, name) for name in _DETAILS},
+        details={name: getattr(contact, name) for name in DETAIL_FIELDS},
         roles=contact.role_set,
     )
 
 
-_DETAILS = ("salutation", "first_name", "last_name", "email", "phone", "job_title")
-
-
-async def emails_elsewhere(
-    session: AsyncSession, customer_id: uuid.UUID, batch: ContactChangeCreate
-) -> frozenset[str]:
-    """Which of the batch's new emails contacts of other customers already use."""
-    wanted = {
-        str(email).lower() for change in batch.changes if (email := _email(change)) is not None
-    }
-    if not wanted:
-        return frozenset()
-    taken = await session.exec(
-        select(func.lower(Contact.email)).where(
-            Contact.customer_id != customer_id, func.lower(Contact.email).in_(wanted)
-        )
-    )
-    return frozenset(email for email in taken if email)
-
-
-def _email(change: object) -> str | None:
-    if isinstance(change, AddContact):
-        return str(change.contact.email)
-    if isinstance(change, UpdateContact) and change.fields.email is not None:
-        return str(change.fields.email)
-    return None
-
-
-async def emails_in_use(session: AsyncSession, emails: Iterable[str]) -> frozenset[str]:
-    """Which of ``emails`` a living contact of any customer already uses."""
+async def emails_taken(session: AsyncSession, emails: Iterable[str]) -> dict[str, uuid.UUID]:
+    """Which of ``emails`` a living contact uses, and at which customer (lower case)."""
     wanted = {email.lower() for email in emails}
     if not wanted:
-        return frozenset()
+        return {}
     taken = await session.exec(
-        select(func.lower(Contact.email)).where(func.lower(Contact.email).in_(wanted))
+        select(func.lower(Contact.email), Contact.customer_id).where(
+            func.lower(Contact.email).in_(wanted)
+        )
     )
-    return frozenset(email for email in taken if email)
+    return {email: customer for email, customer in taken if email}
 
 
 async def purchaser_of(session: AsyncSession, customer_id: uuid.UUID) -> Purchaser | None:

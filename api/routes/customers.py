@@ -1,6 +1,7 @@
 """A customer's profile, its contacts, and the requests filed against them."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,21 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import CurrentUser, FilingDep, SessionDep
 from api.errors import error_responses
 from api.idempotency import KEYED
-from api.services import (
-    audit,
-    contact_changes,
-    customers,
-    purchaser_additions,
-    purchaser_removals,
-)
+from api.services import audit, customers
+from api.services.filing import file_request
 from api.services.request_views import present
 from models.audit import AuditEventPublic
 from models.contact import ContactPublic
-from models.contact_change import ContactChangeCreate
 from models.customer import CustomerPublic
-from models.profile_change import ProfileChangeCreate
-from models.purchaser_addition import PurchaserAdditionCreate
-from models.purchaser_removal import PurchaserRemovalCreate
+from models.kinds import KINDS, Kind
 from models.request import ChangeRequest, RequestPublic
 
 router = APIRouter(
@@ -73,72 +66,32 @@ async def get_audit(
     return events
 
 
-@router.post(
-    "/{customer_id}/profile-change-requests",
-    status_code=status.HTTP_201_CREATED,
-    responses=FILING,
-    openapi_extra=KEYED,
-)
-async def request_profile_change(
-    customer_id: uuid.UUID,
-    change: ProfileChangeCreate,
-    response: Response,
-    filing: FilingDep,
-) -> RequestPublic:
-    """Request a change of legal and/or payment name and address (Management, Cust Admin)."""
-    request = await customers.request_profile_change(filing, customer_id, change)
-    return await _created(response, filing.session, request)
+def _filing(kind: Kind) -> Callable[..., Awaitable[RequestPublic]]:
+    """The route that files a request of ``kind``, its body the kind's own form."""
+
+    async def file(
+        customer_id: uuid.UUID,
+        form: kind.form,  # type: ignore[name-defined]
+        response: Response,
+        filing: FilingDep,
+    ) -> RequestPublic:
+        request = await file_request(filing, customer_id, kind.kind, form)
+        return await _created(response, filing.session, request)
+
+    file.__doc__ = kind.summary
+    return file
 
 
-@router.post(
-    "/{customer_id}/contact-change-requests",
-    status_code=status.HTTP_201_CREATED,
-    responses=FILING,
-    openapi_extra=KEYED,
-)
-async def request_contact_change(
-    customer_id: uuid.UUID,
-    batch: ContactChangeCreate,
-    response: Response,
-    filing: FilingDep,
-) -> RequestPublic:
-    """Request a batch of contact and role changes (Management, Cust Admin)."""
-    request = await contact_changes.request_contact_change(filing, customer_id, batch)
-    return await _created(response, filing.session, request)
-
-
-@router.post(
-    "/{customer_id}/purchaser-addition-requests",
-    status_code=status.HTTP_201_CREATED,
-    responses=FILING,
-    openapi_extra=KEYED,
-)
-async def request_purchaser_addition(
-    customer_id: uuid.UUID,
-    form: PurchaserAdditionCreate,
-    response: Response,
-    filing: FilingDep,
-) -> RequestPublic:
-    """Request a purchaser organisation, approved at both organisations (Management, Cust Admin)."""
-    request = await purchaser_additions.request_purchaser_addition(filing, customer_id, form)
-    return await _created(response, filing.session, request)
-
-
-@router.post(
-    "/{customer_id}/purchaser-removal-requests",
-    status_code=status.HTTP_201_CREATED,
-    responses=FILING,
-    openapi_extra=KEYED,
-)
-async def request_purchaser_removal(
-    customer_id: uuid.UUID,
-    form: PurchaserRemovalCreate,
-    response: Response,
-    filing: FilingDep,
-) -> RequestPublic:
-    """Request the purchaser's removal, giving its required roles back (Management, Cust Admin)."""
-    request = await purchaser_removals.request_purchaser_removal(filing, customer_id, form)
-    return await _created(response, filing.session, request)
+for _kind in KINDS.values():
+    router.add_api_route(
+        f"/{{customer_id}}/{_kind.path}",
+        _filing(_kind),
+        methods=["POST"],
+        name=f"request_{_kind.kind.value}",
+        status_code=status.HTTP_201_CREATED,
+        responses=FILING,
+        openapi_extra=KEYED,
+    )
 
 
 async def _created(

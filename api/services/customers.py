@@ -6,13 +6,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import NotFound
-from api.identity import Principal, require_customer, require_requester
-from api.services import requests
+from api.identity import Principal, require_customer
 from models.contact import Contact, ContactPublic
 from models.customer import Customer, CustomerPublic
-from models.enums import OPEN_STATUSES, RequestKind, Role, Side
-from models.problems import ValidationProblems
-from models.profile_change import ProfileChangeCreate, profile_change_problems
+from models.enums import OPEN_STATUSES, Role, Side
 from models.purchaser import PurchaserPublic
 from models.queries import purchaser_of
 from models.request import ChangeRequest, RequestSummary
@@ -84,20 +81,3 @@ async def contacts_view(
         )
         for contact in contacts
     ]
-
-
-async def request_profile_change(
-    filing: requests.Filing, customer_id: uuid.UUID, change: ProfileChangeCreate
-) -> ChangeRequest:
-    session, principal = filing.session, filing.principal
-    require_requester(principal, customer_id)
-    customer = await load_customer(session, principal, customer_id)
-    problems = profile_change_problems(customer.profile(), change)
-    if problems:
-        raise ValidationProblems(problems)
-    return await requests.submit(
-        filing,
-        customer_id,
-        RequestKind.PROFILE_CHANGE,
-        change.model_dump(mode="json"),
-    )

@@ -29,12 +29,10 @@ from api.errors import (
 )
 from api.identity import Principal, require_customer, require_staff
 from models.database import begin_write
-from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, RequestStatus, Side
+from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, Side
+from models.kinds import KINDS
 from models.payloads import (
-    ContactChangeInput,
     Decision,
-    PurchaserAdditionInput,
-    PurchaserRemovalInput,
     RequestInput,
 )
 from models.request import ChangeRequest
@@ -42,25 +40,9 @@ from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from settings import Settings
 from telemetry import CHANGE_REQUEST_ID
-from workflows.contact_change import ContactChangeWorkflow
-from workflows.profile_change import ProfileChangeWorkflow
-from workflows.purchaser_addition import PurchaserAdditionWorkflow
-from workflows.purchaser_removal import PurchaserRemovalWorkflow
 from workflows.request import RequestWorkflow
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
-WORKFLOWS: dict[RequestKind, Any] = {
-    RequestKind.PROFILE_CHANGE: ProfileChangeWorkflow.run,
-    RequestKind.CONTACT_CHANGE: ContactChangeWorkflow.run,
-    RequestKind.PURCHASER_ADDITION: PurchaserAdditionWorkflow.run,
-    RequestKind.PURCHASER_REMOVAL: PurchaserRemovalWorkflow.run,
-}
-INITIAL_STATUS = {
-    RequestKind.PROFILE_CHANGE: RequestStatus.IN_REVIEW,
-    RequestKind.CONTACT_CHANGE: RequestStatus.IN_REVIEW,
-    RequestKind.PURCHASER_ADDITION: RequestStatus.AWAITING_APPROVAL,
-    RequestKind.PURCHASER_REMOVAL: RequestStatus.AWAITING_APPROVAL,
-}
 # How long a decision call waits for the outcome before answering 202 (still applying).
 DECISION_WAIT_SECONDS = 10.0
 # How long a new request waits for the previous one of its kind to finish its last steps.
@@ -100,14 +82,12 @@ async def submit(
     customer_id: uuid.UUID,
     kind: RequestKind,
     requested: dict[str, Any],
-    status: RequestStatus | None = None,
 ) -> ChangeRequest:
     """Store the request and start its workflow; undone if the workflow cannot start."""
     session, principal = filing.session, filing.principal
-    status = status or INITIAL_STATUS[kind]
     request = ChangeRequest(
         kind=kind,
-        status=status,
+        status=KINDS[kind].initial_status(requested),
         customer_id=customer_id,
         requester_id=principal.user_id,
         requested=requested,
@@ -130,40 +110,19 @@ async def submit(
 
 
 def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
-    """The workflow's input: ids, and the settings it keeps for its whole life."""
-    common = RequestInput(
-        request_id=str(request.id),
-        customer_id=str(request.customer_id),
-        kind=request.kind,
-        requester_id=str(request.requester_id),
-        review_reminder_seconds=settings.review_reminder_seconds,
+    """The workflow's input: ids, its approval sides, and the settings it keeps for its
+    whole life."""
+    described = KINDS[request.kind]
+    return described.workflow_input(
+        {
+            **settings.model_dump(),
+            "request_id": str(request.id),
+            "customer_id": str(request.customer_id),
+            "kind": request.kind,
+            "requester_id": str(request.requester_id),
+            "approval_sides": described.approval_sides(request.requested or {}),
+        }
     )
-    if request.kind is RequestKind.CONTACT_CHANGE:
-        # Named only when the purchaser approves the change first.
-        approved = bool((request.requested or {}).get("approver"))
-        return ContactChangeInput(
-            **vars(common),
-            required_roles=settings.required_roles,
-            activation_expiry_seconds=settings.activation_expiry_seconds,
-            approval_sides=(Side.PURCHASER,) if approved else (),
-            approval_reminder_seconds=settings.approval_reminder_seconds,
-            approval_expiry_seconds=settings.approval_expiry_seconds,
-        )
-    if request.kind is RequestKind.PURCHASER_ADDITION:
-        return PurchaserAdditionInput(
-            **vars(common),
-            approval_reminder_seconds=settings.approval_reminder_seconds,
-            approval_expiry_seconds=settings.approval_expiry_seconds,
-            activation_expiry_seconds=settings.activation_expiry_seconds,
-        )
-    if request.kind is RequestKind.PURCHASER_REMOVAL:
-        return PurchaserRemovalInput(
-            **vars(common),
-            approval_reminder_seconds=settings.approval_reminder_seconds,
-            approval_expiry_seconds=settings.approval_expiry_seconds,
-            required_roles=settings.required_roles,
-        )
-    return common
 
 
 async def _start(
@@ -175,7 +134,7 @@ async def _start(
     for attempt in range(2):
         try:
             return await temporal.start_workflow(
-                WORKFLOWS[request.kind],
+                KINDS[request.kind].workflow,
                 workflow_input(request, settings),
                 id=request.workflow_id,
                 task_queue=settings.task_queue,

@@ -1,0 +1,164 @@
+"""Each kind of request, described once: the form it is filed with and where, the rules it
+is checked by, the workflow that runs it and its input, and who approves it.
+
+Adding a kind is one entry here, plus its workflow and its rules.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from pydantic import BaseModel
+
+from models.approvers import approver_problems
+from models.contact_change import (
+    Approver,
+    ContactChangeCreate,
+    contact_change_problems,
+    purchaser_approver_problems,
+    purchaser_side_changes,
+    purchasers_approver,
+)
+from models.enums import RequestKind, RequestStatus, Side
+from models.filing import FilingContext
+from models.payloads import (
+    ContactChangeInput,
+    PurchaserAdditionInput,
+    PurchaserRemovalInput,
+    RequestInput,
+)
+from models.problems import Problem
+from models.profile_change import ProfileChangeCreate, profile_change_problems
+from models.purchaser_addition import PurchaserAdditionCreate, purchaser_addition_problems
+from models.purchaser_removal import PurchaserRemovalCreate, purchaser_removal_problems
+
+Form = Any  # the kind's own form: each entry's functions take the kind's form
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: RequestKind
+    form: type[BaseModel]
+    # What filing it asks for, in the API documentation.
+    summary: str
+    # The workflow type that runs it, and the input it starts with.
+    workflow: str
+    input: type[RequestInput]
+    problems: Callable[[Form, FilingContext], list[Problem]]
+    # Why it cannot be filed at all as the customer stands (409), if it cannot.
+    conflict: Callable[[FilingContext], str | None] = lambda context: None
+    # The emails the form gives, checked against those in use.
+    emails: Callable[[Form], Iterable[str]] = lambda form: ()
+    # The form as it is kept, with what filing settles (the approver it will ask).
+    stored: Callable[[Form, FilingContext], dict[str, Any]] = lambda form, context: form.model_dump(
+        mode="json"
+    )
+    # The sides whose approvers decide before the service team, as the kept form says.
+    approval_sides: Callable[[dict[str, Any]], tuple[Side, ...]] = lambda requested: ()
+
+    @property
+    def path(self) -> str:
+        return f"{self.kind.slug}-requests"
+
+    def initial_status(self, requested: dict[str, Any]) -> RequestStatus:
+        if self.approval_sides(requested):
+            return RequestStatus.AWAITING_APPROVAL
+        return RequestStatus.IN_REVIEW
+
+    def workflow_input(self, values: dict[str, Any]) -> RequestInput:
+        """Its workflow's input, taken from ``values`` (the request's ids, the settings it
+        keeps for its whole life, its approval sides)."""
+        wanted = (f.name for f in fields(self.input) if f.name in values)
+        return self.input(**{name: values[name] for name in wanted})
+
+
+def _purchaser_approver(batch: ContactChangeCreate, context: FilingContext) -> Approver | None:
+    """Who approves a batch for the purchaser: none unless it changes the purchaser's side."""
+    if not purchaser_side_changes(context.contacts, batch, context.purchaser):
+        return None
+    return batch.approver or purchasers_approver(context.contacts)
+
+
+def _contact_change_problems(batch: ContactChangeCreate, context: FilingContext) -> list[Problem]:
+    problems = contact_change_problems(
+        context.contacts,
+        batch,
+        context.required_roles,
+        context.purchaser,
+        context.emails_elsewhere,
+    )
+    needed = bool(purchaser_side_changes(context.contacts, batch, context.purchaser))
+    holder = purchasers_approver(context.contacts)
+    problems += purchaser_approver_problems(needed, batch.approver, holder)
+    approver = _purchaser_approver(batch, context)
+    if approver is not None:
+        named = [(("body", "approver", "email"), str(approver.email))]
+        problems += approver_problems(context.requester_email, named)
+    return problems
+
+
+def _contact_change_stored(batch: ContactChangeCreate, context: FilingContext) -> dict[str, Any]:
+    stored = batch.model_dump(mode="json", exclude_unset=True, exclude={"approver"})
+    approver = _purchaser_approver(batch, context)
+    if approver is not None:
+        stored["approver"] = approver.model_dump(mode="json")
+    return stored
+
+
+KINDS: dict[RequestKind, Kind] = {
+    kind.kind: kind
+    for kind in (
+        Kind(
+            RequestKind.PROFILE_CHANGE,
+            ProfileChangeCreate,
+            "Request a change of legal and/or payment name and address (Management, Cust Admin).",
+            workflow="ProfileChangeWorkflow",
+            input=RequestInput,
+            problems=lambda change, context: profile_change_problems(context.profile, change),
+        ),
+        Kind(
+            RequestKind.CONTACT_CHANGE,
+            ContactChangeCreate,
+            "Request a batch of contact and role changes (Management, Cust Admin).",
+            workflow="ContactChangeWorkflow",
+            input=ContactChangeInput,
+            problems=_contact_change_problems,
+            emails=lambda batch: batch.emails_given(),
+            stored=_contact_change_stored,
+            approval_sides=lambda form: (Side.PURCHASER,) if form.get("approver") else (),
+        ),
+        Kind(
+            RequestKind.PURCHASER_ADDITION,
+            PurchaserAdditionCreate,
+            "Request a purchaser organisation, approved at both organisations (Management, "
+            "Cust Admin).",
+            workflow="PurchaserAdditionWorkflow",
+            input=PurchaserAdditionInput,
+            problems=lambda form, context: purchaser_addition_problems(
+                form, context.requester_email, context.emails_in_use
+            ),
+            conflict=lambda context: (
+                "a purchaser is already assigned to this customer: remove it first"
+                if context.purchaser is not None
+                else None
+            ),
+            emails=lambda form: (str(contact.email) for contact in form.contacts),
+            approval_sides=lambda form: (Side.CUSTOMER, Side.PURCHASER),
+        ),
+        Kind(
+            RequestKind.PURCHASER_REMOVAL,
+            PurchaserRemovalCreate,
+            "Request the purchaser's removal, giving its required roles back (Management, "
+            "Cust Admin).",
+            workflow="PurchaserRemovalWorkflow",
+            input=PurchaserRemovalInput,
+            problems=lambda form, context: purchaser_removal_problems(
+                context.contacts, form, context.required_roles, context.requester_email
+            ),
+            conflict=lambda context: (
+                "no purchaser is assigned to this customer" if context.purchaser is None else None
+            ),
+            approval_sides=lambda form: (Side.CUSTOMER,),
+        ),
+    )
+}
