@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.problems import ValidationProblems
@@ -80,6 +80,19 @@ class Unavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
+class Refused(Conflict):
+    """A workflow refused a message; ``reason`` is the type of its refusal (such as
+    ``PastThatStep`` or ``AlreadyDecided``), never its wording."""
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class ProcessEnded(Conflict):
+    """The request's workflow has ended: nothing can reach it any more."""
+
+
 _UNAVAILABLE_CODES = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
 TEMPORAL_DOWN = "the workflow service is unavailable; nothing was changed, try again shortly"
 DATABASE_DOWN = "the database is unavailable; nothing was changed, try again shortly"
@@ -106,19 +119,23 @@ def after_the_decision() -> Iterator[None]:
 
 
 @contextmanager
-def temporal_errors(conflict: str) -> Iterator[None]:
-    """Translate what Temporal says into the API's answer; ``conflict`` explains a 409."""
+def temporal_errors(
+    already_started: str = "the request's process is already running",
+) -> Iterator[None]:
+    """Translate what Temporal says into the API's answer; ``already_started`` explains the
+    409 of a workflow that is already running."""
     try:
         yield
     except WorkflowAlreadyStartedError as error:
-        raise Conflict(conflict) from error
+        raise Conflict(already_started) from error
     except WorkflowUpdateFailedError as error:
         cause = error.cause
-        reason = cause.message if isinstance(cause, FailureError) else str(cause or error)
-        raise Conflict(reason) from error
+        if isinstance(cause, ApplicationError):
+            raise Refused(cause.message, cause.type or "Refused") from error
+        raise Refused(str(cause or error), "Refused") from error
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
-            raise Conflict("the request is past that step: its process has ended") from error
+            raise ProcessEnded("the request is past that step: its process has ended") from error
         if error.status in _UNAVAILABLE_CODES:
             raise Unavailable(TEMPORAL_DOWN) from error
         raise

@@ -91,11 +91,11 @@ class Approvals:
     def check(self, decision: ApproverDecision) -> None:
         """Refuse a decision that cannot be taken (the validator of each decision)."""
         if self._request.stage is not Stage.WITH_APPROVERS:
-            raise ValueError(NO_LONGER_AWAITING)
+            raise ApplicationError(NO_LONGER_AWAITING, type="PastThatStep")
         if decision.side not in self._statuses:
-            raise ValueError("no approval is asked of that side")
+            raise ApplicationError("no approval is asked of that side", type="NotAsked")
         if decision.side in self._deciding:
-            raise ValueError(ALREADY_DECIDED)
+            raise ApplicationError(ALREADY_DECIDED, type="AlreadyDecided")
 
     async def record(self, decision: ApproverDecision) -> None:
         """Record an approver's decision; a rejection closes the request."""

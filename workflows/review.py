@@ -98,7 +98,7 @@ class Review:
         """Refuse a decision the request is past (the validator of each decision)."""
         if self._request.stage not in stages:
             status = self._request.reported_status.value
-            raise ValueError(f"{PAST_THAT_STEP}: it is {status}")
+            raise ApplicationError(f"{PAST_THAT_STEP}: it is {status}", type="PastThatStep")
 
     async def decided(self, outcome: RequestStatus, decision: Decision) -> RequestState:
         """A decision: answered once the request is closed by it, or refused if the change

@@ -1,6 +1,5 @@
 """The approval page behind an approver's link: see, comment, approve or reject."""
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -8,11 +7,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-    WorkflowUpdateStage,
 )
 
-from api.errors import ApiError, Conflict, Unavailable, temporal_errors
+from api import gateway
+from api.errors import ApiError, Refused, Unavailable
+from api.gateway import TicketNotRaised
 from api.pages import LinkProblem
 from api.services.links import SpentLink, open_link
 from models.contact import Contact
@@ -26,7 +25,6 @@ from models.contact_change import (
     stored_batch,
 )
 from models.customer import Customer
-from models.database import begin_write
 from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Role, Side
 from models.link import LinkToken
 from models.payloads import ApproverDecision
@@ -40,8 +38,6 @@ from models.types import utcnow
 from models.user import User
 from workflows.request import RequestWorkflow
 
-DECISION_WAIT_SECONDS = 10.0
-ALREADY_DECIDED = "this approval has already been decided"
 DECIDED = LinkProblem(
     410,
     "Your decision has been recorded",
@@ -216,36 +212,11 @@ async def decide(
     decision = ApproverDecision(side=link.side, approve=approve, comment_id=comment_id)
     handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
-        async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            with temporal_errors(ALREADY_DECIDED):
-                update = await handle.start_update(
-                    RequestWorkflow.decide_approval,
-                    decision,
-                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                )
-    except BaseException as error:
-        await _forget_if_refused(session, comment_id, error)
+        return await gateway.decide(
+            session, handle, RequestWorkflow.decide_approval, decision, comment_id
+        )
+    except ApiError as error:
         raise _as_page_problem(error) from error
-    try:
-        async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            with temporal_errors(ALREADY_DECIDED):
-                await update.result()
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        return False
-    except BaseException as error:
-        await _forget_if_refused(session, comment_id, error)
-        raise _as_page_problem(error) from error
-    return True
-
-
-async def _forget_if_refused(
-    session: AsyncSession, comment_id: int | None, error: BaseException
-) -> None:
-    """A refused decision (another click decided first, or the request closed) changed
-    nothing, so its comment goes too. One that timed out may still be recorded, and it
-    refers to its comment."""
-    if comment_id is not None and isinstance(error, Conflict):
-        await _drop_comment(session, comment_id)
 
 
 async def _open(session: AsyncSession, token: str) -> tuple[LinkToken, ChangeRequest]:
@@ -259,32 +230,15 @@ async def _open(session: AsyncSession, token: str) -> tuple[LinkToken, ChangeReq
 async def _store_comment(
     session: AsyncSession, request: ChangeRequest, side: Side, body: str
 ) -> int:
-    ticket = (await session.exec(select(Ticket).where(Ticket.request_id == request.id))).first()
-    if ticket is None or ticket.id is None:
-        raise BUSY
-    await begin_write(session)
-    comment = TicketComment(
-        ticket_id=ticket.id, kind=CommentKind.APPROVER, side=side, body=body, created_at=utcnow()
-    )
-    session.add(comment)
-    await session.commit()
-    assert comment.id is not None
-    return comment.id
+    try:
+        return await gateway.store_note(session, request, CommentKind.APPROVER, body, side=side)
+    except TicketNotRaised as error:
+        raise BUSY from error
 
 
-async def _drop_comment(session: AsyncSession, comment_id: int) -> None:
-    await begin_write(session)
-    stored = await session.get(TicketComment, comment_id)
-    if stored is not None:
-        await session.delete(stored)
-    await session.commit()
-
-
-def _as_page_problem(error: BaseException) -> BaseException:
-    if isinstance(error, Conflict):
-        return DECIDED if "already decided" in error.detail else CLOSED
-    if isinstance(error, (Unavailable, TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+def _as_page_problem(error: ApiError) -> LinkProblem:
+    if isinstance(error, Refused) and error.reason == "AlreadyDecided":
+        return DECIDED
+    if isinstance(error, Unavailable):
         return BUSY
-    if isinstance(error, ApiError):
-        return CLOSED
-    return error
+    return CLOSED

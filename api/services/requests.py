@@ -7,23 +7,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
     WorkflowFailureError,
     WorkflowHandle,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-    WorkflowUpdateStage,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from api import gateway
 from api.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    Unavailable,
     after_the_decision,
     temporal_errors,
 )
@@ -36,15 +33,11 @@ from models.payloads import (
     RequestInput,
 )
 from models.request import ChangeRequest
-from models.ticket import Ticket, TicketComment
-from models.types import utcnow
 from settings import Settings
 from telemetry import CHANGE_REQUEST_ID
 from workflows.request import RequestWorkflow
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
-# How long a decision call waits for the outcome before answering 202 (still applying).
-DECISION_WAIT_SECONDS = 10.0
 # How long a new request waits for the previous one of its kind to finish its last steps.
 FINISHING_WAIT_SECONDS = 10.0
 
@@ -209,66 +202,18 @@ async def decide(
     _authorize(principal, request, action)
     if not request.status.is_open:
         raise Conflict(f"the request is past that step: it is {request.status.value}")
-    note_id = await _store_reason(session, principal, request, reason) if reason else None
+    note_id = (
+        await gateway.store_note(
+            session, request, CommentKind.DECLINE_REASON, reason, author_id=principal.user_id
+        )
+        if reason
+        else None
+    )
     # End the read transaction: waiting for the workflow must not hold a database snapshot.
     await session.commit()
-    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(
-        request.workflow_id, run_id=request.run_id
-    )
-    try:
-        async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            with temporal_errors("the request is past that step"):
-                update = await handle.start_update(
-                    _UPDATES[action],
-                    Decision(actor=principal.actor, note_id=note_id),
-                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                )
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
-        # The workers are not answering; the server may still deliver the decision later.
-        raise Unavailable(
-            "the decision could not be confirmed: no worker is answering; check the request "
-            "again shortly before deciding again"
-        ) from error
-    except BaseException:
-        if note_id is not None:
-            await _drop_reason(session, note_id)
-        raise
-    try:
-        async with asyncio.timeout(DECISION_WAIT_SECONDS):
-            with temporal_errors("the request is past that step"):
-                await update.result()
-        settled = True
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        # Accepted but still applying (e.g. the database is slow): the caller gets 202.
-        settled = False
+    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
+    decision = Decision(actor=principal.actor, note_id=note_id)
+    settled = await gateway.decide(session, handle, _UPDATES[action], decision, note_id)
     with after_the_decision():
         await session.refresh(request)
     return request, settled
-
-
-async def _store_reason(
-    session: AsyncSession, principal: Principal, request: ChangeRequest, reason: str
-) -> int:
-    ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
-    if ticket is None or ticket.id is None:
-        raise Conflict("the request's ticket is still being raised; try again in a moment")
-    await begin_write(session)
-    comment = TicketComment(
-        ticket_id=ticket.id,
-        author_id=principal.user_id,
-        kind=CommentKind.DECLINE_REASON,
-        body=reason,
-        created_at=utcnow(),
-    )
-    session.add(comment)
-    await session.commit()
-    assert comment.id is not None
-    return comment.id
-
-
-async def _drop_reason(session: AsyncSession, note_id: int) -> None:
-    await begin_write(session)
-    comment = await session.get(TicketComment, note_id)
-    if comment is not None:
-        await session.delete(comment)
-        await session.commit()

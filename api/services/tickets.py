@@ -4,9 +4,9 @@ from sqlmodel import col, false, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import Forbidden, NotFound, temporal_errors
+from api import gateway
+from api.errors import Forbidden, NotFound
 from api.identity import Principal
 from models.audit import AuditEvent
 from models.contact import Contact
@@ -127,25 +127,10 @@ async def add_comment(
     assert comment.id is not None
     request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
     if request is not None and request.status.is_open:
-        try:
-            await _signal(temporal, request, CommentNotice(comment.id, principal.is_staff))
-        except BaseException:
-            await begin_write(session)
-            await session.delete(comment)
-            await session.commit()
-            raise
+        handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
+        notice = CommentNotice(comment.id, principal.is_staff)
+        await gateway.tell(session, handle, RequestWorkflow.comment_added, notice, comment.id)
     return (await _comments(session, [comment]))[0]
-
-
-async def _signal(temporal: Client, request: ChangeRequest, notice: CommentNotice) -> None:
-    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
-    try:
-        with temporal_errors("the request is closed"):
-            await handle.signal(RequestWorkflow.comment_added, notice)
-    except RPCError as error:
-        # The process ended between our read and the signal: the comment stands, unemailed.
-        if error.status is not RPCStatusCode.NOT_FOUND:
-            raise
 
 
 async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:

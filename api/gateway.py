@@ -1,0 +1,122 @@
+"""The one way the API reaches a request's workflow with what people decide or say.
+
+The note a message refers to (a decline reason, an approver's comment, a ticket comment) is
+stored on the request's ticket first, and taken back when the workflow refuses the message
+or never hears of it. The waits are bounded: a decision no worker accepts in time answers
+503 and keeps its note (the server may still deliver it); one accepted but not yet applied
+is reported as still being applied (202).
+"""
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import (
+    WorkflowHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
+
+from api.errors import Conflict, ProcessEnded, Unavailable, temporal_errors
+from models.database import begin_write
+from models.enums import CommentKind, Side
+from models.request import ChangeRequest
+from models.ticket import Ticket, TicketComment
+from models.types import utcnow
+
+# How long a decision waits to be accepted, then to be applied, before its answer.
+DECISION_WAIT_SECONDS = 10.0
+NO_WORKER = (
+    "the decision could not be confirmed: no worker is answering; check the request again "
+    "shortly before deciding again"
+)
+_UNCONFIRMED = (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)
+
+
+class TicketNotRaised(Conflict):
+    """The request's ticket is still being raised: nothing can be noted on it yet."""
+
+
+async def store_note(
+    session: AsyncSession,
+    request: ChangeRequest,
+    kind: CommentKind,
+    body: str,
+    author_id: uuid.UUID | None = None,
+    side: Side | None = None,
+) -> int:
+    """Keep a note on the request's ticket; its id travels in the message."""
+    ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
+    if ticket is None or ticket.id is None:
+        raise TicketNotRaised("the request's ticket is still being raised; try again in a moment")
+    await begin_write(session)
+    note = TicketComment(
+        ticket_id=ticket.id,
+        author_id=author_id,
+        kind=kind,
+        side=side,
+        body=body,
+        created_at=utcnow(),
+    )
+    session.add(note)
+    await session.commit()
+    assert note.id is not None
+    return note.id
+
+
+async def decide(
+    session: AsyncSession,
+    handle: WorkflowHandle[Any, Any],
+    update: Any,
+    decision: Any,
+    note_id: int | None,
+) -> bool:
+    """Deliver a decision as an Update; True once applied, False while it is still being
+    applied. A refusal raises ``Refused`` (409); no worker in time, ``Unavailable`` (503)."""
+    try:
+        async with asyncio.timeout(DECISION_WAIT_SECONDS):
+            with temporal_errors():
+                accepted = await handle.start_update(
+                    update, decision, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+                )
+    except _UNCONFIRMED as error:
+        raise Unavailable(NO_WORKER) from error
+    except BaseException:
+        await _take_back(session, note_id)
+        raise
+    try:
+        async with asyncio.timeout(DECISION_WAIT_SECONDS):
+            with temporal_errors():
+                await accepted.result()
+    except _UNCONFIRMED:
+        return False
+    except BaseException:
+        await _take_back(session, note_id)
+        raise
+    return True
+
+
+async def tell(
+    session: AsyncSession, handle: WorkflowHandle[Any, Any], signal: Any, notice: Any, note_id: int
+) -> None:
+    """Deliver a notice as a signal. A request that ended meanwhile keeps the note, unsent."""
+    try:
+        with temporal_errors():
+            await handle.signal(signal, notice)
+    except ProcessEnded:
+        return
+    except BaseException:
+        await _take_back(session, note_id)
+        raise
+
+
+async def _take_back(session: AsyncSession, note_id: int | None) -> None:
+    if note_id is None:
+        return
+    await begin_write(session)
+    note = await session.get(TicketComment, note_id)
+    if note is not None:
+        await session.delete(note)
+    await session.commit()
