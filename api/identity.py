@@ -1,34 +1,17 @@
-"""Who is calling, and what the roles of the design let them do."""
+"""Who is calling, and the answer when the access policy (``models/access.py``) says no."""
 
 import uuid
-from dataclasses import dataclass
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Forbidden, NotFound
+from models.access import Principal as Principal
+from models.access import may_decide, may_file, sees_customer
 from models.contact import Contact
-from models.enums import REQUESTER_ROLES, Role, Side, UserState
+from models.enums import UserState
 from models.tokens import hash_token
 from models.user import ApiToken, User
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: uuid.UUID
-    is_staff: bool
-    contact_id: uuid.UUID | None = None
-    customer_id: uuid.UUID | None = None
-    side: Side | None = None
-    roles: frozenset[Role] = frozenset()
-
-    @property
-    def actor(self) -> str:
-        """How the audit trail and the workflows name this caller: an id, never a name."""
-        return f"staff:{self.user_id}" if self.is_staff else f"user:{self.user_id}"
-
-    def sees_customer(self, customer_id: uuid.UUID) -> bool:
-        return self.is_staff or self.customer_id == customer_id
 
 
 async def authenticate(session: AsyncSession, token: str) -> Principal | None:
@@ -63,16 +46,16 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
 
 def require_customer(principal: Principal, customer_id: uuid.UUID) -> None:
     """Another customer's data answers 404, as if it did not exist."""
-    if not principal.sees_customer(customer_id):
+    if not sees_customer(principal, customer_id):
         raise NotFound("customer not found")
 
 
 def require_requester(principal: Principal, customer_id: uuid.UUID) -> None:
     require_customer(principal, customer_id)
-    if principal.is_staff or not principal.roles & REQUESTER_ROLES:
+    if not may_file(principal, customer_id):
         raise Forbidden("only the customer's Management or Cust Admin may request changes")
 
 
 def require_staff(principal: Principal) -> None:
-    if not principal.is_staff:
+    if not may_decide(principal):
         raise Forbidden("only the service team may do this")

@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.errors import Forbidden
 from api.identity import Principal
 from api.services.customers import load_customer
+from models.access import may_read_audit, sees_audit_event
 from models.audit import AuditEvent, AuditEventPublic
-from models.enums import Role, Side
 
 CSV_COLUMNS = ("at", "request_id", "actor", "action", "detail")
 
@@ -22,8 +22,7 @@ async def audit_trail(
 ) -> list[AuditEventPublic]:
     """Oldest first. The service team and the customer's Management may read it."""
     await load_customer(session, principal, customer_id)
-    management = principal.side is Side.CUSTOMER and Role.MANAGEMENT in principal.roles
-    if not (principal.is_staff or management):
+    if not may_read_audit(principal, customer_id):
         raise Forbidden("only the service team and the customer's Management may read its audit")
     events = await session.exec(
         select(AuditEvent)
@@ -33,18 +32,8 @@ async def audit_trail(
     return [
         AuditEventPublic.model_validate(event, from_attributes=True)
         for event in events
-        if principal.is_staff or not _private_to_the_purchaser(event)
+        if sees_audit_event(principal, event.action, event.detail or {})
     ]
-
-
-def _private_to_the_purchaser(event: AuditEvent) -> bool:
-    """A ticket the purchaser raised without sharing: the customer may not know it exists."""
-    detail = event.detail or {}
-    return (
-        event.action == "ticket_raised"
-        and detail.get("side") == Side.PURCHASER.value
-        and not detail.get("shared")
-    )
 
 
 def as_csv(events: list[AuditEventPublic]) -> str:

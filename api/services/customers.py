@@ -7,9 +7,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import NotFound
 from api.identity import Principal, require_customer
+from models.access import sees_requests
 from models.contact import Contact, ContactPublic
 from models.customer import Customer, CustomerPublic
-from models.enums import OPEN_STATUSES, Role, Side
+from models.enums import OPEN_STATUSES, Role
 from models.purchaser import PurchaserPublic
 from models.queries import purchaser_of
 from models.request import ChangeRequest, RequestSummary
@@ -52,8 +53,7 @@ async def customer_view(
 async def _open_requests(
     session: AsyncSession, principal: Principal, customer_id: uuid.UUID
 ) -> list[RequestSummary]:
-    # The customer's requests are its side's business, like its tickets.
-    if principal.side is Side.PURCHASER:
+    if not sees_requests(principal, customer_id):
         return []
     requests = await session.exec(
         select(ChangeRequest)

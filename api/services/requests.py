@@ -24,9 +24,10 @@ from api.errors import (
     after_the_decision,
     temporal_errors,
 )
-from api.identity import Principal, require_customer, require_staff
+from api.identity import Principal, require_staff
+from models.access import may_cancel, sees_requests
 from models.database import begin_write
-from models.enums import REQUESTER_ROLES, CommentKind, RequestKind, Side
+from models.enums import CommentKind, RequestKind
 from models.kinds import KINDS
 from models.payloads import (
     Decision,
@@ -170,23 +171,17 @@ async def load_visible(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID
 ) -> ChangeRequest:
     request = await session.get(ChangeRequest, request_id)
-    # Requests are raised by the customer's side: like their tickets, hidden from the purchaser's.
-    hidden = principal.side is Side.PURCHASER
-    if request is None or hidden or not principal.sees_customer(request.customer_id):
+    if request is None or not sees_requests(principal, request.customer_id):
         raise NotFound("request not found")
     CHANGE_REQUEST_ID.set(str(request.id))
     return request
 
 
 def _authorize(principal: Principal, request: ChangeRequest, action: Action) -> None:
-    require_customer(principal, request.customer_id)
-    if action is Action.CANCEL:
-        if principal.is_staff or not (
-            principal.user_id == request.requester_id or principal.roles & REQUESTER_ROLES
-        ):
-            raise Forbidden("only the requester, Management or Cust Admin may cancel")
-    else:
+    if action is not Action.CANCEL:
         require_staff(principal)
+    elif not may_cancel(principal, request.customer_id, request.requester_id):
+        raise Forbidden("only the requester, Management or Cust Admin may cancel")
 
 
 async def decide(

@@ -1,13 +1,13 @@
 """Tickets as the caller may see them, and comments on them."""
 
-from sqlmodel import col, false, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 from temporalio.client import Client
 
 from api import gateway
 from api.errors import Forbidden, NotFound
 from api.identity import Principal
+from models.access import TicketFacts, may_raise_ticket, sees_ticket
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.database import begin_write
@@ -29,49 +29,50 @@ from models.user import User
 from workflows.request import RequestWorkflow
 
 
-async def _visible(session: AsyncSession, principal: Principal) -> SelectOfScalar[Ticket]:
-    """The tickets the caller may see: their side's, and the other side's shared ones.
-
-    A purchaser's contacts see nothing from before their purchaser was assigned; after a
-    removal, the purchaser's unshared tickets stay hidden from the customer.
-    """
-    query = select(Ticket)
-    if principal.is_staff:
-        return query
-    query = query.where(
-        Ticket.customer_id == principal.customer_id,
-        or_(Ticket.side == principal.side, col(Ticket.shared)),
-    )
-    if principal.side is Side.PURCHASER:
-        assert principal.customer_id is not None
+async def _visible(
+    session: AsyncSession, principal: Principal, number: str | None = None
+) -> list[Ticket]:
+    """The tickets the caller may see (``models.access.sees_ticket``), newest first."""
+    query = select(Ticket).order_by(col(Ticket.id).desc())
+    if not principal.is_staff:
+        query = query.where(Ticket.customer_id == principal.customer_id)
+    if number is not None:
+        query = query.where(Ticket.number == number)
+    tickets = list(await session.exec(query))
+    since = None
+    if principal.side is Side.PURCHASER and principal.customer_id is not None:
         purchaser = await purchaser_of(session, principal.customer_id)
-        if purchaser is None:
-            return query.where(false())
-        query = query.where(col(Ticket.created_at) >= purchaser.assigned_at)
-    return query
+        since = purchaser.assigned_at if purchaser else None
+    return [
+        ticket
+        for ticket in tickets
+        if sees_ticket(
+            principal,
+            TicketFacts(ticket.customer_id, ticket.side, ticket.shared, ticket.created_at),
+            since,
+        )
+    ]
 
 
 async def list_tickets(session: AsyncSession, principal: Principal) -> list[TicketPublic]:
-    visible = await _visible(session, principal)
-    tickets = await session.exec(visible.order_by(col(Ticket.id).desc()))
-    return [await _present(session, ticket) for ticket in tickets]
+    return [await _present(session, ticket) for ticket in await _visible(session, principal)]
 
 
 async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:
     """A ticket the caller may see; one they may not answers 404, like one that does not exist."""
-    visible = await _visible(session, principal)
-    ticket = (await session.exec(visible.where(Ticket.number == number))).first()
-    if ticket is None:
+    visible = await _visible(session, principal, number)
+    if not visible:
         raise NotFound("ticket not found")
-    return ticket
+    return visible[0]
 
 
 async def raise_ticket(
     session: AsyncSession, principal: Principal, form: TicketCreate
 ) -> TicketPublic:
     """A support ticket of the caller's side, shared with the other organisation if asked."""
-    if principal.is_staff or principal.customer_id is None or principal.side is None:
+    if not may_raise_ticket(principal):
         raise Forbidden("tickets are raised by customer and purchaser contacts")
+    assert principal.customer_id is not None and principal.side is not None
     if form.shared and await purchaser_of(session, principal.customer_id) is None:
         raise ValidationProblems(
             [Problem(("body", "shared"), "there is no purchaser organisation to share with")]

@@ -1,0 +1,101 @@
+"""Who may see and do what, as pure rules over the caller and the facts of what they ask
+for. The services ask these; so do the web pages.
+
+A contact sees only their own customer's data; staff see every customer. The customer's
+requests are its side's business, as its tickets are: a purchaser's contacts see neither.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models.enums import REQUESTER_ROLES, Role, Side
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a user, and for a contact, their customer, side and roles."""
+
+    user_id: uuid.UUID
+    is_staff: bool
+    contact_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    side: Side | None = None
+    roles: frozenset[Role] = frozenset()
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail and the workflows name this caller: an id, never a name."""
+        return f"staff:{self.user_id}" if self.is_staff else f"user:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    customer_id: uuid.UUID
+    side: Side
+    shared: bool
+    created_at: datetime
+
+
+def sees_customer(caller: Principal, customer_id: uuid.UUID) -> bool:
+    return caller.is_staff or caller.customer_id == customer_id
+
+
+def sees_requests(caller: Principal, customer_id: uuid.UUID) -> bool:
+    return sees_customer(caller, customer_id) and caller.side is not Side.PURCHASER
+
+
+def may_file(caller: Principal, customer_id: uuid.UUID) -> bool:
+    """Only the customer's Management or Cust Admin may request changes."""
+    return not caller.is_staff and sees_customer(caller, customer_id) and bool(
+        caller.roles & REQUESTER_ROLES
+    )
+
+
+def may_cancel(caller: Principal, customer_id: uuid.UUID, requester_id: uuid.UUID) -> bool:
+    """The requester, or the customer's Management or Cust Admin."""
+    if caller.is_staff or not sees_requests(caller, customer_id):
+        return False
+    return caller.user_id == requester_id or bool(caller.roles & REQUESTER_ROLES)
+
+
+def may_decide(caller: Principal) -> bool:
+    """Implementing or declining a request is the service team's."""
+    return caller.is_staff
+
+
+def may_raise_ticket(caller: Principal) -> bool:
+    """Tickets are raised by the customer's and the purchaser's contacts."""
+    return not caller.is_staff and caller.customer_id is not None and caller.side is not None
+
+
+def sees_ticket(caller: Principal, ticket: TicketFacts, purchaser_since: datetime | None) -> bool:
+    """Each side sees its own tickets and the other side's shared ones. A purchaser's
+    contacts see nothing from before their purchaser was assigned (``purchaser_since``);
+    after a removal, the purchaser's unshared tickets stay hidden from the customer."""
+    if caller.is_staff:
+        return True
+    if ticket.customer_id != caller.customer_id:
+        return False
+    if ticket.side is not caller.side and not ticket.shared:
+        return False
+    if caller.side is Side.PURCHASER:
+        return purchaser_since is not None and ticket.created_at >= purchaser_since
+    return True
+
+
+def may_read_audit(caller: Principal, customer_id: uuid.UUID) -> bool:
+    """The service team, and the customer's Management."""
+    management = caller.side is Side.CUSTOMER and Role.MANAGEMENT in caller.roles
+    return caller.is_staff or (sees_customer(caller, customer_id) and management)
+
+
+def sees_audit_event(caller: Principal, action: str, detail: dict[str, Any]) -> bool:
+    """A ticket the purchaser raised without sharing: the customer may not know it exists."""
+    private = (
+        action == "ticket_raised"
+        and detail.get("side") == Side.PURCHASER.value
+        and not detail.get("shared")
+    )
+    return caller.is_staff or not private

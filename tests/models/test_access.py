@@ -1,0 +1,121 @@
+"""The access policy as one table: each kind of caller against each thing they may ask."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models.access import (
+    Principal,
+    TicketFacts,
+    may_cancel,
+    may_decide,
+    may_file,
+    may_raise_ticket,
+    may_read_audit,
+    sees_audit_event,
+    sees_customer,
+    sees_requests,
+    sees_ticket,
+)
+from models.enums import Role, Side
+
+OURS, THEIRS = uuid.uuid4(), uuid.uuid4()
+REQUESTER = uuid.uuid4()
+ADDED = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _contact(side: Side, *roles: Role, user_id: uuid.UUID | None = None) -> Principal:
+    return Principal(
+        user_id=user_id or uuid.uuid4(),
+        is_staff=False,
+        contact_id=uuid.uuid4(),
+        customer_id=OURS,
+        side=side,
+        roles=frozenset(roles),
+    )
+
+
+CALLERS = {
+    "staff": Principal(user_id=uuid.uuid4(), is_staff=True),
+    "management": _contact(Side.CUSTOMER, Role.MANAGEMENT),
+    "cust admin": _contact(Side.CUSTOMER, Role.CUST_ADMIN),
+    "requester, technical": _contact(Side.CUSTOMER, Role.TECHNICAL, user_id=REQUESTER),
+    "technical": _contact(Side.CUSTOMER, Role.TECHNICAL),
+    "purchaser": _contact(Side.PURCHASER, Role.PURCHASER, Role.FINANCIAL),
+    "another customer's": Principal(
+        user_id=uuid.uuid4(),
+        is_staff=False,
+        contact_id=uuid.uuid4(),
+        customer_id=THEIRS,
+        side=Side.CUSTOMER,
+        roles=frozenset({Role.MANAGEMENT, Role.CUST_ADMIN}),
+    ),
+}
+
+
+def _ticket(side: Side, shared: bool = False, before: bool = False) -> TicketFacts:
+    created = ADDED - timedelta(days=1) if before else ADDED + timedelta(days=1)
+    return TicketFacts(OURS, side, shared, created)
+
+
+ASKS: dict[str, Callable[[Principal], bool]] = {
+    "sees the customer": lambda c: sees_customer(c, OURS),
+    "sees its requests": lambda c: sees_requests(c, OURS),
+    "files a request": lambda c: may_file(c, OURS),
+    "cancels one": lambda c: may_cancel(c, OURS, REQUESTER),
+    "implements or declines": may_decide,
+    "raises a ticket": may_raise_ticket,
+    "reads the audit": lambda c: may_read_audit(c, OURS),
+    "sees a customer ticket": lambda c: sees_ticket(c, _ticket(Side.CUSTOMER), ADDED),
+    "sees a shared customer ticket": lambda c: sees_ticket(c, _ticket(Side.CUSTOMER, True), ADDED),
+    "sees a shared one from before": lambda c: sees_ticket(
+        c, _ticket(Side.CUSTOMER, True, before=True), ADDED
+    ),
+    "sees a purchaser ticket": lambda c: sees_ticket(c, _ticket(Side.PURCHASER), ADDED),
+    "sees a shared purchaser ticket": lambda c: sees_ticket(
+        c, _ticket(Side.PURCHASER, True), ADDED
+    ),
+    "sees an unshared purchaser ticket after removal": lambda c: sees_ticket(
+        c, _ticket(Side.PURCHASER), None
+    ),
+    "sees that the purchaser raised one unshared": lambda c: sees_audit_event(
+        c, "ticket_raised", {"side": "purchaser", "shared": False}
+    ),
+}
+
+# Columns: staff, management, cust admin, the requester (technical), technical, purchaser,
+# another customer's contact.
+TABLE = """
+sees the customer                               Y Y Y Y Y Y .
+sees its requests                               Y Y Y Y Y . .
+files a request                                 . Y Y . . . .
+cancels one                                     . Y Y Y . . .
+implements or declines                          Y . . . . . .
+raises a ticket                                 . Y Y Y Y Y Y
+reads the audit                                 Y Y . . . . .
+sees a customer ticket                          Y Y Y Y Y . .
+sees a shared customer ticket                   Y Y Y Y Y Y .
+sees a shared one from before                   Y Y Y Y Y . .
+sees a purchaser ticket                         Y . . . . Y .
+sees a shared purchaser ticket                  Y Y Y Y Y Y .
+sees an unshared purchaser ticket after removal Y . . . . . .
+sees that the purchaser raised one unshared     Y . . . . . .
+"""
+
+
+def _cases() -> list[tuple[str, str, bool]]:
+    cases = []
+    for line in TABLE.strip().splitlines():
+        (*words,) = line.split()
+        marks, ask = words[-len(CALLERS) :], " ".join(words[: -len(CALLERS)])
+        assert ask in ASKS, ask
+        cases += [(ask, caller, mark == "Y") for caller, mark in zip(CALLERS, marks, strict=True)]
+    assert {ask for ask, _, _ in cases} == set(ASKS), "every rule has its row"
+    return cases
+
+
+@pytest.mark.parametrize(("ask", "caller", "allowed"), _cases())
+def test_the_policy(ask: str, caller: str, allowed: bool) -> None:
+    assert ASKS[ask](CALLERS[caller]) is allowed
