@@ -35,6 +35,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.floor import FloorWorkflow, nothing
+from devstack.temporal import dev_server_command
 from models.contact import Contact
 from models.customer import Customer
 from models.database import create_sync_engine
@@ -94,32 +95,14 @@ def embedded_stack(directory: Path) -> Iterator[Stack]:
         "SIGNOFF_WORKER_METRICS_ADDRESS": "",
     }
     subprocess.run([str(BIN / "signoff"), "db", "upgrade"], env=env, check=True)
-    attributes = [
-        arg
-        for name in ("CustomerId", "RequestKind", "RequestStatus", "TicketNumber")
-        for arg in ("--search-attribute", f"{name}=Keyword")
-    ]
     commands = {
-        "temporal": [
-            str(BIN / "temporal"),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(ports["temporal"]),
-            "--ui-port",
-            str(ports["ui"]),
-            "--db-filename",
-            str(directory / "temporal.db"),
-            *attributes,
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
-            "--log-level",
-            "error",
-        ],
+        "temporal": dev_server_command(
+            BIN / "temporal",
+            ports["temporal"],
+            directory / "temporal.db",
+            ports["ui"],
+            log_level="error",
+        ),
         "mailcatcher": [
             str(BIN / "signoff"),
             "mailcatcher",

@@ -22,6 +22,8 @@ from typing import IO
 
 from pydantic import BaseModel, ValidationError
 
+from devstack.temporal import dev_server_command
+
 VAR_DIR = Path("var")
 TEMPORAL_LOG = VAR_DIR / "temporal.log"
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -30,7 +32,6 @@ HEALTH_CHECK_TIMEOUT_SECONDS = 5.0
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.2
 ERROR_OUTPUT_LINES = 40
-SEARCH_ATTRIBUTES = ("CustomerId", "RequestKind", "RequestStatus", "TicketNumber")
 CURL_EXAMPLE_USER = "derek"
 # SIGHUP as well: the children live in their own process groups, so a closed terminal would
 # otherwise leave them running.
@@ -138,31 +139,7 @@ def child_environment(ports: Ports, base: Mapping[str, str]) -> dict[str, str]:
 
 
 def temporal_command(temporal: Path, ports: Ports) -> list[str]:
-    search_attributes = [
-        argument
-        for name in SEARCH_ATTRIBUTES
-        for argument in ("--search-attribute", f"{name}=Keyword")
-    ]
-    return [
-        str(temporal),
-        "server",
-        "start-dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(ports.temporal),
-        "--ui-port",
-        str(ports.ui),
-        "--db-filename",
-        str(VAR_DIR / "temporal.db"),
-        *search_attributes,
-        "--sqlite-pragma",
-        "journal_mode=wal",
-        "--sqlite-pragma",
-        "synchronous=normal",
-        "--log-level",
-        "warn",
-    ]
+    return dev_server_command(temporal, ports.temporal, VAR_DIR / "temporal.db", ports.ui)
 
 
 @dataclass(slots=True)

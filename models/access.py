@@ -48,8 +48,10 @@ def sees_requests(caller: Principal, customer_id: uuid.UUID) -> bool:
 
 def may_file(caller: Principal, customer_id: uuid.UUID) -> bool:
     """Only the customer's Management or Cust Admin may request changes."""
-    return not caller.is_staff and sees_customer(caller, customer_id) and bool(
-        caller.roles & REQUESTER_ROLES
+    return (
+        not caller.is_staff
+        and sees_customer(caller, customer_id)
+        and bool(caller.roles & REQUESTER_ROLES)
     )
 
 

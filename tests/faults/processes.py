@@ -13,8 +13,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
+from devstack.temporal import dev_server_command
 from tests.conftest import _temporal_binary
-from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 STARTUP_SECONDS = 30.0
 STOP_SECONDS = 30.0
@@ -74,30 +74,7 @@ class TemporalServer:
         return f"127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        registered = [
-            argument
-            for key in SEARCH_ATTRIBUTES
-            for argument in ("--search-attribute", f"{key.name}=Keyword")
-        ]
-        return [
-            _temporal_binary(),
-            "server",
-            "start-dev",
-            "--headless",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--db-filename",
-            str(self.db_file),
-            *registered,
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
-            "--log-level",
-            "warn",
-        ]
+        return dev_server_command(_temporal_binary(), self.port, self.db_file)
 
     async def start(self) -> None:
         """Launch the server and return once it answers a health check."""
