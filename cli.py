@@ -92,7 +92,7 @@ def mailcatcher(
     """Run the local SMTP catcher with its outbox page (development)."""
     from devstack.outbox import serve_outbox
 
-    serve_outbox(host, smtp_port, host, http_port, VAR_DIR / "outbox")
+    asyncio.run(serve_outbox(host, smtp_port, host, http_port, VAR_DIR / "outbox"))
 
 
 @app.command()

@@ -58,16 +58,9 @@ class Settings(BaseSettings):
         Role.AGREEMENT,
     )
 
-    @field_validator("required_roles", mode="before")
+    @field_validator("required_roles", "trusted_proxies", mode="before")
     @classmethod
-    def _split_roles(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value

@@ -29,6 +29,7 @@ from api.errors import DATABASE_DOWN, database_down
 from api.identity import Principal, authenticate
 from models.database import SessionFactory, transaction
 from models.idempotency import IdempotentAnswer
+from models.kinds import KINDS
 from models.types import utcnow
 
 HEADER = b"idempotency-key"
@@ -50,8 +51,8 @@ KEYED: dict[str, Any] = {
     ]
 }
 KEYED_PATHS = re.compile(
-    r"^/customers/[^/]+/(profile-change|contact-change|purchaser-addition|purchaser-removal)"
-    r"-requests$|^/tickets$|^/tickets/[^/]+/comments$"
+    rf"^/customers/[^/]+/({'|'.join(kind.path for kind in KINDS.values())})$"
+    r"|^/tickets$|^/tickets/[^/]+/comments$"
 )
 
 
@@ -67,52 +68,22 @@ class Idempotency:
         if not (creating and key is not None and token and KEYED_PATHS.match(scope["path"])):
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state.signoff
-        sessions: SessionFactory = state.sessions
+        sessions: SessionFactory = scope["app"].state.signoff.sessions
         try:
-            caller = await _caller(sessions, token)
+            admitted = await _admit(scope, receive, sessions, token, key)
         except DBAPIError as error:
             # Outside the app, so its exception handlers do not answer for it.
             if not database_down(error):
                 raise
-            await JSONResponse({"detail": DATABASE_DOWN}, 503)(scope, receive, send)
-            return
-        if caller is None:
+            admitted = JSONResponse({"detail": DATABASE_DOWN}, 503)
+        if admitted is None:
             # The route refuses it (401); nothing is kept or replayed for a bad token.
             await self.app(scope, receive, send)
-            return
-        text = key.decode("latin-1").strip()
-        if not text or len(text) > MAX_KEY_LENGTH:
-            problem = f"must be 1 to {MAX_KEY_LENGTH} characters"
-            await _problem(422, [{"loc": ["header", "Idempotency-Key"], "msg": problem}])(
-                scope, receive, send
-            )
-            return
-        try:
-            body = await _whole_body(receive)
-        except HTTPException as error:
-            await JSONResponse({"detail": error.detail}, error.status_code)(scope, receive, send)
-            return
-        now = utcnow()
-        claim = IdempotentAnswer(
-            user_id=caller.user_id,
-            key=text,
-            route=f"POST {scope['path']}",
-            body_hash=hashlib.sha256(body).hexdigest(),
-            created_at=now,
-            expires_at=now + timedelta(seconds=state.settings.idempotency_ttl_seconds),
-        )
-        try:
-            earlier = await _claim(sessions, claim)
-        except DBAPIError as error:
-            if not database_down(error):
-                raise
-            await JSONResponse({"detail": DATABASE_DOWN}, 503)(scope, receive, send)
-            return
-        if earlier is not None:
-            await _answer_again(earlier, claim)(scope, receive, send)
-            return
-        await self._answer_first(scope, body, receive, send, sessions, claim)
+        elif isinstance(admitted, Response):
+            await admitted(scope, receive, send)
+        else:
+            body, claim = admitted
+            await self._answer_first(scope, body, receive, send, sessions, claim)
 
     async def _answer_first(
         self,
@@ -152,6 +123,38 @@ class Idempotency:
         finally:
             if not answer["settled"]:
                 await _release(sessions, claim)
+
+
+async def _admit(
+    scope: Scope, receive: Receive, sessions: SessionFactory, token: str, key: bytes
+) -> Response | tuple[bytes, IdempotentAnswer] | None:
+    """What becomes of a keyed request: None leaves it to the route (no valid caller); an
+    answer is given at once (a bad key, a retry); else its body and the claim it now owns."""
+    caller = await _caller(sessions, token)
+    if caller is None:
+        return None
+    text = key.decode("latin-1").strip()
+    if not text or len(text) > MAX_KEY_LENGTH:
+        problem = f"must be 1 to {MAX_KEY_LENGTH} characters"
+        return _problem(422, [{"loc": ["header", "Idempotency-Key"], "msg": problem}])
+    try:
+        body = await _whole_body(receive)
+    except HTTPException as error:
+        return JSONResponse({"detail": error.detail}, error.status_code)
+    kept_for = timedelta(seconds=scope["app"].state.signoff.settings.idempotency_ttl_seconds)
+    now = utcnow()
+    claim = IdempotentAnswer(
+        user_id=caller.user_id,
+        key=text,
+        route=f"POST {scope['path']}",
+        body_hash=hashlib.sha256(body).hexdigest(),
+        created_at=now,
+        expires_at=now + kept_for,
+    )
+    earlier = await _claim(sessions, claim)
+    if earlier is not None:
+        return _answer_again(earlier, claim)
+    return body, claim
 
 
 async def _settle(

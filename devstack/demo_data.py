@@ -1,13 +1,14 @@
 """The demo data of the API contract, loaded idempotently with deterministic tokens."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.common import Address, NamedAddress
 from models.contact import Contact
-from models.customer import Customer
+from models.customer import Customer, CustomerProfile, profile_columns
 from models.database import SessionFactory, transaction
 from models.enums import Role, Side, UserState
 from models.tokens import demo_token, hash_token
@@ -15,7 +16,9 @@ from models.user import ApiToken, User
 
 
 @dataclass(frozen=True)
-class DemoContact:
+class SeedContact:
+    """A demo contact, its details named as the contact's columns."""
+
     salutation: str
     first_name: str
     last_name: str
@@ -26,24 +29,22 @@ class DemoContact:
 
 
 @dataclass(frozen=True)
-class DemoCustomer:
+class SeedCustomer:
+    """A demo customer, paid for at its legal name and address."""
+
     name: str
-    street: str
-    city: str
-    postal_code: str
-    country: str
-    contacts: tuple[DemoContact, ...] = field(default_factory=tuple)
+    address: Address
+    contacts: tuple[SeedContact, ...] = field(default_factory=tuple)
 
 
 CUSTOMERS = (
-    DemoCustomer(
+    SeedCustomer(
         name="Example Energy plc",
-        street="1 Generator Way",
-        city="Manchester",
-        postal_code="M1 1AA",
-        country="GB",
+        address=Address(
+            street="1 Generator Way", city="Manchester", postal_code="M1 1AA", country="GB"
+        ),
         contacts=(
-            DemoContact(
+            SeedContact(
                 "Mr",
                 "Derek",
                 "Emonstration",
@@ -52,7 +53,7 @@ CUSTOMERS = (
                 "Managing Director",
                 (Role.MANAGEMENT, Role.CUST_ADMIN),
             ),
-            DemoContact(
+            SeedContact(
                 "Mrs",
                 "Teresa",
                 "Echie",
@@ -61,7 +62,7 @@ CUSTOMERS = (
                 "Finance Manager",
                 (Role.FINANCIAL,),
             ),
-            DemoContact(
+            SeedContact(
                 "Mr",
                 "Timothy",
                 "Ester",
@@ -70,7 +71,7 @@ CUSTOMERS = (
                 "Systems Engineer",
                 (Role.TECHNICAL,),
             ),
-            DemoContact(
+            SeedContact(
                 "Ms",
                 "Ursula",
                 "Ser",
@@ -81,14 +82,13 @@ CUSTOMERS = (
             ),
         ),
     ),
-    DemoCustomer(
+    SeedCustomer(
         name="Northwind Metals Ltd",
-        street="7 Foundry Lane",
-        city="Sheffield",
-        postal_code="S1 2BB",
-        country="GB",
+        address=Address(
+            street="7 Foundry Lane", city="Sheffield", postal_code="S1 2BB", country="GB"
+        ),
         contacts=(
-            DemoContact(
+            SeedContact(
                 "Ms",
                 "Olive",
                 "Ther",
@@ -110,23 +110,14 @@ async def load_demo_data(sessions: SessionFactory, secret_key: str) -> dict[str,
     return {"customers": customers, "staff": staff}
 
 
-async def _customer(session: AsyncSession, spec: DemoCustomer, secret_key: str) -> dict[str, Any]:
+async def _customer(session: AsyncSession, spec: SeedCustomer, secret_key: str) -> dict[str, Any]:
     customer = (
         await session.exec(select(Customer).where(Customer.legal_name == spec.name))
     ).first()
     if customer is None:
-        customer = Customer(
-            legal_name=spec.name,
-            legal_street=spec.street,
-            legal_city=spec.city,
-            legal_postal_code=spec.postal_code,
-            legal_country=spec.country,
-            payment_name=spec.name,
-            payment_street=spec.street,
-            payment_city=spec.city,
-            payment_postal_code=spec.postal_code,
-            payment_country=spec.country,
-        )
+        named = NamedAddress(name=spec.name, address=spec.address)
+        profile = CustomerProfile(legal=named, payment=named)
+        customer = Customer.model_validate(profile_columns(profile))
         session.add(customer)
         await session.flush()
     contacts = [await _contact(session, customer, spec, secret_key) for spec in spec.contacts]
@@ -134,21 +125,12 @@ async def _customer(session: AsyncSession, spec: DemoCustomer, secret_key: str) 
 
 
 async def _contact(
-    session: AsyncSession, customer: Customer, spec: DemoContact, secret_key: str
+    session: AsyncSession, customer: Customer, spec: SeedContact, secret_key: str
 ) -> dict[str, Any]:
     contact = (await session.exec(select(Contact).where(Contact.email == spec.email))).first()
     if contact is None:
-        contact = Contact(
-            customer_id=customer.id,
-            side=Side.CUSTOMER,
-            salutation=spec.salutation,
-            first_name=spec.first_name,
-            last_name=spec.last_name,
-            email=spec.email,
-            phone=spec.phone,
-            job_title=spec.job_title,
-            roles=[r.value for r in spec.roles],
-        )
+        details = {**asdict(spec), "roles": [role.value for role in spec.roles]}
+        contact = Contact(customer_id=customer.id, side=Side.CUSTOMER, **details)
         session.add(contact)
         await session.flush()
     user = (await session.exec(select(User).where(User.contact_id == contact.id))).first()

@@ -472,7 +472,7 @@ class _OutboxServer(uvicorn.Server):
         yield
 
 
-def serve_outbox(
+async def serve_outbox(
     smtp_host: str,
     smtp_port: int,
     http_host: str,
@@ -480,16 +480,6 @@ def serve_outbox(
     directory: Path | None,
 ) -> None:
     """Run the mail catcher and the outbox web app until SIGINT or SIGTERM."""
-    asyncio.run(_serve_outbox(smtp_host, smtp_port, http_host, http_port, directory))
-
-
-async def _serve_outbox(
-    smtp_host: str,
-    smtp_port: int,
-    http_host: str,
-    http_port: int,
-    directory: Path | None,
-) -> None:
     outbox = Outbox(directory)
     config = uvicorn.Config(
         create_outbox_app(outbox),

@@ -50,18 +50,24 @@ class Customer(SQLModel, table=True):
         )
 
     def set_profile(self, profile: "CustomerProfile", at: datetime) -> None:
-        for prefix, named in (("legal", profile.legal), ("payment", profile.payment)):
-            setattr(self, f"{prefix}_name", named.name)
-            setattr(self, f"{prefix}_street", named.address.street)
-            setattr(self, f"{prefix}_city", named.address.city)
-            setattr(self, f"{prefix}_postal_code", named.address.postal_code)
-            setattr(self, f"{prefix}_country", named.address.country)
+        for column, value in profile_columns(profile).items():
+            setattr(self, column, value)
         self.updated_at = at
 
 
 class CustomerProfile(BaseModel):
     legal: NamedAddress
     payment: NamedAddress
+
+
+def profile_columns(profile: CustomerProfile) -> dict[str, str]:
+    """The profile as the customer's columns (``legal_name``, ``payment_city``...)."""
+    columns = {}
+    for prefix, named in (("legal", profile.legal), ("payment", profile.payment)):
+        columns[f"{prefix}_name"] = named.name
+        for part, value in named.address.model_dump().items():
+            columns[f"{prefix}_{part}"] = value
+    return columns
 
 
 class CustomerPublic(CustomerProfile):

@@ -1,6 +1,7 @@
 """Following a request, and the decisions on it: implement, decline, cancel."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -52,28 +53,33 @@ async def _decide(
         return await present(session, request)
 
 
-@router.post("/{request_id}/cancel", responses=DECIDING)
-async def cancel_request(
-    request_id: uuid.UUID,
-    response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> RequestPublic:
-    """Cancel an open request (the requester, Management or Cust Admin)."""
-    return await _decide(response, request_id, user, session, temporal, requests.Action.CANCEL)
+def _deciding(action: requests.Action, summary: str) -> Callable[..., Awaitable[RequestPublic]]:
+    """The route that takes ``action`` on a request, with no body."""
+
+    async def decide(
+        request_id: uuid.UUID,
+        response: Response,
+        user: CurrentUser,
+        session: SessionDep,
+        temporal: TemporalDep,
+    ) -> RequestPublic:
+        return await _decide(response, request_id, user, session, temporal, action)
+
+    decide.__doc__ = summary
+    return decide
 
 
-@router.post("/{request_id}/implement", responses=DECIDING)
-async def implement_request(
-    request_id: uuid.UUID,
-    response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> RequestPublic:
-    """Confirm and apply the change (service team)."""
-    return await _decide(response, request_id, user, session, temporal, requests.Action.IMPLEMENT)
+for _action, _summary in (
+    (requests.Action.CANCEL, "Cancel an open request (the requester, Management or Cust Admin)."),
+    (requests.Action.IMPLEMENT, "Confirm and apply the change (service team)."),
+):
+    router.add_api_route(
+        f"/{{request_id}}/{_action}",
+        _deciding(_action, _summary),
+        methods=["POST"],
+        name=f"{_action}_request",
+        responses=DECIDING,
+    )
 
 
 @router.post("/{request_id}/decline", responses={**DECIDING, **error_responses(400, 413)})

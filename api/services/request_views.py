@@ -120,10 +120,6 @@ async def _purchaser_and_contacts(
     return existing, current
 
 
-def _marker(changed: bool) -> str:
-    return "updated" if changed else "unchanged"
-
-
 def _purchaser(purchaser: Purchaser) -> dict[str, Any]:
     return {
         **purchaser.named_address().model_dump(mode="json"),
@@ -143,20 +139,17 @@ _VIEWS = {
 
 async def present(session: AsyncSession, request: ChangeRequest) -> RequestPublic:
     existing, requested = await _VIEWS[request.kind](session, request)
-    return RequestPublic(
-        id=request.id,
-        kind=request.kind,
-        status=request.status,
-        customer_id=request.customer_id,
-        ticket_number=request.ticket_number,
-        existing=existing,
-        requested=requested,
-        approvals=[
-            ApprovalPublic(side=approval.side.value, status=approval.status.value)
-            for approval in await session.exec(
-                select(Approval).where(Approval.request_id == request.id).order_by(col(Approval.id))
-            )
-        ],
-        created_at=request.created_at,
-        updated_at=request.updated_at,
+    approvals = await session.exec(
+        select(Approval).where(Approval.request_id == request.id).order_by(col(Approval.id))
+    )
+    return RequestPublic.model_validate(
+        {
+            **request.model_dump(),
+            "existing": existing,
+            "requested": requested,
+            "approvals": [
+                ApprovalPublic(side=approval.side.value, status=approval.status.value)
+                for approval in approvals
+            ],
+        }
     )

@@ -140,18 +140,12 @@ async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
         .where(TicketComment.ticket_id == ticket.id)
         .order_by(col(TicketComment.id))
     )
-    assert ticket.number is not None
-    return TicketPublic(
-        number=ticket.number,
-        customer_id=ticket.customer_id,
-        request_id=ticket.request_id,
-        side=ticket.side,
-        shared=ticket.shared,
-        visible_to=list(Side) if ticket.shared else [ticket.side],
-        subject=ticket.subject,
-        body=ticket.body,
-        created_at=ticket.created_at,
-        comments=await _comments(session, list(comments)),
+    return TicketPublic.model_validate(
+        {
+            **ticket.model_dump(),
+            "visible_to": list(Side) if ticket.shared else [ticket.side],
+            "comments": await _comments(session, list(comments)),
+        }
     )
 
 
