@@ -1,10 +1,6 @@
-"""The approval stage: named approvers decide through their own emailed links.
-
-Each side's approver is emailed a link and reminded while they have not decided. Every side
-approving sends the request on to the service team. Otherwise the request closes here: one
-rejection, or the deadline passing, ends it and erases its data; the requester may cancel
-meanwhile.
-"""
+"""The approval stage: each side's approver is emailed a link and reminded until they decide.
+All approving sends the request on to the service team; one rejection, or the deadline, closes
+it and erases its data; the requester may cancel meanwhile."""
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -105,17 +101,10 @@ class Approvals:
             raise ApplicationError(ALREADY_DECIDED, type="AlreadyDecided")
         self._deciding.add(decision.side)
         status = ApprovalStatus.APPROVED if decision.approve else ApprovalStatus.REJECTED
-        await database_step(
-            ApprovalActivities.record_approval,
-            RecordApproval(
-                self._request.request.request_id,
-                decision.side,
-                status,
-                decision.comment_id,
-                workflow.now(),
-            ),
-            f"record the {decision.side.value} approver's decision",
-        )
+        side, request_id = decision.side, self._request.request.request_id
+        record = RecordApproval(request_id, side, status, decision.comment_id, workflow.now())
+        step = f"record the {side.value} approver's decision"
+        await database_step(ApprovalActivities.record_approval, record, step)
         self._statuses[decision.side] = status
         if not decision.approve and self._rejection is None:
             self._rejection = decision

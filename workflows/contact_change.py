@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus
     from models.payloads import ApplyContactChange, ContactChangeInput
     from workflows.request import RequestWorkflow
-    from workflows.review import Change
+    from workflows.steps import Change
 
 # Revalidated against the contacts as they are then: a batch that no longer fits goes back
 # to the service team. New contacts are welcomed.

@@ -7,7 +7,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus
     from models.payloads import ApplyChange, RequestInput
     from workflows.request import RequestWorkflow
-    from workflows.review import Change
+    from workflows.steps import Change
 
 WRITE_PROFILE = Change(
     CustomerDataActivities.apply_profile_change, ApplyChange, "apply the profile change"

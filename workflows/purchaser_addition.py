@@ -7,7 +7,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus, Side
     from models.payloads import ApplyPurchaserAddition, PurchaserAdditionInput
     from workflows.request import RequestWorkflow
-    from workflows.review import Change
+    from workflows.steps import Change
 
 # The purchaser assigned, its contacts created and welcomed, the roles of its responsibility
 # moved off the customer's contacts.

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus, Side
     from models.payloads import ApplyPurchaserRemoval, PurchaserRemovalInput
     from workflows.request import RequestWorkflow
-    from workflows.review import Change
+    from workflows.steps import Change
 
 # The purchaser and its contacts gone (their personal data erased), its required roles
 # given back to the customer's contacts as the form asks.

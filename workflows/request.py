@@ -1,10 +1,6 @@
-"""What every request workflow holds and answers, and the steps every process shares.
-
-A process's ``run`` reads as the process: raise the ticket, collect approvals (where it needs
-them), the service team's review with the process's own change applied, and what happens
-to a change never applied. The messages people send are declared here, once, and handed
-to the stage they concern.
-"""
+"""What every request workflow holds and answers, and the steps every process shares: raise
+the ticket, collect approvals, the service team's review, forget what was never applied.
+The messages people send are declared here, once, and handed to the stage they concern."""
 
 from temporalio import workflow
 
@@ -24,10 +20,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.approval import Approvals
     from workflows.outbox import Outbox
-    from workflows.review import Change, Review
+    from workflows.review import Review
     from workflows.search_attributes import REQUEST_STATUS, TICKET_NUMBER
     from workflows.stage import Stage
-    from workflows.steps import ERASE_UNAPPLIED, LOCAL_DATABASE_STEPS, database_step
+    from workflows.steps import ERASE_UNAPPLIED, LOCAL_DATABASE_STEPS, Change, database_step
 
 
 class RequestWorkflow:
@@ -119,16 +115,13 @@ class RequestWorkflow:
     async def implement(self, decision: Decision) -> RequestState:
         return await self.review.decided(RequestStatus.IMPLEMENTED, decision)
 
-    @implement.validator
-    def _validate_implement(self, decision: Decision) -> None:
-        self.review.check(Stage.WITH_SERVICE_TEAM)
-
     @workflow.update
     async def decline(self, decision: Decision) -> RequestState:
         return await self.review.decided(RequestStatus.DECLINED, decision)
 
+    @implement.validator
     @decline.validator
-    def _validate_decline(self, decision: Decision) -> None:
+    def _validate_review_decision(self, decision: Decision) -> None:
         self.review.check(Stage.WITH_SERVICE_TEAM)
 
     @workflow.update

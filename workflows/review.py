@@ -1,13 +1,7 @@
-"""The service team's review, the stage every process ends with.
+"""The service team's review, the stage every process ends with: wait for the service team
+to implement or decline (reminding them) or the requester to cancel, apply the outcome, tell
+the requester. A change that no longer fits the data goes back to the service team."""
 
-Wait for the service team to implement or decline (reminding them while they have not) or
-for the requester to cancel; apply the outcome in one step; tell the requester. A change
-that no longer fits the data when it is applied goes back to the service team, and the
-requester is told why.
-"""
-
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,22 +11,12 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import Audience, EmailEvent, RequestStatus
-    from models.payloads import ApplyResult, CloseRequest, Decision, RequestState, apply_command
+    from models.payloads import CloseRequest, Decision, RequestState, apply_command
     from workflows.stage import Stage
-    from workflows.steps import TELL_APPROVERS_WHEN_IMPLEMENTED, database_step, wait_until
+    from workflows.steps import TELL_APPROVERS_WHEN_IMPLEMENTED, Change, database_step, wait_until
 
 if TYPE_CHECKING:
     from workflows.request import RequestWorkflow
-
-
-@dataclass(frozen=True)
-class Change:
-    """How a process applies its change: the database step, the command it takes (built by
-    ``apply_command``), and what the step is called in the history."""
-
-    step: Callable[[Any, Any], Awaitable[ApplyResult | None]]
-    command: type
-    summary: str
 
 
 OUTCOME_EMAILS = {
@@ -68,11 +52,11 @@ class Review:
                 await self.close_as_decided()
                 break
             request.show_waiting_for("the implemented outcome to be recorded")
-            reasons = await self._apply(change, decision)
-            if reasons is None:
+            why_not = await self._apply(change, decision)
+            if why_not is None:
                 await self._closed(outcome, decision)
                 break
-            await self._returned(reasons)
+            await self._returned(why_not)
         await request.outbox.all_sent()
         return request.reported_status
 
@@ -81,17 +65,9 @@ class Review:
         assert self._decision is not None
         outcome, decision = self._decision
         self._request.show_waiting_for(f"the {outcome.value} outcome to be recorded")
-        await database_step(
-            CustomerDataActivities.close_request,
-            CloseRequest(
-                request_id=self._request.request.request_id,
-                status=outcome,
-                actor=decision.actor,
-                at=workflow.now(),
-                note_id=decision.note_id,
-            ),
-            f"record {outcome.value}",
-        )
+        request_id = self._request.request.request_id
+        close = CloseRequest(request_id, outcome, decision.actor, workflow.now(), decision.note_id)
+        await database_step(CustomerDataActivities.close_request, close, f"record {outcome.value}")
         await self._closed(outcome, decision)
 
     def check(self, *stages: Stage) -> None:
@@ -147,7 +123,8 @@ class Review:
                 f"review-reminder-{self._reminders}",
             )
 
-    async def _returned(self, reasons: int) -> None:
+    async def _returned(self, why_not: int) -> None:
+        """Back to the service team; the requester is sent the comment saying why."""
         self._returns += 1
         self._decision = None
         self._request.stage = Stage.WITH_SERVICE_TEAM
@@ -155,7 +132,7 @@ class Review:
             EmailEvent.REQUEST_RETURNED,
             Audience.REQUESTER,
             f"returned-{self._returns}",
-            comment_id=reasons,
+            comment_id=why_not,
         )
 
     async def _closed(self, outcome: RequestStatus, decision: Decision) -> None:
@@ -167,10 +144,8 @@ class Review:
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         sides = request.approvals.sides
-        if (
-            outcome is RequestStatus.IMPLEMENTED
-            and sides
-            and workflow.patched(TELL_APPROVERS_WHEN_IMPLEMENTED)
-        ):
+        if outcome is not RequestStatus.IMPLEMENTED or not sides:
+            return
+        if workflow.patched(TELL_APPROVERS_WHEN_IMPLEMENTED):
             implemented = EmailEvent.REQUEST_IMPLEMENTED
             await request.outbox.tell_approvers(implemented, sides, "implemented-{side}")

@@ -1,12 +1,16 @@
-"""How the processes run their steps: activity options, the replay patches, database steps
-and waits."""
+"""How the processes run their steps: activity options, the replay patches, database steps,
+waits, and the change each process applies."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from models.payloads import ApplyResult
 
 DATABASE_TIMEOUT = timedelta(seconds=30)
 DATABASE_RETRY = RetryPolicy(
@@ -63,3 +67,13 @@ async def wait_until(condition: Callable[[], bool], timeout: timedelta) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a process applies its change: the database step, the command it takes (built by
+    ``apply_command``), and what the step is called in the history."""
+
+    step: Callable[[Any, Any], Awaitable[ApplyResult | None]]
+    command: type
+    summary: str
