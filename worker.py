@@ -30,7 +30,8 @@ from activities.approvals import ApprovalActivities
 from activities.customer_data import CustomerDataActivities
 from activities.email import EmailActivities, MailSettings
 from activities.housekeeping import HousekeepingActivities
-from activities.mail import EmailRenderer, SmtpMailer
+from activities.rendering import EmailRenderer
+from activities.smtp import SmtpMailer
 from activities.tickets import TicketActivities
 from models.database import SessionFactory, create_db_engine, session_factory
 from settings import Settings, get_settings

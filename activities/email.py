@@ -13,16 +13,18 @@ from sqlmodel.sql.expression import SelectOfScalar
 from temporalio import activity
 
 from activities.audit import record
-from activities.mail import EmailRenderer, SmtpMailer, build_message, message_id
+from activities.rendering import EmailRenderer
+from activities.smtp import SmtpMailer, build_message, message_id
 from models.contact import Contact
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.email_log import EmailLog
-from models.enums import Audience, EmailEvent, LinkPurpose, RequestKind
+from models.enums import Audience, EmailEvent, LinkPurpose
+from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import Notification
+from models.personal_data import approver_named
 from models.purchaser_addition import stored_addition
-from models.purchaser_removal import approver_of
 from models.queries import purchaser_of
 from models.request import ChangeRequest
 from models.ticket import TicketComment
@@ -45,14 +47,14 @@ class MailSettings:
 
 
 async def _purchaser_in(session: AsyncSession, request: ChangeRequest) -> tuple[str, str]:
-    """The purchaser a request is about (asked for, or assigned), and its responsibility."""
-    if request.kind is RequestKind.PURCHASER_ADDITION and request.requested:
+    """The purchaser a request is about (the one its form asks for, else the one assigned),
+    and its responsibility."""
+    if request.requested and "purchaser" in request.requested:
         form, _ = stored_addition(request.requested)
         return form.purchaser.name, form.responsibility.value
-    if request.kind in (RequestKind.PURCHASER_REMOVAL, RequestKind.CONTACT_CHANGE):
-        purchaser = await purchaser_of(session, request.customer_id)
-        if purchaser is not None:
-            return purchaser.name, purchaser.responsibility.value
+    purchaser = await purchaser_of(session, request.customer_id)
+    if purchaser is not None:
+        return purchaser.name, purchaser.responsibility.value
     return "", ""
 
 
@@ -198,7 +200,9 @@ class EmailActivities:
             assert notification.side is not None
             if request.requested is None:
                 return None
-            approver = approver_of(request.kind, request.requested, notification.side)
+            approver = approver_named(
+                KINDS[request.kind].people, request.requested, notification.side
+            )
             if approver is None:
                 return None
             return Recipient(name=approver.name, address=str(approver.email))

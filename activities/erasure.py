@@ -17,20 +17,26 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.contact import Contact
-from models.contact_change import DETAIL_FIELDS
+from models.contact_fields import DETAIL_FIELDS
 from models.email_log import EmailLog
-from models.enums import LinkPurpose, RequestKind, Side, UserState
+from models.enums import LinkPurpose, Side, UserState
 from models.idempotency import IdempotentAnswer, readable
+from models.kinds import KINDS
 from models.link import LinkToken
-from models.personal_data import details_given, people_in, without_people, without_person
-from models.purchaser_removal import approver_of
+from models.personal_data import (
+    approver_named,
+    details_given,
+    people_in,
+    without_people,
+    without_person,
+)
 from models.redaction import Person, redact, redaction_pattern
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
 
-# Kinds whose form names people who are not (yet) contacts: approvers, new contacts.
-_NAMING_KINDS = (RequestKind.PURCHASER_ADDITION, RequestKind.PURCHASER_REMOVAL)
+# Kinds whose form may name people of other organisations.
+_NAMING_OUTSIDERS = tuple(kind for kind, described in KINDS.items() if described.people.outsiders)
 
 
 async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -> None:
@@ -44,7 +50,7 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
                 given
                 for request in await _requests_naming(session, contact.customer_id, ())
                 for given in details_given(
-                    request.kind, request.requested or {}, request.outcome, contact.id
+                    KINDS[request.kind].people, request.requested or {}, request.outcome, contact.id
                 )
             ),
         ]
@@ -77,11 +83,12 @@ async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: 
 
     True if there was anything left to erase.
     """
-    if request.requested is None or request.kind is RequestKind.PROFILE_CHANGE:
+    where = KINDS[request.kind].people
+    if request.requested is None:
         return False
-    people = people_in(request.kind, request.requested)
-    if request.kind is RequestKind.CONTACT_CHANGE:
-        erased = without_people(request.kind, request.requested)
+    people = people_in(where, request.requested)
+    if not where.outsiders:
+        erased = without_people(where, request.requested)
         if erased == request.requested:
             return False
         request.requested = erased
@@ -102,8 +109,9 @@ async def forget_addition_people(
     request = await session.get(ChangeRequest, request_id) if request_id else None
     if request is None or request.requested is None:
         return
-    people = people_in(request.kind, request.requested)
-    request.requested = without_people(request.kind, request.requested)
+    where = KINDS[request.kind].people
+    people = people_in(where, request.requested)
+    request.requested = without_people(where, request.requested)
     await _forget_in(session, request, people, at)
 
 
@@ -189,12 +197,13 @@ async def _leave_form(
     """Blank the person in the request's form; an approval they were asked for can no
     longer be given through their link."""
     assert request.requested is not None
-    erased = without_person(request.kind, request.requested, contact_id, person.emails)
+    where = KINDS[request.kind].people
+    erased = without_person(where, request.requested, contact_id, person.emails)
     if erased == request.requested:
         return
     for side in Side:
-        was = approver_of(request.kind, request.requested, side)
-        if was is not None and approver_of(request.kind, erased, side) is None:
+        was = approver_named(where, request.requested, side)
+        if was is not None and approver_named(where, erased, side) is None:
             await _spend_links(
                 session,
                 at,
@@ -216,7 +225,9 @@ async def _requests_naming(
         for email in emails
         for form in {email, json.dumps(email)[1:-1]}
     ]
-    elsewhere = [col(ChangeRequest.kind).in_(_NAMING_KINDS) & or_(*mentions)] if mentions else []
+    elsewhere = (
+        [col(ChangeRequest.kind).in_(_NAMING_OUTSIDERS) & or_(*mentions)] if mentions else []
+    )
     query = select(ChangeRequest).where(
         or_(col(ChangeRequest.customer_id) == customer_id, *elsewhere)
     )
@@ -236,7 +247,7 @@ async def _still_known(session: AsyncSession, request: ChangeRequest, emails: se
     )
     for other in await _requests_naming(session, request.customer_id, emails):
         if other.id != request.id and other.requested is not None:
-            named = people_in(other.kind, other.requested)
+            named = people_in(KINDS[other.kind].people, other.requested)
             known |= emails & {email for person in named for email in person.emails}
     return {email for email in known if email}
 

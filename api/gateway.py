@@ -1,9 +1,9 @@
 """The one way the API reaches a request's workflow with what people decide or say.
 
-The note a message refers to (a decline reason, an approver's comment, a ticket comment) is
+The ticket comment a message refers to (a decline reason, an approver's comment, a reply) is
 stored on the request's ticket first, and taken back when the workflow refuses the message
 or never hears of it. The waits are bounded: a decision no worker accepts in time answers
-503 and keeps its note (the server may still deliver it); one accepted but not yet applied
+503 and keeps its comment (the server may still deliver it); one accepted but not yet applied
 is reported as still being applied (202).
 """
 
@@ -39,7 +39,7 @@ class TicketNotRaised(Conflict):
     """The request's ticket is still being raised: nothing can be noted on it yet."""
 
 
-async def store_note(
+async def store_comment(
     session: AsyncSession,
     request: ChangeRequest,
     kind: CommentKind,
@@ -47,12 +47,12 @@ async def store_note(
     author_id: uuid.UUID | None = None,
     side: Side | None = None,
 ) -> int:
-    """Keep a note on the request's ticket; its id travels in the message."""
+    """Keep a comment on the request's ticket; its id travels in the message."""
     ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
     if ticket is None or ticket.id is None:
         raise TicketNotRaised("the request's ticket is still being raised; try again in a moment")
     await begin_write(session)
-    note = TicketComment(
+    comment = TicketComment(
         ticket_id=ticket.id,
         author_id=author_id,
         kind=kind,
@@ -60,10 +60,10 @@ async def store_note(
         body=body,
         created_at=utcnow(),
     )
-    session.add(note)
+    session.add(comment)
     await session.commit()
-    assert note.id is not None
-    return note.id
+    assert comment.id is not None
+    return comment.id
 
 
 async def decide(
@@ -71,7 +71,7 @@ async def decide(
     handle: WorkflowHandle[Any, Any],
     update: Any,
     decision: Any,
-    note_id: int | None,
+    comment_id: int | None,
 ) -> bool:
     """Deliver a decision as an Update; True once applied, False while it is still being
     applied. A refusal raises ``Refused`` (409); no worker in time, ``Unavailable`` (503)."""
@@ -84,7 +84,7 @@ async def decide(
     except _UNCONFIRMED as error:
         raise Unavailable(NO_WORKER) from error
     except BaseException:
-        await _take_back(session, note_id)
+        await _take_back(session, comment_id)
         raise
     try:
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
@@ -93,30 +93,34 @@ async def decide(
     except _UNCONFIRMED:
         return False
     except BaseException:
-        await _take_back(session, note_id)
+        await _take_back(session, comment_id)
         raise
     return True
 
 
 async def tell(
-    session: AsyncSession, handle: WorkflowHandle[Any, Any], signal: Any, notice: Any, note_id: int
+    session: AsyncSession,
+    handle: WorkflowHandle[Any, Any],
+    signal: Any,
+    notice: Any,
+    comment_id: int,
 ) -> None:
-    """Deliver a notice as a signal. A request that ended meanwhile keeps the note, unsent."""
+    """Deliver a notice as a signal. A request that ended meanwhile keeps the comment, unsent."""
     try:
         with temporal_errors():
             await handle.signal(signal, notice)
     except ProcessEnded:
         return
     except BaseException:
-        await _take_back(session, note_id)
+        await _take_back(session, comment_id)
         raise
 
 
-async def _take_back(session: AsyncSession, note_id: int | None) -> None:
-    if note_id is None:
+async def _take_back(session: AsyncSession, comment_id: int | None) -> None:
+    if comment_id is None:
         return
     await begin_write(session)
-    note = await session.get(TicketComment, note_id)
-    if note is not None:
-        await session.delete(note)
+    comment = await session.get(TicketComment, comment_id)
+    if comment is not None:
+        await session.delete(comment)
     await session.commit()

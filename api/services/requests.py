@@ -197,8 +197,8 @@ async def decide(
     _authorize(principal, request, action)
     if not request.status.is_open:
         raise Conflict(f"the request is past that step: it is {request.status.value}")
-    note_id = (
-        await gateway.store_note(
+    comment_id = (
+        await gateway.store_comment(
             session, request, CommentKind.DECLINE_REASON, reason, author_id=principal.user_id
         )
         if reason
@@ -207,8 +207,8 @@ async def decide(
     # End the read transaction: waiting for the workflow must not hold a database snapshot.
     await session.commit()
     handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
-    decision = Decision(actor=principal.actor, note_id=note_id)
-    settled = await gateway.decide(session, handle, _UPDATES[action], decision, note_id)
+    decision = Decision(actor=principal.actor, note_id=comment_id)
+    settled = await gateway.decide(session, handle, _UPDATES[action], decision, comment_id)
     with after_the_decision():
         await session.refresh(request)
     return request, settled

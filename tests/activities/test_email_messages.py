@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from activities.mail import EmailRenderer, RenderedEmail, build_message, message_id
+from activities.rendering import EmailRenderer, RenderedEmail
+from activities.smtp import build_message, message_id
 from models.enums import EmailEvent
 
 SENDER = "Signoff <signoff@signoff.example>"

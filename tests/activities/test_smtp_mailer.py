@@ -10,7 +10,7 @@ import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 
-from activities.mail import SmtpMailer
+from activities.smtp import SmtpMailer
 
 
 class PeerRecorder:

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from temporalio.client import WorkflowExecutionStatus
 
-from activities.mail import SmtpMailer
+from activities.smtp import SmtpMailer
 from api.errors import DATABASE_DOWN
 from api.idempotency import Idempotency
 from api.main import create_app
