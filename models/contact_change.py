@@ -11,46 +11,19 @@ from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
-    StringConstraints,
     model_validator,
 )
 
 from models.common import Line, ShortLine
+from models.contact_fields import Approver, Email, Phone, Roles
 from models.enums import Responsibility, Role, Side
 from models.personal_data import is_erased
 from models.problems import Problem
 from models.roles import purchaser_roles, roles_not_allowed
 
-Phone = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9(][0-9 ()./-]{2,38}$"
-    ),
-]
-
-
-def _plain_address(value: object) -> object:
-    if isinstance(value, str) and ("<" in value or ">" in value):
-        raise ValueError("give the address alone, without a display name")
-    return value
-
-
-# Emails are usernames: compared and stored in lower case, so uniqueness holds in the database.
-Email = Annotated[EmailStr, BeforeValidator(_plain_address), AfterValidator(str.lower)]
-
-
-def _distinct(roles: list[Role]) -> list[Role]:
-    return list(dict.fromkeys(roles))
-
-
-Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role)), AfterValidator(_distinct)]
-DETAIL_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "job_title")
 REQUIRED_DETAILS = frozenset({"first_name", "last_name", "email"})
 
 
@@ -100,20 +73,20 @@ class UpdateContact(BaseModel):
     fields: DetailUpdates
 
 
-class AddRoles(BaseModel):
+class _RolesOfContact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    op: str
+    contact_id: uuid.UUID
+    roles: Roles
+
+
+class AddRoles(_RolesOfContact):
     op: Literal["add_roles"]
-    contact_id: uuid.UUID
-    roles: Roles
 
 
-class RemoveRoles(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RemoveRoles(_RolesOfContact):
     op: Literal["remove_roles"]
-    contact_id: uuid.UUID
-    roles: Roles
 
 
 class AddContact(BaseModel):
@@ -135,15 +108,6 @@ class RemoveContact(BaseModel):
 Change = Annotated[
     UpdateContact | AddRoles | RemoveRoles | AddContact | RemoveContact, Field(discriminator="op")
 ]
-
-
-class Approver(BaseModel):
-    """A person with authority to sign off; not necessarily a user of Signoff."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Line
-    email: Email
 
 
 class ContactChangeCreate(BaseModel):

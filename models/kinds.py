@@ -1,24 +1,25 @@
 """Each kind of request, described once: the form it is filed with and where, the rules it
-is checked by, the workflow that runs it and its input, and who approves it.
+is checked by, the workflow that runs it and its input, who approves it and where its form
+names people.
 
 Adding a kind is one entry here, plus its workflow and its rules.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pydantic import BaseModel
 
 from models.approvers import approver_problems
 from models.contact_change import (
-    Approver,
     ContactChangeCreate,
     contact_change_problems,
     purchaser_approver_problems,
     purchaser_side_changes,
     purchasers_approver,
 )
+from models.contact_fields import Approver
 from models.enums import RequestKind, RequestStatus, Side
 from models.filing import FilingContext
 from models.payloads import (
@@ -27,6 +28,7 @@ from models.payloads import (
     PurchaserRemovalInput,
     RequestInput,
 )
+from models.personal_data import FormPeople, approver_named
 from models.problems import Problem
 from models.profile_change import ProfileChangeCreate, profile_change_problems
 from models.purchaser_addition import PurchaserAdditionCreate, purchaser_addition_problems
@@ -53,12 +55,19 @@ class Kind:
     stored: Callable[[Form, FilingContext], dict[str, Any]] = lambda form, context: form.model_dump(
         mode="json"
     )
-    # The sides whose approvers decide before the service team, as the kept form says.
-    approval_sides: Callable[[dict[str, Any]], tuple[Side, ...]] = lambda requested: ()
+    # Where its kept form names people: approvers, contacts brought in, details given.
+    people: FormPeople = field(default_factory=FormPeople)
 
     @property
     def path(self) -> str:
         return f"{self.kind.slug}-requests"
+
+    def approval_sides(self, requested: dict[str, Any]) -> tuple[Side, ...]:
+        """The sides whose approvers decide before the service team: those the kept form
+        names an approver for."""
+        return tuple(
+            side for side in self.people.approvers if approver_named(self.people, requested, side)
+        )
 
     def initial_status(self, requested: dict[str, Any]) -> RequestStatus:
         if self.approval_sides(requested):
@@ -125,7 +134,7 @@ KINDS: dict[RequestKind, Kind] = {
             problems=_contact_change_problems,
             emails=lambda batch: batch.emails_given(),
             stored=_contact_change_stored,
-            approval_sides=lambda form: (Side.PURCHASER,) if form.get("approver") else (),
+            people=FormPeople(approvers={Side.PURCHASER: ("approver",)}, changes=True),
         ),
         Kind(
             RequestKind.PURCHASER_ADDITION,
@@ -143,7 +152,11 @@ KINDS: dict[RequestKind, Kind] = {
                 else None
             ),
             emails=lambda form: (str(contact.email) for contact in form.contacts),
-            approval_sides=lambda form: (Side.CUSTOMER, Side.PURCHASER),
+            people=FormPeople(
+                approvers={side: ("approvers", side.value) for side in Side},
+                contacts=True,
+                outsiders=True,
+            ),
         ),
         Kind(
             RequestKind.PURCHASER_REMOVAL,
@@ -158,7 +171,7 @@ KINDS: dict[RequestKind, Kind] = {
             conflict=lambda context: (
                 "no purchaser is assigned to this customer" if context.purchaser is None else None
             ),
-            approval_sides=lambda form: (Side.CUSTOMER,),
+            people=FormPeople(approvers={Side.CUSTOMER: ("approver",)}, outsiders=True),
         ),
     )
 }

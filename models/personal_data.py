@@ -1,4 +1,4 @@
-"""Where each kind of request's stored form names people, and the form without them.
+"""Where a stored form names people, and the form without them.
 
 A person's entry is blanked in place, not dropped: what was asked (ops, ids, roles) stays,
 marked ``"erased": true``; who it was does not. Forms are stored as the API received them
@@ -6,9 +6,12 @@ marked ``"erased": true``; who it was does not. Forms are stored as the API rece
 """
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from models.enums import RequestKind
+from models.contact_fields import Approver
+from models.enums import Side
 from models.redaction import Person
 
 ERASED = "erased"
@@ -24,29 +27,52 @@ def is_erased(entry: Any) -> bool:
     return isinstance(person, dict) and "email" in person and person["email"] is None
 
 
-def people_in(kind: RequestKind, requested: dict[str, Any]) -> list[Person]:
+@dataclass(frozen=True)
+class FormPeople:
+    """Where a kind's stored form names people (each kind's entry in ``models/kinds.py``)."""
+
+    # Where the form names each side's approver, as a path of keys.
+    approvers: Mapping[Side, tuple[str, ...]] = field(default_factory=dict)
+    # "contacts": the contacts it brings (a purchaser addition's).
+    contacts: bool = False
+    # "changes": contacts added, and details updated (a contact change's).
+    changes: bool = False
+    # It names people who may never be the customer's contacts (another organisation's, say):
+    # a form never applied is erased whole, and erasing a person looks for them in these
+    # forms at every customer.
+    outsiders: bool = False
+
+
+def people_in(where: FormPeople, requested: dict[str, Any]) -> list[Person]:
     """Everyone the form names who is not erased yet."""
     people = [
         Person.from_details([change.get("contact", {})])
-        for change in requested.get("changes", [])
+        for change in (requested.get("changes", []) if where.changes else [])
         if change.get("op") == "add" and not is_erased(change)
     ]
     people += [
         Person.named(approver.get("name"), approver.get("email"))
-        for approver in _approvers(kind, requested).values()
+        for approver in _approvers(where, requested).values()
         if not is_erased(approver)
     ]
-    if kind is RequestKind.PURCHASER_ADDITION:
-        people += [
-            Person.from_details([contact])
-            for contact in requested.get("contacts", [])
-            if not is_erased(contact)
-        ]
+    people += [
+        Person.from_details([contact])
+        for contact in (requested.get("contacts", []) if where.contacts else [])
+        if not is_erased(contact)
+    ]
     return people
 
 
+def approver_named(where: FormPeople, requested: dict[str, Any], side: Side) -> Approver | None:
+    """The approver the form names for ``side``; None once they have been erased."""
+    approver = _approvers(where, requested).get(side)
+    if approver is None or is_erased(approver):
+        return None
+    return Approver.model_validate(approver)
+
+
 def details_given(
-    kind: RequestKind,
+    where: FormPeople,
     requested: dict[str, Any],
     outcome: dict[str, Any] | None,
     contact_id: uuid.UUID,
@@ -55,31 +81,32 @@ def details_given(
     asked for it (their past values, or ones it never took)."""
     added = [str(id_) for id_ in (outcome or {}).get("added", [])]
     target = str(contact_id)
-    if kind is RequestKind.CONTACT_CHANGE:
+    given: list[dict[str, Any]] = []
+    if where.changes:
         changes = requested.get("changes", [])
         adds = [change for change in changes if change.get("op") == "add"]
-        given = [
+        given += [
             change.get("contact", {})
             for position, change in enumerate(adds)
             if position < len(added) and added[position] == target
         ]
-        return given + [
+        given += [
             change.get("fields", {})
             for change in changes
             if change.get("op") == "update" and change.get("contact_id") == target
         ]
-    if kind is RequestKind.PURCHASER_ADDITION:
+    if where.contacts:
         contacts = requested.get("contacts", [])
-        return [
+        given += [
             contacts[position]
             for position, id_ in enumerate(added)
             if id_ == target and position < len(contacts)
         ]
-    return []
+    return given
 
 
 def without_person(
-    kind: RequestKind,
+    where: FormPeople,
     requested: dict[str, Any],
     contact_id: uuid.UUID | None,
     emails: frozenset[str],
@@ -90,7 +117,8 @@ def without_person(
     def named(entry: dict[str, Any]) -> bool:
         return str(entry.get("email") or "").lower() in emails
 
-    if kind is RequestKind.CONTACT_CHANGE:
+    form = {**requested}
+    if where.changes:
         changes = []
         for change in requested.get("changes", []):
             op = change.get("op")
@@ -99,51 +127,50 @@ def without_person(
             elif op == "add" and named(change.get("contact", {})):
                 change = _blanked(change, "contact")
             changes.append(change)
-        form = {**requested, "changes": changes}
-    else:
-        form = {**requested}
-    if kind is RequestKind.PURCHASER_ADDITION:
+        form["changes"] = changes
+    if where.contacts:
         form["contacts"] = [
             _blanked_contact(contact) if named(contact) else contact
             for contact in requested.get("contacts", [])
         ]
-        form["approvers"] = {
-            side: _blanked(approver) if named(approver) else approver
-            for side, approver in requested.get("approvers", {}).items()
-        }
-    if kind is not RequestKind.PURCHASER_ADDITION and named(requested.get("approver") or {}):
-        form["approver"] = _blanked(requested["approver"])
+    for side, approver in _approvers(where, requested).items():
+        if named(approver):
+            form = _replaced(form, where.approvers[side], _blanked(approver))
     return form
 
 
-def without_people(kind: RequestKind, requested: dict[str, Any]) -> dict[str, Any]:
+def without_people(where: FormPeople, requested: dict[str, Any]) -> dict[str, Any]:
     """The form with everyone it names, and the details it brought, blanked: what was asked
     (ops, ids, roles) stays, who and what it would have written does not."""
     form = {**requested}
-    if kind is RequestKind.CONTACT_CHANGE:
+    if where.changes:
         inner = {"add": "contact", "update": "fields"}
         form["changes"] = [
             _blanked(change, inner[change["op"]]) if change.get("op") in inner else change
             for change in requested.get("changes", [])
         ]
-    if kind is RequestKind.PURCHASER_ADDITION:
+    if where.contacts:
         form["contacts"] = [_blanked_contact(c) for c in requested.get("contacts", [])]
-        form["approvers"] = {
-            side: _blanked(a) for side, a in requested.get("approvers", {}).items()
-        }
-    if requested.get("approver"):
-        form["approver"] = _blanked(requested["approver"])
+    for side, approver in _approvers(where, requested).items():
+        form = _replaced(form, where.approvers[side], _blanked(approver))
     return form
 
 
-def _approvers(kind: RequestKind, requested: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    if kind is RequestKind.PURCHASER_ADDITION:
-        return dict(requested.get("approvers", {}))
-    if not requested.get("approver"):
-        return {}
-    # A removal's approver is the customer's; a contact change's, the purchaser's.
-    side = "customer" if kind is RequestKind.PURCHASER_REMOVAL else "purchaser"
-    return {side: requested["approver"]}
+def _approvers(where: FormPeople, requested: dict[str, Any]) -> dict[Side, dict[str, Any]]:
+    found: dict[Side, dict[str, Any]] = {}
+    for side, path in where.approvers.items():
+        entry: Any = requested
+        for key in path:
+            entry = entry.get(key) if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and entry:
+            found[side] = entry
+    return found
+
+
+def _replaced(form: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """``form`` with the entry at ``path`` replaced, the dicts on the way copied."""
+    head, *rest = path
+    return {**form, head: _replaced(form[head], tuple(rest), value) if rest else value}
 
 
 def _blanked(entry: dict[str, Any], inner: str | None = None) -> dict[str, Any]:

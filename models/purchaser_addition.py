@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.approvers import approver_problems
 from models.common import Line, NamedAddress
-from models.contact_change import Approver, ContactState, Email, Phone, Roles
+from models.contact_change import ContactState
+from models.contact_fields import Approver, Email, Phone, Roles
 from models.enums import Responsibility, Role, Side
 from models.personal_data import is_erased
 from models.problems import Problem

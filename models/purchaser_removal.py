@@ -5,14 +5,14 @@ Problem messages name positions and roles, never a person.
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.approvers import approver_problems
-from models.contact_change import Approver, ContactState, Roles
-from models.enums import RequestKind, Role, Side
-from models.personal_data import is_erased
+from models.contact_change import ContactState
+from models.contact_fields import Approver, Roles
+from models.enums import Role, Side
 from models.problems import Problem
 
 
@@ -94,16 +94,3 @@ def roles_after_removal(
         for contact in contacts
         if contact.side is Side.CUSTOMER
     ]
-
-
-def approver_of(kind: RequestKind, requested: dict[str, Any], side: Side) -> Approver | None:
-    """The approver a stored request names for ``side``; None once they have been erased."""
-    if kind is RequestKind.PURCHASER_ADDITION:
-        approver = requested.get("approvers", {}).get(side.value)
-    else:
-        # A removal's approver is the customer's; a contact change's, the purchaser's.
-        ours = Side.CUSTOMER if kind is RequestKind.PURCHASER_REMOVAL else Side.PURCHASER
-        approver = requested.get("approver") if side is ours else None
-    if approver is None or is_erased(approver):
-        return None
-    return Approver.model_validate(approver)

@@ -7,7 +7,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.contact import Contact
-from models.contact_change import DETAIL_FIELDS, ContactState
+from models.contact_change import ContactState
+from models.contact_fields import DETAIL_FIELDS
 from models.enums import Responsibility
 from models.purchaser import Purchaser
 

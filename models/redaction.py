@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from models.contact_fields import DETAIL_FIELDS
+
 REDACTED = "[removed contact]"
 
 _SALUTATIONS = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame")
@@ -38,9 +40,7 @@ class Person:
     @classmethod
     def from_details(cls, details: Iterable[dict[str, object]]) -> "Person":
         """One person from the detail sets they had (a contact's current and past ones)."""
-        values: dict[str, set[str]] = {
-            name: set() for name in ("first_name", "last_name", "salutation", "phone", "job_title")
-        }
+        values: dict[str, set[str]] = {name: set() for name in DETAIL_FIELDS if name != "email"}
         emails: set[str] = set()
         for given in details:
             for name, found in values.items():

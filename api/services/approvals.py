@@ -26,10 +26,12 @@ from models.contact_change import (
 )
 from models.customer import Customer
 from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Role, Side
+from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import ApproverDecision
+from models.personal_data import approver_named
 from models.purchaser_addition import stored_addition
-from models.purchaser_removal import PurchaserRemoval, approver_of
+from models.purchaser_removal import PurchaserRemoval
 from models.queries import contact_state, living_contacts, purchaser_of
 from models.redaction import REDACTED
 from models.request import ChangeRequest
@@ -93,7 +95,7 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
         )
     )
     asks, facts, list_title, items = await _what_is_asked(session, request)
-    approver = approver_of(request.kind, request.requested, link.side)
+    approver = approver_named(KINDS[request.kind].people, request.requested, link.side)
     return ApprovalPage(
         side=link.side.value,
         approver=approver.name if approver else REDACTED,
@@ -108,27 +110,35 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
     )
 
 
-async def _what_is_asked(
-    session: AsyncSession, request: ChangeRequest
-) -> tuple[str, list[tuple[str, str]], str, list[str]]:
+Asked = tuple[str, list[tuple[str, str]], str, list[str]]
+
+
+async def _what_is_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
     """What the approver is asked to sign off: a sentence, facts, and a list."""
     assert request.requested is not None
-    if request.kind is RequestKind.CONTACT_CHANGE:
-        return await _contact_changes_asked(session, request)
-    if request.kind is RequestKind.PURCHASER_REMOVAL:
-        form = PurchaserRemoval.model_validate(request.requested)
-        purchaser = await purchaser_of(session, request.customer_id)
-        names = {c.id: c.display_name for c in await living_contacts(session, request.customer_id)}
-        return (
-            "asks to remove its purchaser organisation",
-            [("Purchaser", purchaser.name if purchaser else "")],
-            "Roles given back to the customer's contacts:",
-            [
-                f"{names.get(a.contact_id, 'a contact')}: "
-                + ", ".join(role.value.replace("_", " ") for role in a.roles)
-                for a in form.role_assignments
-            ],
-        )
+    return await _ASKED[request.kind](session, request)
+
+
+async def _removal_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
+    """The required roles the customer's contacts take back from the purchaser's."""
+    form = PurchaserRemoval.model_validate(request.requested)
+    purchaser = await purchaser_of(session, request.customer_id)
+    names = {c.id: c.display_name for c in await living_contacts(session, request.customer_id)}
+    return (
+        "asks to remove its purchaser organisation",
+        [("Purchaser", purchaser.name if purchaser else "")],
+        "Roles given back to the customer's contacts:",
+        [
+            f"{names.get(a.contact_id, 'a contact')}: "
+            + ", ".join(role.value.replace("_", " ") for role in a.roles)
+            for a in form.role_assignments
+        ],
+    )
+
+
+async def _addition_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
+    """The purchaser organisation asked for and the contacts it brings."""
+    assert request.requested is not None
     addition, _ = stored_addition(request.requested)
     address = addition.purchaser.address
     return (
@@ -151,9 +161,7 @@ async def _what_is_asked(
     )
 
 
-async def _contact_changes_asked(
-    session: AsyncSession, request: ChangeRequest
-) -> tuple[str, list[tuple[str, str]], str, list[str]]:
+async def _contact_changes_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
     """The changes to the purchaser's side, each in words: the purchaser approves those."""
     assert request.requested is not None
     batch = stored_batch(request.requested)
@@ -195,6 +203,14 @@ def _in_words(change: Change, names: dict[uuid.UUID | None, str]) -> str:
     return f"{who}: new {given}"
 
 
+# Each kind that asks approvers, and how its approval page puts what they are asked.
+_ASKED = {
+    RequestKind.CONTACT_CHANGE: _contact_changes_asked,
+    RequestKind.PURCHASER_ADDITION: _addition_asked,
+    RequestKind.PURCHASER_REMOVAL: _removal_asked,
+}
+
+
 async def comment(session: AsyncSession, token: str, body: str) -> None:
     """The approver's comment to the service team, on the request's ticket."""
     link, request = await _open(session, token)
@@ -203,12 +219,12 @@ async def comment(session: AsyncSession, token: str, body: str) -> None:
 
 
 async def decide(
-    session: AsyncSession, temporal: Client, token: str, approve: bool, note: str | None
+    session: AsyncSession, temporal: Client, token: str, approve: bool, comment: str | None
 ) -> bool:
     """Deliver the approver's decision; True once recorded, False if still being recorded."""
     link, request = await _open(session, token)
     assert link.side is not None
-    comment_id = await _store_comment(session, request, link.side, note) if note else None
+    comment_id = await _store_comment(session, request, link.side, comment) if comment else None
     decision = ApproverDecision(side=link.side, approve=approve, comment_id=comment_id)
     handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
@@ -231,7 +247,7 @@ async def _store_comment(
     session: AsyncSession, request: ChangeRequest, side: Side, body: str
 ) -> int:
     try:
-        return await gateway.store_note(session, request, CommentKind.APPROVER, body, side=side)
+        return await gateway.store_comment(session, request, CommentKind.APPROVER, body, side=side)
     except TicketNotRaised as error:
         raise BUSY from error
 

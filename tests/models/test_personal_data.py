@@ -4,11 +4,13 @@ import uuid
 
 from models.contact_change import contact_change_problems, stored_batch
 from models.enums import RequestKind, Role, Side
-from models.personal_data import details_given, is_erased, people_in, without_person
+from models.kinds import KINDS
+from models.personal_data import approver_named, details_given, is_erased, people_in, without_person
 from models.purchaser_addition import stored_addition
-from models.purchaser_removal import approver_of
 from tests.models.test_contact_change import DEMO, TERESA
 
+CONTACTS = KINDS[RequestKind.CONTACT_CHANGE].people
+ADDITIONS = KINDS[RequestKind.PURCHASER_ADDITION].people
 ANNA = {"first_name": "Anna", "last_name": "Lyst", "email": "anna@example.com", "phone": "0161"}
 BOB = {"first_name": "Bob", "last_name": "Ild", "email": "bob@example.com"}
 BATCH = {
@@ -35,20 +37,16 @@ ADDITION = {
 def test_the_details_a_form_gave_a_contact_follow_its_outcome() -> None:
     bob_id = uuid.uuid4()
     outcome = {"added": [str(uuid.uuid4()), str(bob_id)]}
-    assert details_given(RequestKind.CONTACT_CHANGE, BATCH, outcome, bob_id) == [BOB]
-    assert details_given(RequestKind.CONTACT_CHANGE, BATCH, outcome, TERESA) == [
-        {"email": "t2@example.com"}
-    ]
-    assert details_given(RequestKind.CONTACT_CHANGE, BATCH, None, bob_id) == []
+    assert details_given(CONTACTS, BATCH, outcome, bob_id) == [BOB]
+    assert details_given(CONTACTS, BATCH, outcome, TERESA) == [{"email": "t2@example.com"}]
+    assert details_given(CONTACTS, BATCH, None, bob_id) == []
     added = {"added": [str(uuid.uuid4()), str(bob_id)]}
-    given = details_given(RequestKind.PURCHASER_ADDITION, ADDITION, added, bob_id)
+    given = details_given(ADDITIONS, ADDITION, added, bob_id)
     assert [entry["email"] for entry in given] == ["bob@example.com"]
 
 
 def test_a_person_is_blanked_where_named_and_what_was_asked_stays() -> None:
-    erased = without_person(
-        RequestKind.CONTACT_CHANGE, BATCH, TERESA, frozenset({"bob@example.com"})
-    )
+    erased = without_person(CONTACTS, BATCH, TERESA, frozenset({"bob@example.com"}))
     update, bob = erased["changes"][1], erased["changes"][2]
     assert update == {
         "op": "update",
@@ -58,16 +56,14 @@ def test_a_person_is_blanked_where_named_and_what_was_asked_stays() -> None:
     }
     assert bob["contact"] == dict.fromkeys(BOB) and bob["roles"] == ["security"]
     assert erased["changes"][0] == BATCH["changes"][0]
-    assert [p.emails for p in people_in(RequestKind.CONTACT_CHANGE, erased)] == [
-        frozenset({"anna@example.com"})
-    ]
+    assert [p.emails for p in people_in(CONTACTS, erased)] == [frozenset({"anna@example.com"})]
 
 
 def test_an_addition_keeps_working_once_an_approver_or_contact_is_erased() -> None:
     emails = frozenset({"ursula@example.com", "bob@example.com"})
-    erased = without_person(RequestKind.PURCHASER_ADDITION, ADDITION, None, emails)
-    assert approver_of(RequestKind.PURCHASER_ADDITION, erased, Side.CUSTOMER) is None
-    percy = approver_of(RequestKind.PURCHASER_ADDITION, erased, Side.PURCHASER)
+    erased = without_person(ADDITIONS, ADDITION, None, emails)
+    assert approver_named(ADDITIONS, erased, Side.CUSTOMER) is None
+    percy = approver_named(ADDITIONS, erased, Side.PURCHASER)
     assert percy is not None and percy.name == "Percy Approver"
     form, gone = stored_addition(erased)
     assert gone == 1 and [c.first_name for c in form.contacts] == ["Anna"]
@@ -76,7 +72,7 @@ def test_an_addition_keeps_working_once_an_approver_or_contact_is_erased() -> No
 
 
 def test_an_erased_change_is_reported_at_its_place_as_an_unknown_contact() -> None:
-    erased = without_person(RequestKind.CONTACT_CHANGE, BATCH, TERESA, frozenset())
+    erased = without_person(CONTACTS, BATCH, TERESA, frozenset())
     batch = stored_batch(erased)
     living = [contact for contact in DEMO if contact.id != TERESA]
     problems = contact_change_problems(living, batch, (Role.MANAGEMENT,), None, frozenset())
