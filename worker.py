@@ -41,6 +41,7 @@ from workflows.housekeeping import PurgeExpiredWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
 from workflows.purchaser_removal import PurchaserRemovalWorkflow
+from workflows.ticket_notice import TicketNoticeWorkflow
 
 WORKFLOWS: Sequence[type] = (
     ProfileChangeWorkflow,
@@ -48,6 +49,7 @@ WORKFLOWS: Sequence[type] = (
     PurchaserAdditionWorkflow,
     PurchaserRemovalWorkflow,
     PurgeExpiredWorkflow,
+    TicketNoticeWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")

@@ -71,9 +71,13 @@ def _already(request: ChangeRequest, status: RequestStatus) -> bool:
 
 
 def _applied_before(request: ChangeRequest) -> ApplyResult:
-    """The result a retry gives: the contacts the first attempt added, from its outcome."""
+    """The result a retry gives: the contacts the first attempt added, and those whose roles
+    it moved, from its outcome."""
+    outcome = request.outcome or {}
     return ApplyResult(
-        applied=True, new_contact_ids=tuple((request.outcome or {}).get("added", ()))
+        applied=True,
+        new_contact_ids=tuple(outcome.get("added", ())),
+        roles_moved_from=tuple(outcome.get("roles_moved", {})),
     )
 
 
@@ -217,7 +221,9 @@ class CustomerDataActivities:
                 added=added,
                 roles_moved=moved,
             )
-            return ApplyResult(applied=True, new_contact_ids=tuple(added))
+            return ApplyResult(
+                applied=True, new_contact_ids=tuple(added), roles_moved_from=tuple(moved)
+            )
 
     @activity.defn
     async def apply_purchaser_removal(self, command: ApplyPurchaserRemoval) -> ApplyResult:

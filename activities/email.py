@@ -12,22 +12,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 from temporalio import activity
 
-from activities.audit import record
 from activities.rendering import EmailRenderer
 from activities.smtp import SmtpMailer, build_message, message_id
+from models.approval import Approval
+from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.email_log import EmailLog
-from models.enums import Audience, EmailEvent, LinkPurpose
+from models.enums import ApprovalStatus, Audience, EmailEvent, LinkPurpose
 from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import Notification
 from models.personal_data import approver_named
 from models.purchaser_addition import stored_addition
-from models.queries import purchaser_of
+from models.queries import comment_author, purchaser_of
 from models.request import ChangeRequest
-from models.ticket import TicketComment
+from models.ticket import Ticket, TicketComment
 from models.tokens import link_token
 from models.user import User
 
@@ -90,14 +91,15 @@ class EmailActivities:
         async with self._sessions() as session:
             if await session.scalar(select(EmailLog.id).where(EmailLog.key == notification.key)):
                 return False
-            request = await session.get(ChangeRequest, uuid.UUID(notification.request_id))
-            if request is None:
+            about = await _about(session, notification)
+            if about is None:
                 return False
+            request, ticket = about
             recipient = await self._recipient(session, notification, request)
             if recipient is None:
                 activity.logger.info("no address for %s; email skipped", notification.audience)
                 return False
-            context = await self._context(session, notification, request, recipient)
+            context = await self._context(session, notification, request, ticket, recipient)
             if notification.event is EmailEvent.WELCOME:
                 link = await self._activation_link(session, notification)
                 if link is None:
@@ -110,6 +112,10 @@ class EmailActivities:
                     activity.logger.info("approval link spent; email skipped")
                     return False
                 context.update(link)
+            if notification.event is EmailEvent.REPLY_TO_APPROVER:
+                # The reply goes out all the same once the link is spent; it says so.
+                spent = {"approval_url": "", "approval_expires": ""}
+                context.update(await self._approval_link(session, notification) or spent)
 
         rendered = self._renderer.render(notification.event, context)
         try:
@@ -125,12 +131,12 @@ class EmailActivities:
             # A stored name or address that cannot form a header never will: retrying
             # would spin for ever, so the email is logged as undeliverable instead.
             activity.logger.warning("email %s undeliverable: %s", notification.key, error)
-            await self._log(request, notification, recipient, rendered.subject, str(error))
+            await self._log(about, notification, recipient, rendered.subject, str(error))
             return False
         if notification.key not in self._sent_not_logged:
             await self._send(message, notification.key)
             self._sent_not_logged.add(notification.key)
-        logged = await self._log(request, notification, recipient, rendered.subject)
+        logged = await self._log(about, notification, recipient, rendered.subject)
         self._sent_not_logged.discard(notification.key)
         return logged
 
@@ -149,24 +155,40 @@ class EmailActivities:
 
     async def _log(
         self,
-        request: ChangeRequest,
+        about: "About",
         notification: Notification,
         recipient: Recipient,
         subject: str,
         failure: str | None = None,
     ) -> bool:
         """Log the key as handled, with its audit event; False if a retry logged it first."""
+        request, ticket = about
+        detail: dict[str, Any] = {
+            "event": notification.event.value,
+            "audience": notification.audience.value,
+        }
+        if request is not None:
+            customer_id = request.customer_id
+        else:
+            assert ticket is not None
+            customer_id = ticket.customer_id
+            # As the ticket's own audit event says it, so that the same people see it.
+            detail.update(ticket=ticket.number, side=ticket.side.value, shared=ticket.shared)
         try:
             async with transaction(self._sessions) as session:
                 # Someone erased while their email was on its way leaves no address here.
-                fresh = await session.get(ChangeRequest, request.id, populate_existing=True)
-                now = await self._recipient(session, notification, fresh) if fresh else None
+                fresh = (
+                    await session.get(ChangeRequest, request.id, populate_existing=True)
+                    if request
+                    else None
+                )
+                now = await self._recipient(session, notification, fresh)
                 address = recipient.address if now == recipient else None
                 session.add(
                     EmailLog(
                         key=notification.key,
                         event=notification.event,
-                        request_id=request.id,
+                        request_id=request.id if request else None,
                         to_address=address,
                         subject=subject,
                         message_id=message_id(notification.key, self._settings.sender),
@@ -174,20 +196,22 @@ class EmailActivities:
                         failure=failure[:300] if failure else None,
                     )
                 )
-                record(
-                    session,
-                    request,
-                    "email_undeliverable" if failure else "email_sent",
-                    notification.at,
-                    event=notification.event.value,
-                    audience=notification.audience.value,
+                session.add(
+                    AuditEvent(
+                        customer_id=customer_id,
+                        request_id=request.id if request else None,
+                        actor="system",
+                        action="email_undeliverable" if failure else "email_sent",
+                        detail=detail,
+                        at=notification.at,
+                    )
                 )
         except IntegrityError:
             return False
         return failure is None
 
     async def _recipient(
-        self, session: AsyncSession, notification: Notification, request: ChangeRequest
+        self, session: AsyncSession, notification: Notification, request: ChangeRequest | None
     ) -> Recipient | None:
         if notification.audience is Audience.SERVICE_TEAM:
             return Recipient(name="Service team", address=self._settings.service_team_address)
@@ -196,6 +220,8 @@ class EmailActivities:
             return _contact_recipient(
                 await session.get(Contact, uuid.UUID(notification.contact_id))
             )
+        if request is None:
+            return None
         if notification.audience is Audience.APPROVER:
             assert notification.side is not None
             if request.requested is None:
@@ -261,28 +287,76 @@ class EmailActivities:
         self,
         session: AsyncSession,
         notification: Notification,
-        request: ChangeRequest,
+        request: ChangeRequest | None,
+        ticket: Ticket | None,
         recipient: Recipient,
     ) -> dict[str, Any]:
-        customer = await session.get(Customer, request.customer_id)
+        customer_id = request.customer_id if request else ticket.customer_id if ticket else None
+        customer = await session.get(Customer, customer_id) if customer_id else None
         comment = (
             await session.get(TicketComment, notification.comment_id)
             if notification.comment_id is not None
             else None
         )
+        author, written_as = "", ""
+        if comment is not None and ticket is not None:
+            author, capacity = await comment_author(session, comment, ticket)
+            written_as = capacity.value
         base = self._settings.public_url
-        purchaser_name, responsibility = await _purchaser_in(session, request)
-        return {
+        number = ticket.number if ticket and ticket.number else ""
+        context = {
             "side": notification.side.value if notification.side else "",
-            "purchaser_name": purchaser_name,
-            "responsibility": responsibility,
             "recipient_name": recipient.name,
             "customer_name": customer.legal_name if customer else "",
+            "ticket_number": number,
+            "ticket_subject": ticket.subject if ticket and not request else "",
+            "ticket_url": f"{base}/tickets/{number}",
+            "comment": comment.body if comment else "",
+            "comment_author": author,
+            "comment_capacity": written_as,
+            "kind": "",
+            "request_id": "",
+            "status": "",
+            "request_url": "",
+            "purchaser_name": "",
+            "responsibility": "",
+            "rejected_by": "",
+            "approvers": 0,
+            "roles_moved": "",
+        }
+        if request is None:
+            return context
+        purchaser_name, responsibility = await _purchaser_in(session, request)
+        approvals = list(
+            await session.exec(select(Approval).where(Approval.request_id == request.id))
+        )
+        moved = (request.outcome or {}).get("roles_moved", {}).get(notification.contact_id, [])
+        return {
+            **context,
             "kind": request.kind.label,
             "request_id": str(request.id),
             "status": request.status.value.replace("_", " "),
-            "ticket_number": request.ticket_number or "",
             "request_url": f"{base}/requests/{request.id}",
-            "ticket_url": f"{base}/tickets/{request.ticket_number}",
-            "comment": comment.body if comment else "",
+            "purchaser_name": purchaser_name,
+            "responsibility": responsibility,
+            "rejected_by": next(
+                (a.side.value for a in approvals if a.status is ApprovalStatus.REJECTED), ""
+            ),
+            "approvers": len(approvals),
+            "roles_moved": ", ".join(role.replace("_", " ") for role in moved),
         }
+
+
+About = tuple[ChangeRequest | None, Ticket | None]
+
+
+async def _about(session: AsyncSession, notification: Notification) -> About | None:
+    """The request an email is about and its ticket, or a ticket alone; None once gone."""
+    if notification.request_id is not None:
+        request = await session.get(ChangeRequest, uuid.UUID(notification.request_id))
+        if request is None:
+            return None
+        ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
+        return request, ticket
+    ticket = await session.scalar(select(Ticket).where(Ticket.number == notification.ticket_number))
+    return (None, ticket) if ticket is not None else None

@@ -1,30 +1,36 @@
-"""The one way the API reaches a request's workflow with what people decide or say.
+"""The one way the API reaches the workflows with what people decide or say.
 
 The ticket comment a message refers to (a decline reason, an approver's comment, a reply) is
 stored on the request's ticket first, and taken back when the workflow refuses the message
 or never hears of it. The waits are bounded: a decision no worker accepts in time answers
 503 and keeps its comment (the server may still deliver it); one accepted but not yet applied
-is reported as still being applied (202).
+is reported as still being applied (202). A ticket's news (raised, commented) is told by a
+workflow of its own, started once per piece of news.
 """
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
+    Client,
     WorkflowHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
+from temporalio.common import WorkflowIDReusePolicy
 
 from api.errors import Conflict, ProcessEnded, Unavailable, temporal_errors
 from models.database import begin_write
 from models.enums import CommentKind, Side
+from models.payloads import TicketNotice
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
+from workflows.ticket_notice import TicketNoticeWorkflow
 
 # How long a decision waits to be accepted, then to be applied, before its answer.
 DECISION_WAIT_SECONDS = 10.0
@@ -84,7 +90,7 @@ async def decide(
     except _UNCONFIRMED as error:
         raise Unavailable(NO_WORKER) from error
     except BaseException:
-        await _take_back(session, comment_id)
+        await take_back_comment(session, comment_id)
         raise
     try:
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
@@ -93,7 +99,7 @@ async def decide(
     except _UNCONFIRMED:
         return False
     except BaseException:
-        await _take_back(session, comment_id)
+        await take_back_comment(session, comment_id)
         raise
     return True
 
@@ -112,11 +118,40 @@ async def tell(
     except ProcessEnded:
         return
     except BaseException:
-        await _take_back(session, comment_id)
+        await take_back_comment(session, comment_id)
         raise
 
 
-async def _take_back(session: AsyncSession, comment_id: int | None) -> None:
+async def announce(
+    temporal: Client,
+    task_queue: str,
+    news_id: str,
+    notice: TicketNotice,
+    take_back: Callable[[], Awaitable[None]],
+) -> None:
+    """Have a ticket's news told, once per ``news_id`` (a retry tells nothing twice): the
+    customer's id, the ticket's number and what happened. If Temporal cannot take it, what
+    the news is about is taken back (503)."""
+    if not notice.notifications:
+        return
+    try:
+        with temporal_errors():
+            await temporal.start_workflow(
+                TicketNoticeWorkflow.run,
+                notice,
+                id=f"ticket-notice-{news_id}",
+                task_queue=task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=f"tell the news of {news_id}",
+            )
+    except Conflict:
+        return  # told already, by the first attempt
+    except BaseException:
+        await take_back()
+        raise
+
+
+async def take_back_comment(session: AsyncSession, comment_id: int | None) -> None:
     if comment_id is None:
         return
     await begin_write(session)

@@ -94,9 +94,10 @@ def may_read_audit(caller: Principal, customer_id: uuid.UUID) -> bool:
 
 
 def sees_audit_event(caller: Principal, action: str, detail: dict[str, Any]) -> bool:
-    """A ticket the purchaser raised without sharing: the customer may not know it exists."""
+    """A ticket the purchaser raised without sharing: the customer may not know it exists,
+    nor that emails about it went out."""
     private = (
-        action == "ticket_raised"
+        "ticket" in detail
         and detail.get("side") == Side.PURCHASER.value
         and not detail.get("shared")
     )

@@ -73,7 +73,37 @@ class CommentKind(StrEnum):
     COMMENT = "comment"
     DECLINE_REASON = "decline_reason"
     SYSTEM = "system"
+    # An approver's comment with their decision (and, before questions had their own kind,
+    # any comment from an approval page).
     APPROVER = "approver"
+    # An approver's question from their approval page, and the service team's reply to it.
+    APPROVER_QUESTION = "approver_question"
+    REPLY_TO_APPROVER = "reply_to_approver"
+
+
+class Capacity(StrEnum):
+    """In what capacity a ticket comment was written, as the ticket and emails show it."""
+
+    REQUESTER = "requester"
+    CONTACT = "contact"
+    APPROVER_QUESTION = "approver_question"
+    APPROVER_DECISION = "approver_decision"
+    SERVICE_TEAM = "service_team"
+    SYSTEM = "system"
+
+    @property
+    def label(self) -> str:
+        return _CAPACITY_LABELS[self]
+
+
+_CAPACITY_LABELS = {
+    Capacity.REQUESTER: "Requester",
+    Capacity.CONTACT: "Contact",
+    Capacity.APPROVER_QUESTION: "Approver's question",
+    Capacity.APPROVER_DECISION: "Approver's decision",
+    Capacity.SERVICE_TEAM: "Service team",
+    Capacity.SYSTEM: "Signoff",
+}
 
 
 class EmailEvent(StrEnum):
@@ -92,6 +122,16 @@ class EmailEvent(StrEnum):
     REQUEST_APPROVED = "request_approved"
     REQUEST_REJECTED = "request_rejected"
     REQUEST_EXPIRED = "request_expired"
+    # To the service team: a request filed, a ticket raised, a contact's comment or an
+    # approver's question.
+    REQUEST_FILED = "request_filed"
+    TICKET_RAISED = "ticket_raised"
+    COMMENT_TO_SERVICE_TEAM = "comment_to_service_team"
+    # The service team's reply to an approver, and to the contact who raised a ticket.
+    REPLY_TO_APPROVER = "reply_to_approver"
+    TICKET_REPLY = "ticket_reply"
+    # To a customer contact whose roles a purchaser took over.
+    ROLES_MOVED = "roles_moved"
 
 
 class Audience(StrEnum):

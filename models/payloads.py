@@ -193,6 +193,8 @@ class ApplyResult:
     applied: bool
     new_contact_ids: tuple[str, ...] = ()
     comment_id: int | None = None
+    # The customer contacts whose roles a purchaser took over.
+    roles_moved_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,16 +208,25 @@ class CloseRequest:
 
 @dataclass(frozen=True)
 class Notification:
-    """One email; ``key`` makes sending idempotent and becomes the Message-ID."""
+    """One email; ``key`` makes sending idempotent and becomes the Message-ID. It is about a
+    request (``request_id``), or about a ticket that no request raised (``ticket_number``)."""
 
     key: str
     event: EmailEvent
     audience: Audience
-    request_id: str
+    request_id: str | None
     at: datetime
     comment_id: int | None = None
     contact_id: str | None = None
     side: Side | None = None
+    ticket_number: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketNotice:
+    """The emails a ticket's news makes (raised, or a comment), sent in order, each once."""
+
+    notifications: tuple[Notification, ...]
 
 
 @dataclass(frozen=True)

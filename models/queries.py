@@ -9,8 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.contact import Contact
 from models.contact_change import ContactState
 from models.contact_fields import DETAIL_FIELDS
-from models.enums import Responsibility
+from models.conversation import capacity
+from models.enums import Capacity, Responsibility
 from models.purchaser import Purchaser
+from models.request import ChangeRequest
+from models.ticket import Ticket, TicketComment
+from models.user import User
 
 
 async def living_contacts(
@@ -60,3 +64,28 @@ async def purchaser_responsibility(
     """The responsibility of the customer's purchaser, or None when none is assigned."""
     purchaser = await purchaser_of(session, customer_id)
     return purchaser.responsibility if purchaser else None
+
+
+async def comment_author(
+    session: AsyncSession, comment: TicketComment, ticket: Ticket
+) -> tuple[str, Capacity]:
+    """Who wrote the comment, as the ticket names them, and in what capacity."""
+    user = await session.get(User, comment.author_id) if comment.author_id else None
+    requester = None
+    if ticket.request_id is not None:
+        request = await session.get(ChangeRequest, ticket.request_id)
+        requester = request.requester_id if request else None
+    written_as = capacity(
+        comment.kind,
+        by_staff=bool(user and user.is_staff),
+        by_requester=user is not None and user.id == requester,
+    )
+    if user is None:
+        if comment.side is not None:
+            return f"the {comment.side.value}'s approver", written_as
+        return "Signoff", written_as
+    if user.is_staff:
+        return f"{user.name or 'Service team'} (service team)", written_as
+    contact = await session.get(Contact, user.contact_id) if user.contact_id else None
+    name = contact.display_name if contact and contact.display_name else "former contact"
+    return name, written_as

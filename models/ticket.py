@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Column, Field, SQLModel
 
 from models.common import Line, Text
-from models.enums import CommentKind, Side
+from models.enums import Capacity, CommentKind, Side
 from models.types import UTCDateTime, enum_type, utcnow
 
 
@@ -46,13 +46,18 @@ class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: Text
+    # The service team's reply to the approver of this side (on a request's ticket), who is
+    # emailed it and sees it on their approval page.
+    to_approver: Side | None = None
 
 
 class CommentPublic(BaseModel):
     id: int
     author_id: uuid.UUID | None
     author: str
+    capacity: Capacity
     kind: CommentKind
+    to_approver: Side | None = None
     body: str
     created_at: datetime
 

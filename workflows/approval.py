@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
         RequestStep,
     )
     from workflows.stage import Stage
-    from workflows.steps import database_step, wait_until
+    from workflows.steps import TELL_APPROVERS_OF_CLOSING, database_step, wait_until
 
 if TYPE_CHECKING:
     from workflows.request import RequestWorkflow
@@ -125,7 +125,10 @@ class Approvals:
             others = tuple(side for side in self._statuses if side is not self._rejection.side)
             await request.outbox.tell_approvers(rejected, others, "rejected-{side}", comment)
         else:
-            await request.outbox.tell(EmailEvent.REQUEST_EXPIRED, Audience.REQUESTER, "expired")
+            expired = EmailEvent.REQUEST_EXPIRED
+            await request.outbox.tell(expired, Audience.REQUESTER, "expired")
+            if workflow.patched(TELL_APPROVERS_OF_CLOSING):
+                await request.outbox.tell_approvers(expired, self.sides, "closed-{side}")
         # The emails are written from the data that the erasure removes.
         await request.outbox.all_sent()
         await database_step(

@@ -43,7 +43,7 @@ class Outbox:
             side=side,
         )
         if not workflow.patched(EMAILS_IN_BACKGROUND):
-            await _send(notification)
+            await send(notification)
             return
         self._last = asyncio.create_task(_send_after(self._last, notification))
 
@@ -58,14 +58,20 @@ class Outbox:
             )
         )
 
-    async def welcome(self, contact_ids: tuple[str, ...]) -> None:
-        """Email each new contact the link that activates their account."""
+    async def tell_contacts(
+        self, event: EmailEvent, contact_ids: tuple[str, ...], step: str
+    ) -> None:
+        """Queue an email to each contact; ``step`` has a ``{contact}`` to fill."""
         await asyncio.gather(
             *(
-                self.tell(EmailEvent.WELCOME, Audience.CONTACT, f"welcome-{c}", contact_id=c)
+                self.tell(event, Audience.CONTACT, step.format(contact=c), contact_id=c)
                 for c in contact_ids
             )
         )
+
+    async def welcome(self, contact_ids: tuple[str, ...]) -> None:
+        """Email each new contact the link that activates their account."""
+        await self.tell_contacts(EmailEvent.WELCOME, contact_ids, "welcome-{contact}")
 
     async def all_sent(self) -> None:
         """Wait for the emails still queued: a run ends, or erases its data, only after them."""
@@ -78,7 +84,7 @@ class Outbox:
         request.show_waiting_for(waiting_for)
 
 
-async def _send(notification: Notification) -> None:
+async def send(notification: Notification) -> None:
     await workflow.execute_activity_method(
         EmailActivities.send_email,
         notification,
@@ -91,4 +97,4 @@ async def _send(notification: Notification) -> None:
 async def _send_after(earlier: asyncio.Task[None] | None, notification: Notification) -> None:
     if earlier is not None:
         await earlier
-    await _send(notification)
+    await send(notification)

@@ -23,7 +23,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.review import Review
     from workflows.search_attributes import REQUEST_STATUS, TICKET_NUMBER
     from workflows.stage import Stage
-    from workflows.steps import ERASE_UNAPPLIED, LOCAL_DATABASE_STEPS, Change, database_step
+    from workflows.steps import (
+        ERASE_UNAPPLIED,
+        LOCAL_DATABASE_STEPS,
+        TELL_SERVICE_TEAM_OF_FILING,
+        Change,
+        database_step,
+    )
 
 
 class RequestWorkflow:
@@ -62,6 +68,8 @@ class RequestWorkflow:
         )
         workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self.ticket_number)])
         await self.outbox.tell(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
+        if workflow.patched(TELL_SERVICE_TEAM_OF_FILING):
+            await self.outbox.tell(EmailEvent.REQUEST_FILED, Audience.SERVICE_TEAM, "filed")
 
     async def reviewed(self, change: Change) -> RequestStatus:
         """The service team's review, implementing ``change``; what was never applied is
@@ -144,7 +152,8 @@ class RequestWorkflow:
 
     @workflow.signal
     async def comment_added(self, notice: CommentNotice) -> None:
-        """A comment on the ticket: the service team's replies are emailed to the requester."""
+        """A comment on the ticket, as the API told it before a ticket's news had a workflow
+        of its own (``TicketNoticeWorkflow``): kept so that those runs go on and replay."""
         if notice.author_is_staff and self.stage is not Stage.CLOSED:
             await self.outbox.tell(
                 EmailEvent.TICKET_COMMENT,

@@ -13,7 +13,14 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import Audience, EmailEvent, RequestStatus
     from models.payloads import CloseRequest, Decision, RequestState, apply_command
     from workflows.stage import Stage
-    from workflows.steps import TELL_APPROVERS_WHEN_IMPLEMENTED, Change, database_step, wait_until
+    from workflows.steps import (
+        TELL_APPROVERS_OF_CLOSING,
+        TELL_APPROVERS_WHEN_IMPLEMENTED,
+        TELL_CONTACTS_OF_MOVED_ROLES,
+        Change,
+        database_step,
+        wait_until,
+    )
 
 if TYPE_CHECKING:
     from workflows.request import RequestWorkflow
@@ -107,6 +114,9 @@ class Review:
         if not result.applied:
             return result.comment_id
         await request.outbox.welcome(result.new_contact_ids)
+        if result.roles_moved_from and workflow.patched(TELL_CONTACTS_OF_MOVED_ROLES):
+            moved = EmailEvent.ROLES_MOVED
+            await request.outbox.tell_contacts(moved, result.roles_moved_from, "moved-{contact}")
         return None
 
     async def _service_team_decides(self) -> None:
@@ -144,8 +154,11 @@ class Review:
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         sides = request.approvals.sides
-        if outcome is not RequestStatus.IMPLEMENTED or not sides:
+        if not sides:
             return
-        if workflow.patched(TELL_APPROVERS_WHEN_IMPLEMENTED):
-            implemented = EmailEvent.REQUEST_IMPLEMENTED
-            await request.outbox.tell_approvers(implemented, sides, "implemented-{side}")
+        if outcome is RequestStatus.IMPLEMENTED:
+            if workflow.patched(TELL_APPROVERS_WHEN_IMPLEMENTED):
+                implemented = EmailEvent.REQUEST_IMPLEMENTED
+                await request.outbox.tell_approvers(implemented, sides, "implemented-{side}")
+        elif workflow.patched(TELL_APPROVERS_OF_CLOSING):
+            await request.outbox.tell_approvers(OUTCOME_EMAILS[outcome], sides, "closed-{side}")

@@ -32,6 +32,12 @@ EMAILS_IN_BACKGROUND = "emails-in-background"
 TELL_APPROVERS_WHEN_IMPLEMENTED = "tell-approvers-when-implemented"
 # A declined or cancelled request erases the people it brought in.
 ERASE_UNAPPLIED = "erase-unapplied-requests"
+# The service team is told of each request filed.
+TELL_SERVICE_TEAM_OF_FILING = "tell-service-team-of-filing"
+# Approvers are told when the request closes without going ahead (cancelled, declined,
+# expired), and the customer's contacts when a purchaser takes over their roles.
+TELL_APPROVERS_OF_CLOSING = "tell-approvers-of-closing"
+TELL_CONTACTS_OF_MOVED_ROLES = "tell-contacts-of-moved-roles"
 
 Owner = TypeVar("Owner")
 Command = TypeVar("Command")

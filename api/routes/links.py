@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Path, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import AfterValidator, BaseModel
 
-from api.deps import SessionDep, TemporalDep
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import page_error_responses
 from api.pages import PAGE_HEADERS, page, wants_json
 from api.services import activation, approvals
@@ -89,10 +89,11 @@ async def decide_approval(
 ) -> Response:
     """Approve or reject, once; an optional comment goes to the service team's ticket."""
     approve = decision == "approve"
-    settled = await approvals.decide(session, temporal, token, approve, comment.strip() or None)
+    decided = await approvals.decide(session, temporal, token, approve, comment.strip() or None)
     if wants_json(request):
-        return JSONResponse({"decision": decision, "recorded": settled}, headers=PAGE_HEADERS)
-    return page(request, "approval_done.html", approved=approve, settled=settled)
+        answer = {"decision": decision, "recorded": decided.settled}
+        return JSONResponse(answer, headers=PAGE_HEADERS)
+    return page(request, "approval_done.html", approved=approve, **vars(decided))
 
 
 @router.post(
@@ -101,8 +102,15 @@ async def decide_approval(
     status_code=status.HTTP_303_SEE_OTHER,
     responses=POSTED,
 )
-async def comment_on_approval(token: Token, comment: Comment, session: SessionDep) -> Response:
-    """Send the service team a question without deciding; back to the page."""
+async def comment_on_approval(
+    token: Token,
+    comment: Comment,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    """Send the service team a question without deciding (they are emailed it); back to the
+    page."""
     if comment.strip():
-        await approvals.comment(session, token, comment.strip())
+        await approvals.ask(session, temporal, settings.task_queue, token, comment.strip())
     return RedirectResponse(f"../{token}?sent=true", status_code=303, headers=PAGE_HEADERS)

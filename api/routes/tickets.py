@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 from pydantic import AfterValidator
 
-from api.deps import CurrentUser, SessionDep, TemporalDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import error_responses
 from api.idempotency import KEYED
 from api.services import tickets
@@ -29,9 +29,16 @@ async def list_tickets(user: CurrentUser, session: SessionDep) -> list[TicketPub
     responses=error_responses(400, 403, 409, 413),
     openapi_extra=KEYED,
 )
-async def raise_ticket(form: TicketCreate, user: CurrentUser, session: SessionDep) -> TicketPublic:
-    """Raise a support ticket for your side; `shared` lets the other organisation see it."""
-    return await tickets.raise_ticket(session, user, form)
+async def raise_ticket(
+    form: TicketCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> TicketPublic:
+    """Raise a support ticket for your side; `shared` lets the other organisation see it.
+    The service team is emailed."""
+    return await tickets.raise_ticket(session, temporal, settings.task_queue, user, form)
 
 
 @router.get("/{number}", responses=error_responses(404))
@@ -43,7 +50,7 @@ async def get_ticket(number: TicketNumber, user: CurrentUser, session: SessionDe
 @router.post(
     "/{number}/comments",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 404, 409, 413),
+    responses=error_responses(400, 403, 404, 409, 413),
     openapi_extra=KEYED,
 )
 async def add_comment(
@@ -52,6 +59,9 @@ async def add_comment(
     user: CurrentUser,
     session: SessionDep,
     temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> CommentPublic:
-    """Comment on a ticket; the service team's comments are emailed to the requester."""
-    return await tickets.add_comment(session, temporal, user, number, body.body)
+    """Comment on a ticket. The service team is emailed the comments of others; its own go to
+    the requester, to the contact who raised a ticket no request raised, or, with
+    `to_approver`, to that side's approver."""
+    return await tickets.add_comment(session, temporal, settings.task_queue, user, number, body)

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
@@ -13,7 +13,8 @@ from api import gateway
 from api.errors import ApiError, Refused, Unavailable
 from api.gateway import TicketNotRaised
 from api.pages import LinkProblem
-from api.services.links import SpentLink, open_link
+from api.services.links import SpentLink, check_usable, find_link
+from models.approval import Approval
 from models.contact import Contact
 from models.contact_change import (
     AddContact,
@@ -24,13 +25,22 @@ from models.contact_change import (
     purchaser_side_changes,
     stored_batch,
 )
+from models.conversation import capacity, on_comment
 from models.customer import Customer
-from models.enums import CommentKind, LinkPurpose, RequestKind, RequestStatus, Role, Side
+from models.enums import (
+    ApprovalStatus,
+    CommentKind,
+    LinkPurpose,
+    RequestKind,
+    RequestStatus,
+    Role,
+    Side,
+)
 from models.kinds import KINDS
 from models.link import LinkToken
-from models.payloads import ApproverDecision
+from models.payloads import ApproverDecision, Notification, TicketNotice
 from models.personal_data import approver_named
-from models.purchaser_addition import stored_addition
+from models.purchaser_addition import roles_after_addition, stored_addition
 from models.purchaser_removal import PurchaserRemoval
 from models.queries import contact_state, living_contacts, purchaser_of
 from models.redaction import REDACTED
@@ -63,6 +73,33 @@ BUSY = LinkProblem(
     "otherwise you can decide again.",
 )
 SPENT = SpentLink(used=DECIDED, expired=EXPIRED)
+_NOW_IT_IS = {
+    RequestStatus.IN_REVIEW: "it is now with the service team",
+    RequestStatus.IMPLEMENTED: "the service team has implemented it",
+    RequestStatus.DECLINED: "the service team has since declined it",
+    RequestStatus.CANCELLED: "the requester has since cancelled it",
+    RequestStatus.REJECTED: "the request is closed",
+    RequestStatus.EXPIRED: "it was not approved in time by everyone asked, and has expired",
+}
+_CLOSED_BEFORE_YOU_DECIDED = {
+    RequestStatus.EXPIRED: EXPIRED,
+    RequestStatus.CANCELLED: LinkProblem(
+        410,
+        "This request was cancelled",
+        "The requester cancelled it, so there is nothing left for you to decide.",
+    ),
+    RequestStatus.DECLINED: LinkProblem(
+        410,
+        "This request was declined",
+        "The service team declined it, so there is nothing left for you to decide.",
+    ),
+}
+# The comments an approver's page shows: their own (of their side), and the replies to them.
+CONVERSATION = (
+    CommentKind.APPROVER,
+    CommentKind.APPROVER_QUESTION,
+    CommentKind.REPLY_TO_APPROVER,
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +113,10 @@ class ApprovalPage:
     items: list[str]
     ticket_number: str
     expires: str
-    comments: list[str]
+    # The roles the customer's contacts give up to the purchaser, once it is implemented.
+    moves: list[str]
+    # This approver's messages and the service team's replies to them: (who, text).
+    conversation: list[tuple[str, str]]
 
 
 async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
@@ -86,13 +126,14 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
     requester = await session.get(User, request.requester_id)
     contact = await session.get(Contact, requester.contact_id) if requester else None
     comments = await session.exec(
-        select(TicketComment.body)
+        select(TicketComment)
         .join(Ticket)
         .where(
             Ticket.request_id == request.id,
-            TicketComment.kind == CommentKind.APPROVER,
+            col(TicketComment.kind).in_(CONVERSATION),
             TicketComment.side == link.side,
         )
+        .order_by(col(TicketComment.id))
     )
     asks, facts, list_title, items = await _what_is_asked(session, request)
     approver = approver_named(KINDS[request.kind].people, request.requested, link.side)
@@ -106,8 +147,28 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
         items=items,
         ticket_number=request.ticket_number or "",
         expires=f"{link.expires_at:%d %B %Y}",
-        comments=list(comments),
+        moves=await _roles_moving(session, request),
+        conversation=[
+            ("Service team" if c.kind is CommentKind.REPLY_TO_APPROVER else "You", c.body)
+            for c in comments
+        ],
     )
+
+
+async def _roles_moving(session: AsyncSession, request: ChangeRequest) -> list[str]:
+    """For a purchaser addition: which of the customer's contacts give up which roles."""
+    if request.kind is not RequestKind.PURCHASER_ADDITION or request.requested is None:
+        return []
+    addition, _ = stored_addition(request.requested)
+    contacts = await living_contacts(session, request.customer_id)
+    by_id: dict[uuid.UUID | None, str] = {c.id: c.display_name for c in contacts}
+    return [
+        f"{by_id.get(state.id, 'a contact')}: "
+        + ", ".join(sorted(role.value.replace("_", " ") for role in roles))
+        for state, roles in roles_after_addition(
+            [contact_state(c) for c in contacts], addition.responsibility
+        )
+    ]
 
 
 Asked = tuple[str, list[tuple[str, str]], str, list[str]]
@@ -211,43 +272,112 @@ _ASKED = {
 }
 
 
-async def comment(session: AsyncSession, token: str, body: str) -> None:
-    """The approver's comment to the service team, on the request's ticket."""
+async def ask(
+    session: AsyncSession, temporal: Client, task_queue: str, token: str, body: str
+) -> None:
+    """The approver's question to the service team, on the request's ticket; the service
+    team is emailed it."""
     link, request = await _open(session, token)
     assert link.side is not None
-    await _store_comment(session, request, link.side, body)
+    kind = CommentKind.APPROVER_QUESTION
+    comment_id = await _store_comment(session, request, link.side, body, kind)
+    emails = on_comment(comment_id, capacity(kind, False, False), None, True, None)
+    notice = TicketNotice(
+        tuple(
+            Notification(
+                key=f"{request.id}/{email.step}",
+                event=email.event,
+                audience=email.audience,
+                request_id=str(request.id),
+                at=utcnow(),
+                comment_id=comment_id,
+            )
+            for email in emails
+        )
+    )
+    await gateway.announce(
+        temporal,
+        task_queue,
+        f"{request.customer_id}/{request.ticket_number}/comment-{comment_id}",
+        notice,
+        lambda: gateway.take_back_comment(session, comment_id),
+    )
+
+
+@dataclass(frozen=True)
+class Decided:
+    # Recorded already, or still being recorded.
+    settled: bool
+    # How many approvers the request asks (one, or one at each organisation).
+    approvers: int
 
 
 async def decide(
     session: AsyncSession, temporal: Client, token: str, approve: bool, comment: str | None
-) -> bool:
-    """Deliver the approver's decision; True once recorded, False if still being recorded."""
+) -> Decided:
+    """Deliver the approver's decision."""
     link, request = await _open(session, token)
     assert link.side is not None
+    approvers = len(
+        list(await session.exec(select(Approval.id).where(Approval.request_id == request.id)))
+    )
     comment_id = await _store_comment(session, request, link.side, comment) if comment else None
     decision = ApproverDecision(side=link.side, approve=approve, comment_id=comment_id)
     handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
-        return await gateway.decide(
+        settled = await gateway.decide(
             session, handle, RequestWorkflow.decide_approval, decision, comment_id
         )
     except ApiError as error:
         raise _as_page_problem(error) from error
+    return Decided(settled, approvers)
 
 
 async def _open(session: AsyncSession, token: str) -> tuple[LinkToken, ChangeRequest]:
-    link = await open_link(session, token, LinkPurpose.APPROVAL, utcnow(), SPENT)
+    """The link and its request while the approver can decide; otherwise what became of it."""
+    link = await find_link(session, token, LinkPurpose.APPROVAL)
     request = await session.get(ChangeRequest, link.request_id)
     if request is None or request.status is not RequestStatus.AWAITING_APPROVAL:
-        raise CLOSED
+        raise await _closed(session, request, link.side)
+    check_usable(link, utcnow(), SPENT)
     return link, request
 
 
+async def _closed(
+    session: AsyncSession, request: ChangeRequest | None, side: Side | None
+) -> LinkProblem:
+    """What the page says of a request no longer awaiting approval, to the approver of
+    ``side``: their own decision if they made one, or why there is nothing to decide."""
+    if request is None:
+        return CLOSED
+    mine = await session.scalar(
+        select(Approval.status).where(Approval.request_id == request.id, Approval.side == side)
+    )
+    if mine in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
+        now = _NOW_IT_IS.get(request.status, "it is no longer open")
+        return LinkProblem(
+            410, "Your decision has been recorded", f"You {mine} this request; {now}."
+        )
+    if request.status is RequestStatus.REJECTED:
+        other = next(s for s in Side if s is not side)
+        return LinkProblem(
+            410,
+            "This request was rejected",
+            f"The {other}'s approver rejected it, so there is nothing left for you to decide. "
+            "The requester has been told.",
+        )
+    return _CLOSED_BEFORE_YOU_DECIDED.get(request.status, CLOSED)
+
+
 async def _store_comment(
-    session: AsyncSession, request: ChangeRequest, side: Side, body: str
+    session: AsyncSession,
+    request: ChangeRequest,
+    side: Side,
+    body: str,
+    kind: CommentKind = CommentKind.APPROVER,
 ) -> int:
     try:
-        return await gateway.store_comment(session, request, CommentKind.APPROVER, body, side=side)
+        return await gateway.store_comment(session, request, kind, body, side=side)
     except TicketNotRaised as error:
         raise BUSY from error
 

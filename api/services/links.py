@@ -31,13 +31,23 @@ async def open_link(
     session: AsyncSession, token: str, purpose: LinkPurpose, now: datetime, spent: SpentLink
 ) -> LinkToken:
     """The link the token names, if it can still be used; a LinkProblem otherwise."""
+    link = await find_link(session, token, purpose)
+    check_usable(link, now, spent)
+    return link
+
+
+async def find_link(session: AsyncSession, token: str, purpose: LinkPurpose) -> LinkToken:
+    """The link the token names, used or not; UNKNOWN if there is none for ``purpose``."""
     link = (
         await session.exec(select(LinkToken).where(LinkToken.token_hash == hash_token(token)))
     ).first()
     if link is None or link.purpose != purpose:
         raise UNKNOWN
+    return link
+
+
+def check_usable(link: LinkToken, now: datetime, spent: SpentLink) -> None:
     if link.used_at is not None:
         raise spent.used
     if link.expires_at <= now:
         raise spent.expired
-    return link

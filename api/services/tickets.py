@@ -1,4 +1,6 @@
-"""Tickets as the caller may see them, and comments on them."""
+"""Tickets as the caller may see them, and comments on them; who should hear is emailed."""
+
+from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -8,15 +10,17 @@ from api import gateway
 from api.errors import Forbidden, NotFound
 from api.identity import Principal
 from models.access import TicketFacts, may_raise_ticket, sees_ticket
+from models.approval import Approval
 from models.audit import AuditEvent
-from models.contact import Contact
+from models.conversation import Email, capacity, on_comment, on_ticket_raised
 from models.database import begin_write
 from models.enums import CommentKind, Side
-from models.payloads import CommentNotice
+from models.payloads import Notification, TicketNotice
 from models.problems import Problem, ValidationProblems
-from models.queries import purchaser_of
+from models.queries import comment_author, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import (
+    CommentCreate,
     CommentPublic,
     Ticket,
     TicketComment,
@@ -26,7 +30,6 @@ from models.ticket import (
 )
 from models.types import utcnow
 from models.user import User
-from workflows.request import RequestWorkflow
 
 
 async def _visible(
@@ -67,7 +70,11 @@ async def load_ticket(session: AsyncSession, principal: Principal, number: str) 
 
 
 async def raise_ticket(
-    session: AsyncSession, principal: Principal, form: TicketCreate
+    session: AsyncSession,
+    temporal: Client,
+    task_queue: str,
+    principal: Principal,
+    form: TicketCreate,
 ) -> TicketPublic:
     """A support ticket of the caller's side, shared with the other organisation if asked."""
     if not may_raise_ticket(principal):
@@ -92,16 +99,25 @@ async def raise_ticket(
     await session.flush()
     assert ticket.id is not None
     ticket.number = ticket_number(ticket.id)
-    session.add(
-        AuditEvent(
-            customer_id=principal.customer_id,
-            actor=principal.actor,
-            action="ticket_raised",
-            detail={"ticket": ticket.number, "side": principal.side.value, "shared": form.shared},
-            at=now,
-        )
+    raised = AuditEvent(
+        customer_id=principal.customer_id,
+        actor=principal.actor,
+        action="ticket_raised",
+        detail={"ticket": ticket.number, "side": principal.side.value, "shared": form.shared},
+        at=now,
     )
+    session.add(raised)
     await session.commit()
+
+    async def take_back() -> None:
+        await begin_write(session)
+        await session.delete(raised)
+        await session.delete(ticket)
+        await session.commit()
+
+    notice = _notice(ticket, None, on_ticket_raised(), now)
+    news = f"{ticket.customer_id}/{ticket.number}/raised"
+    await gateway.announce(temporal, task_queue, news, notice, take_back)
     return await _present(session, ticket)
 
 
@@ -110,28 +126,96 @@ async def ticket_view(session: AsyncSession, principal: Principal, number: str) 
 
 
 async def add_comment(
-    session: AsyncSession, temporal: Client, principal: Principal, number: str, body: str
+    session: AsyncSession,
+    temporal: Client,
+    task_queue: str,
+    principal: Principal,
+    number: str,
+    form: CommentCreate,
 ) -> CommentPublic:
-    """Store the comment; on an open request's ticket, tell its workflow (it emails)."""
+    """Store the comment, and have whoever should hear of it emailed."""
     ticket = await load_ticket(session, principal, number)
     assert ticket.id is not None
+    request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
+    if form.to_approver is not None:
+        await _check_reply_to_approver(session, principal, request, form.to_approver)
+    kind = CommentKind.REPLY_TO_APPROVER if form.to_approver else CommentKind.COMMENT
     await begin_write(session)
     comment = TicketComment(
         ticket_id=ticket.id,
         author_id=principal.user_id,
-        kind=CommentKind.COMMENT,
-        body=body,
+        kind=kind,
+        side=form.to_approver,
+        body=form.body,
         created_at=utcnow(),
     )
     session.add(comment)
     await session.commit()
-    assert comment.id is not None
-    request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
-    if request is not None and request.status.is_open:
-        handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
-        notice = CommentNotice(comment.id, principal.is_staff)
-        await gateway.tell(session, handle, RequestWorkflow.comment_added, notice, comment.id)
-    return (await _comments(session, [comment]))[0]
+    comment_id = comment.id
+    assert comment_id is not None
+    by_requester = request is not None and request.requester_id == principal.user_id
+    emails = on_comment(
+        comment_id,
+        capacity(kind, principal.is_staff, by_requester),
+        form.to_approver,
+        of_request=request is not None,
+        raiser_contact_id=await _raiser_contact(session, ticket) if request is None else None,
+    )
+    await gateway.announce(
+        temporal,
+        task_queue,
+        f"{ticket.customer_id}/{number}/comment-{comment_id}",
+        _notice(ticket, request, emails, comment.created_at, comment_id),
+        lambda: gateway.take_back_comment(session, comment_id),
+    )
+    return (await _comments(session, ticket, [comment]))[0]
+
+
+async def _check_reply_to_approver(
+    session: AsyncSession, principal: Principal, request: ChangeRequest | None, side: Side
+) -> None:
+    """Only the service team answers approvers, and only those its request asked."""
+    if not principal.is_staff:
+        raise Forbidden("only the service team replies to approvers")
+    asked = request is not None and await session.scalar(
+        select(Approval.id).where(Approval.request_id == request.id, Approval.side == side)
+    )
+    if not asked:
+        raise ValidationProblems(
+            [Problem(("body", "to_approver"), f"this ticket's request asked no {side} approver")]
+        )
+
+
+async def _raiser_contact(session: AsyncSession, ticket: Ticket) -> str | None:
+    raiser = await session.get(User, ticket.raised_by_id) if ticket.raised_by_id else None
+    return str(raiser.contact_id) if raiser and raiser.contact_id else None
+
+
+def _notice(
+    ticket: Ticket,
+    request: ChangeRequest | None,
+    emails: list[Email],
+    at: datetime,
+    comment_id: int | None = None,
+) -> TicketNotice:
+    """The notifications of ``emails``: about the request, or the ticket that has none."""
+    prefix = str(request.id) if request else f"ticket-{ticket.number}"
+    return TicketNotice(
+        tuple(
+            Notification(
+                key=f"{prefix}/{email.step}",
+                event=email.event,
+                audience=email.audience,
+                request_id=str(request.id) if request else None,
+                at=at,
+                comment_id=comment_id,
+                contact_id=email.contact_id,
+                side=email.side,
+                ticket_number=None if request else ticket.number,
+            )
+            for email in emails
+        )
+    )
 
 
 async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
@@ -144,41 +228,27 @@ async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
         {
             **ticket.model_dump(),
             "visible_to": list(Side) if ticket.shared else [ticket.side],
-            "comments": await _comments(session, list(comments)),
+            "comments": await _comments(session, ticket, list(comments)),
         }
     )
 
 
-async def _comments(session: AsyncSession, comments: list[TicketComment]) -> list[CommentPublic]:
-    authors: dict[object, str] = {}
+async def _comments(
+    session: AsyncSession, ticket: Ticket, comments: list[TicketComment]
+) -> list[CommentPublic]:
+    shown = []
     for comment in comments:
-        if comment.author_id is not None and comment.author_id not in authors:
-            authors[comment.author_id] = await _author_name(session, comment.author_id)
-    return [
-        CommentPublic(
-            id=comment.id or 0,
-            author_id=comment.author_id,
-            author=authors.get(comment.author_id, _unsigned_author(comment)),
-            kind=comment.kind,
-            body=comment.body,
-            created_at=comment.created_at,
+        author, written_as = await comment_author(session, comment, ticket)
+        shown.append(
+            CommentPublic(
+                id=comment.id or 0,
+                author_id=comment.author_id,
+                author=author,
+                capacity=written_as,
+                kind=comment.kind,
+                to_approver=comment.side if comment.kind is CommentKind.REPLY_TO_APPROVER else None,
+                body=comment.body,
+                created_at=comment.created_at,
+            )
         )
-        for comment in comments
-    ]
-
-
-def _unsigned_author(comment: TicketComment) -> str:
-    """Who wrote a comment that no user account signed."""
-    if comment.kind is CommentKind.APPROVER and comment.side is not None:
-        return f"the {comment.side.value}'s approver"
-    return "Signoff"
-
-
-async def _author_name(session: AsyncSession, user_id: object) -> str:
-    user = await session.get(User, user_id)
-    if user is None:
-        return "unknown"
-    if user.is_staff:
-        return f"{user.name or 'Service team'} (service team)"
-    contact = await session.get(Contact, user.contact_id) if user.contact_id else None
-    return contact.display_name if contact and contact.display_name else "former contact"
+    return shown

@@ -33,17 +33,42 @@ CONTEXT_KEYS = (
     "responsibility",
     "approval_url",
     "approval_expires",
+    "ticket_subject",
+    "comment_author",
+    "comment_capacity",
+    "rejected_by",
+    "approvers",
+    "roles_moved",
 )
+# Not about a request to its requester: a new contact's welcome, and the approvers' emails.
+APPROVER_EVENTS = (EmailEvent.APPROVAL_REQUEST, EmailEvent.APPROVAL_REMINDER)
 # Rendered by the shared layout, so present in every email.
 LAYOUT_KEYS = ("recipient_name", "customer_name", "ticket_number", "request_url")
 EVENTS_WITH_COMMENT = (
     EmailEvent.TICKET_COMMENT,
     EmailEvent.REQUEST_DECLINED,
     EmailEvent.REQUEST_RETURNED,
+    EmailEvent.COMMENT_TO_SERVICE_TEAM,
+    EmailEvent.REPLY_TO_APPROVER,
+    EmailEvent.TICKET_REPLY,
 )
-# About a request: the ticket is named in the subject and the layout shows the request.
-# Not about a request to its requester: a new contact's welcome, and the approvers' emails.
-APPROVER_EVENTS = (EmailEvent.APPROVAL_REQUEST, EmailEvent.APPROVAL_REMINDER)
+# Emails that carry the approver's own link (a reply to an approver's question does too,
+# while the link is open).
+APPROVAL_LINK_EVENTS = (*APPROVER_EVENTS, EmailEvent.REPLY_TO_APPROVER)
+# Emails that may go to an approver, who has no API access: they name the ticket, not the
+# request.
+NO_REQUEST_LINK_EVENTS = (EmailEvent.REQUEST_REJECTED, EmailEvent.REPLY_TO_APPROVER)
+NEW_EVENTS = (
+    EmailEvent.REQUEST_FILED,
+    EmailEvent.TICKET_RAISED,
+    EmailEvent.COMMENT_TO_SERVICE_TEAM,
+    EmailEvent.REPLY_TO_APPROVER,
+    EmailEvent.TICKET_REPLY,
+    EmailEvent.ROLES_MOVED,
+)
+# About a ticket that no request raised: no request, so no kind and no request link.
+STAND_ALONE = {"kind": "", "request_url": "", "ticket_subject": "Invoice address is wrong"}
+# About a request or a ticket: the ticket is named in the subject and the layout shows it.
 REQUEST_EVENTS = [
     event
     for event in EmailEvent
@@ -51,7 +76,7 @@ REQUEST_EVENTS = [
 ]
 
 
-def context(**overrides: str) -> dict[str, Any]:
+def context(**overrides: Any) -> dict[str, Any]:
     values = {
         "recipient_name": "Derek Emonstration",
         "customer_name": "Example Energy plc",
@@ -69,6 +94,12 @@ def context(**overrides: str) -> dict[str, Any]:
         "responsibility": "financial",
         "approval_url": "http://signoff.test/approvals/def456",
         "approval_expires": "4 April 2025",
+        "ticket_subject": "",
+        "comment_author": "",
+        "comment_capacity": "",
+        "rejected_by": "",
+        "approvers": 2,
+        "roles_moved": "",
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}
@@ -78,8 +109,12 @@ def hostile_context(to_approver: bool = False) -> dict[str, Any]:
     """Every value carries markup that would break out of text and attributes if unescaped.
 
     ``side`` names the approver an email is for; it is empty in emails to the requester.
+    ``approvers`` is a count, never text, so it stays a number.
     """
-    values = {key: f'"><x-evil data-key="{key}">&amp;{SCRIPT}' for key in CONTEXT_KEYS}
+    values: dict[str, Any] = {
+        key: f'"><x-evil data-key="{key}">&amp;{SCRIPT}' for key in CONTEXT_KEYS
+    }
+    values["approvers"] = 2
     return values if to_approver else {**values, "side": ""}
 
 
@@ -156,8 +191,9 @@ def test_html_escapes_every_context_value(renderer: EmailRenderer, event: EmailE
 
     assert "<x-evil" not in email.html
     assert "<script" not in email.html
-    # A rejection also goes to the other approver, so its HTML names the ticket, not the request.
-    shown = [k for k in LAYOUT_KEYS if (k, event) != ("request_url", EmailEvent.REQUEST_REJECTED)]
+    # A rejection also goes to the other approver, and a reply to an approver's question to
+    # the approver, so their HTML names the ticket, not the request.
+    shown = [k for k in LAYOUT_KEYS if k != "request_url" or event not in NO_REQUEST_LINK_EVENTS]
     for key in shown:
         assert f"&#34;&gt;&lt;x-evil data-key=&#34;{key}&#34;&gt;&amp;amp;" in email.html
     if event in EVENTS_WITH_COMMENT:
@@ -170,7 +206,7 @@ def test_text_keeps_context_values_literal(renderer: EmailRenderer, event: Email
     email = renderer.render(event, values)
 
     for key in LAYOUT_KEYS:
-        if (key, event) != ("request_url", EmailEvent.REQUEST_REJECTED):
+        if key != "request_url" or event not in NO_REQUEST_LINK_EVENTS:
             assert values[key] in email.text
     if event in EVENTS_WITH_COMMENT:
         assert values["comment"] in email.text
@@ -343,7 +379,7 @@ def test_approver_emails_carry_their_link_and_not_the_requesters(
     assert "4 April 2025" in email.text
 
 
-@pytest.mark.parametrize("event", APPROVER_EVENTS)
+@pytest.mark.parametrize("event", APPROVAL_LINK_EVENTS)
 def test_approver_emails_escape_every_value(renderer: EmailRenderer, event: EmailEvent) -> None:
     email = renderer.render(event, hostile_context(to_approver=True))
 
@@ -359,3 +395,296 @@ def test_approvers_are_told_of_the_implementation_without_the_requesters_link(
     assert email.subject == "[SO-1042] The profile change request was implemented"
     assert "you approved as the\napprover for the customer" in email.text
     assert "/requests/" not in email.text + email.html
+
+
+def test_a_reply_to_an_approver_carries_their_link_and_not_the_requesters(
+    renderer: EmailRenderer,
+) -> None:
+    email = renderer.render(EmailEvent.REPLY_TO_APPROVER, context(side="purchaser"))
+
+    assert email.subject.startswith("[SO-1042] The service team replied to your question")
+    assert "Example Energy plc's profile change request" in email.subject
+    assert "http://signoff.test/approvals/def456" in email.text
+    assert 'href="http://signoff.test/approvals/def456"' in email.html
+    assert "4 April 2025" in email.text
+    assert "/requests/" not in email.text + email.html, "approvers have no API access"
+    assert "named as an approver" in email.text
+
+
+def test_a_reply_to_an_approver_whose_link_is_spent_prints_no_empty_link(
+    renderer: EmailRenderer,
+) -> None:
+    email = renderer.render(
+        EmailEvent.REPLY_TO_APPROVER,
+        context(side="purchaser", approval_url="", approval_expires=""),
+    )
+
+    assert "no longer open" in email.text
+    assert "no longer open" in email.html
+    assert "contact the service" in email.text
+    assert 'href=""' not in email.html
+    assert "open until" not in email.text + email.html
+
+
+def test_rejection_to_the_requester_names_the_side_that_rejected(
+    renderer: EmailRenderer,
+) -> None:
+    email = renderer.render(EmailEvent.REQUEST_REJECTED, context(rejected_by="purchaser"))
+
+    assert "The approver for the purchaser rejected" in email.text
+    assert "The approver for the purchaser rejected" in email.html
+    assert "for the  " not in email.text
+    assert "for the  " not in email.html
+    assert "nothing left for you to decide" not in email.text
+
+
+def test_rejection_to_the_other_approver_names_the_side_that_rejected(
+    renderer: EmailRenderer,
+) -> None:
+    email = renderer.render(
+        EmailEvent.REQUEST_REJECTED, context(side="customer", rejected_by="purchaser")
+    )
+
+    assert "The approver for the purchaser rejected" in email.text
+    assert "The approver for the purchaser rejected" in email.html
+    assert "approver for the customer" not in email.text + email.html
+    assert "nothing left for you to decide" in email.text
+    assert "nothing left for you to decide" in email.html
+    assert "/requests/" not in email.text + email.html
+
+
+def test_approval_by_one_approver_does_not_say_both(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.REQUEST_APPROVED, context(approvers=1))
+
+    assert "Both" not in email.text
+    assert "Both" not in email.html
+    assert "The approver has approved" in email.text
+    assert "The approver has approved" in email.html
+
+
+def test_approval_by_two_approvers_says_both(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.REQUEST_APPROVED, context(approvers=2))
+
+    assert "Both approvers have approved" in email.text
+    assert "Both approvers have approved" in email.html
+
+
+@pytest.mark.parametrize(
+    "event, closed",
+    [
+        (EmailEvent.REQUEST_CANCELLED, "was cancelled"),
+        (EmailEvent.REQUEST_DECLINED, "was declined by the service team"),
+        (EmailEvent.REQUEST_EXPIRED, "expired before every approver decided"),
+    ],
+)
+def test_a_closed_request_is_told_to_its_approvers_as_approvers(
+    renderer: EmailRenderer, event: EmailEvent, closed: str
+) -> None:
+    email = renderer.render(event, context(side="customer"))
+
+    for part in (" ".join(email.text.split()), " ".join(email.html.split())):
+        assert "that you were asked" in part
+        assert "customer's approver" in part
+        assert closed in part
+        assert "nothing left for you to decide" in part
+        assert "file a new request" not in part
+        assert "file it again" not in part
+    assert "SO-1042" in email.subject
+    assert not email.subject.startswith("[SO-1042] Your"), "the approver did not file it"
+    assert "/requests/" not in email.text + email.html, "approvers have no API access"
+
+
+@pytest.mark.parametrize("event", [EmailEvent.REQUEST_CANCELLED, EmailEvent.REQUEST_DECLINED])
+def test_a_closed_request_tells_its_requester_to_file_a_new_one(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    email = renderer.render(event, context())
+
+    assert "file a new request" in email.text
+    assert "you were asked to approve" not in email.text
+
+
+def test_the_decline_reason_is_for_the_requester_only(renderer: EmailRenderer) -> None:
+    reason = "Please send the VAT certificate."
+
+    to_requester = renderer.render(EmailEvent.REQUEST_DECLINED, context(comment=reason))
+    to_approver = renderer.render(
+        EmailEvent.REQUEST_DECLINED, context(side="purchaser", comment=reason)
+    )
+
+    assert reason in to_requester.text and reason in to_requester.html
+    assert reason not in to_approver.text
+    assert reason not in to_approver.html
+
+
+@pytest.mark.parametrize(
+    "event", [EmailEvent.TICKET_RAISED, EmailEvent.COMMENT_TO_SERVICE_TEAM, EmailEvent.TICKET_REPLY]
+)
+def test_a_stand_alone_ticket_email_has_no_empty_request_link(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    email = renderer.render(event, context(**STAND_ALONE))
+
+    assert "Request:" not in email.text
+    assert not re.search(r"^Request:\s*$", email.text, re.MULTILINE)
+    assert 'href=""' not in email.html
+    assert "view the request" not in email.html
+    assert "http://signoff.test/tickets/SO-1042" in email.text
+    assert 'href="http://signoff.test/tickets/SO-1042"' in email.html
+    assert "because of ticket SO-1042 of Example Energy plc" in email.text
+    assert "because of ticket SO-1042 of Example Energy plc" in email.html
+    assert "change request" not in email.text + email.html
+
+
+@pytest.mark.parametrize("event", NEW_EVENTS)
+def test_each_new_event_names_the_ticket_in_its_subject(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    values = context(
+        side="purchaser" if event is EmailEvent.REPLY_TO_APPROVER else "",
+        comment="Please send the VAT certificate.",
+        comment_author="Derek Emonstration",
+        comment_capacity="requester",
+        roles_moved="financial",
+    )
+    if event in (EmailEvent.TICKET_RAISED, EmailEvent.TICKET_REPLY):
+        values.update(STAND_ALONE)
+
+    email = renderer.render(event, values)
+
+    assert email.subject.startswith("[SO-1042] ")
+    assert "\n" not in email.subject
+
+
+@pytest.mark.parametrize(
+    "event",
+    [EmailEvent.TICKET_RAISED, EmailEvent.TICKET_REPLY, EmailEvent.COMMENT_TO_SERVICE_TEAM],
+)
+def test_a_stand_alone_tickets_subject_is_named_in_the_body_not_the_logged_subject(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    email = renderer.render(event, context(**STAND_ALONE))
+
+    # Subjects are kept in the email log; a ticket's subject may name a person.
+    assert "Invoice address is wrong" not in email.subject
+    assert "Invoice address is wrong" in email.text
+
+
+@pytest.mark.parametrize(
+    "event, values",
+    [
+        (
+            EmailEvent.COMMENT_TO_SERVICE_TEAM,
+            {"comment_author": "Derek Emonstration", "comment_capacity": "requester"},
+        ),
+        (
+            EmailEvent.COMMENT_TO_SERVICE_TEAM,
+            {**STAND_ALONE, "comment_author": "Derek Emonstration", "comment_capacity": "contact"},
+        ),
+        (EmailEvent.REPLY_TO_APPROVER, {"side": "purchaser"}),
+        (EmailEvent.TICKET_REPLY, STAND_ALONE),
+    ],
+)
+def test_the_comment_of_a_ticket_email_is_quoted_and_escaped(
+    renderer: EmailRenderer, event: EmailEvent, values: dict[str, Any]
+) -> None:
+    comment = "Is the <b>VAT</b> number & address right?"
+
+    email = renderer.render(event, context(**values, comment=comment))
+
+    assert comment in email.text
+    assert "Is the &lt;b&gt;VAT&lt;/b&gt; number &amp; address right?" in email.html
+    assert "<b>VAT</b>" not in email.html
+
+
+def test_a_filed_request_says_whom_it_waits_for(renderer: EmailRenderer) -> None:
+    with_approvers = renderer.render(EmailEvent.REQUEST_FILED, context(approvers=2))
+    with_one = renderer.render(EmailEvent.REQUEST_FILED, context(approvers=1))
+    without = renderer.render(EmailEvent.REQUEST_FILED, context(approvers=0))
+
+    assert with_approvers.subject == (
+        "[SO-1042] A new profile change request from Example Energy plc"
+    )
+    assert "two named approvers" in with_approvers.text
+    assert "named approver first" in with_one.text
+    assert "approvers" not in with_one.text
+    assert "waiting for the service team to review it" in without.text
+    assert "approver" not in without.text
+    for email in (with_approvers, without):
+        assert 'href="http://signoff.test/requests/' in email.html
+        assert "review it here" in email.html
+
+
+def test_a_raised_ticket_is_told_to_the_service_team(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.TICKET_RAISED, context(**STAND_ALONE, comment=""))
+
+    assert email.subject == "[SO-1042] Example Energy plc raised a ticket"
+    assert "Example Energy plc raised ticket SO-1042" in email.text
+    assert "Invoice address is wrong" in email.text
+    assert 'href="http://signoff.test/tickets/SO-1042"' in email.html
+
+
+def test_an_approvers_question_is_worded_as_a_question(renderer: EmailRenderer) -> None:
+    email = renderer.render(
+        EmailEvent.COMMENT_TO_SERVICE_TEAM,
+        context(comment_author="the purchaser's approver", comment_capacity="approver_question"),
+    )
+
+    assert email.subject.startswith("[SO-1042] An approver asks a question about")
+    assert "profile change request of Example Energy plc" in email.subject
+    assert "the purchaser's approver" in email.text
+    assert 'href="http://signoff.test/requests/' in email.html
+
+
+def test_a_contacts_comment_names_its_author_and_the_ticket(renderer: EmailRenderer) -> None:
+    email = renderer.render(
+        EmailEvent.COMMENT_TO_SERVICE_TEAM,
+        context(**STAND_ALONE, comment_author="Derek Emonstration", comment_capacity="contact"),
+    )
+
+    assert "asks a question" not in email.subject
+    assert "Invoice address is wrong" in email.text
+    assert "Derek Emonstration (contact) commented" in email.text
+    assert "Derek Emonstration (contact) commented" in email.html
+    # A stand-alone ticket has no request page: the reply goes on the ticket.
+    assert "reply here: http://signoff.test/tickets/SO-1042" in email.text
+
+
+def test_a_staff_comment_names_who_wrote_it(renderer: EmailRenderer) -> None:
+    by = "Sam Taylor (service team)"
+
+    named = renderer.render(
+        EmailEvent.TICKET_COMMENT, context(comment_author=by, comment_capacity="service_team")
+    )
+    unnamed = renderer.render(EmailEvent.TICKET_COMMENT, context(comment_author=""))
+
+    assert f"{by} commented on ticket SO-1042" in named.text
+    assert by in named.html
+    assert "The service team commented on ticket SO-1042" in unnamed.text
+
+
+@pytest.mark.parametrize(
+    "moved, responsibility, subject, says",
+    [
+        ("financial", "financial", "Your financial role moved to", "financial matters"),
+        (
+            "financial, agreement",
+            "both",
+            "Your financial, agreement roles moved to",
+            "financial and contractual matters",
+        ),
+    ],
+)
+def test_moved_roles_are_told_to_the_contact_who_held_them(
+    renderer: EmailRenderer, moved: str, responsibility: str, subject: str, says: str
+) -> None:
+    email = renderer.render(
+        EmailEvent.ROLES_MOVED, context(roles_moved=moved, responsibility=responsibility)
+    )
+
+    assert email.subject == f"[SO-1042] {subject} Purchase Partners Ltd"
+    text = " ".join(email.text.split())
+    assert "Example Energy plc's purchaser organisation, Purchase Partners Ltd" in text
+    assert says in text
+    assert "nothing for you to do" in text
+    assert says in " ".join(email.html.split())

@@ -16,6 +16,7 @@ async def test_a_request_leaves_its_trail_as_json_and_csv(stack: Stack) -> None:
     done = await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
     assert done.status_code == 200, done.text
     await stack.wait_for_mail(lambda m: "implemented" in m.subject)
+    await stack.run_ended(request["id"])  # its last emails sent, the trail is complete
     url = f"/customers/{stack.customer_id}/audit"
 
     trail = (await stack.http.get(url, headers=stack.auth("Derek"))).json()

@@ -24,6 +24,7 @@ from tests.e2e.profile import (
 from workflows.request import RequestWorkflow
 
 DEREK = "derek.emonstration@energy.example.com"
+SERVICE_TEAM = "team@service.example.com"
 
 
 async def test_implemented_end_to_end(stack: Stack) -> None:
@@ -82,10 +83,18 @@ async def test_implemented_end_to_end(stack: Stack) -> None:
     assert customer_now.payment_postal_code == "LS1 4AP"
 
     assert await tickets_for(stack, created["id"]) == 1
-    assert await emails_for(stack, created["id"]) == 3  # received, reply, implemented
-    assert sorted(m.subject for m in stack.mail.messages) == sorted(
+    await stack.wait_for_mail(
+        lambda m: m.recipients == (SERVICE_TEAM,) and "Yes." in m.subject + (m.text or "")
+    )
+    await stack.run_ended(created["id"])
+    # Derek: received, the service team's question, implemented; the service team: the
+    # filing, and Derek's answer.
+    assert await emails_for(stack, created["id"]) == 5
+    assert sorted(m.subject for m in stack.mail.messages if m.recipients == (DEREK,)) == sorted(
         [received.subject, question.subject, done.subject]
-    ), "each email exactly once, none for the requester's own comment"
+    ), "each email exactly once, none to the requester of their own comment"
+    team = [m for m in stack.mail.messages if m.recipients == (SERVICE_TEAM,)]
+    assert len(team) == 2 and any("Yes." in (m.text or "") for m in team)
     ticket = (await stack.http.get(f"/tickets/{number}", headers=stack.auth("Derek"))).json()
     assert [c["body"] for c in ticket["comments"]] == [
         "Is the new address effective immediately?",
@@ -101,7 +110,7 @@ async def test_implemented_end_to_end(stack: Stack) -> None:
             )
         ).all()
     assert actions[0] == "ticket_raised"
-    assert "implemented" in actions and actions.count("email_sent") == 3
+    assert "implemented" in actions and actions.count("email_sent") == 5
 
     again = await stack.http.post(f"/requests/{created['id']}/implement", headers=stack.auth("Sam"))
     assert again.status_code == 409

@@ -89,7 +89,7 @@ async def test_approve_approve_implement(stack: Stack) -> None:
         await stack.http.get(f"/tickets/{request['ticket_number']}", headers=stack.auth("Sam"))
     ).json()
     assert [(c["kind"], c["body"]) for c in ticket["comments"]] == [
-        ("approver", "Who signs the contract?")
+        ("approver_question", "Who signs the contract?")
     ]
     state = await workflow_state(stack)
     assert state.status is RequestStatus.AWAITING_APPROVAL
@@ -333,10 +333,11 @@ class TestWorkerCrash:
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=30)
-        # Requester: received, approved, implemented; each approver: asked, then told it
-        # was implemented; the new contact: welcome.
+        # Requester: received, approved, implemented; the service team: filed; each approver:
+        # asked, then told it was implemented; the new contact: welcome; the two customer
+        # contacts whose financial role moved: told so.
         sent = [(m.subject, m.recipients) for m in stack.mail.messages]
-        assert len(sent) == len(set(sent)) == 8, f"each email exactly once: {sent}"
+        assert len(sent) == len(set(sent)) == 11, f"each email exactly once: {sent}"
 
 
 async def test_concurrent_decisions_on_one_link_decide_once(stack: Stack) -> None:

@@ -81,7 +81,13 @@ ASKS: dict[str, Callable[[Principal], bool]] = {
         c, _ticket(Side.PURCHASER), None
     ),
     "sees that the purchaser raised one unshared": lambda c: sees_audit_event(
-        c, "ticket_raised", {"side": "purchaser", "shared": False}
+        c, "ticket_raised", {"ticket": "SO-00001", "side": "purchaser", "shared": False}
+    ),
+    "sees an email about it": lambda c: sees_audit_event(
+        c, "email_sent", {"ticket": "SO-00001", "side": "purchaser", "shared": False}
+    ),
+    "sees an email about a shared one": lambda c: sees_audit_event(
+        c, "email_sent", {"ticket": "SO-00001", "side": "purchaser", "shared": True}
     ),
 }
 
@@ -102,6 +108,8 @@ sees a purchaser ticket                         Y . . . . Y .
 sees a shared purchaser ticket                  Y Y Y Y Y Y .
 sees an unshared purchaser ticket after removal Y . . . . . .
 sees that the purchaser raised one unshared     Y . . . . . .
+sees an email about it                          Y . . . . . .
+sees an email about a shared one                Y Y Y Y Y Y Y
 """
 
 
