@@ -26,6 +26,7 @@ from tests.e2e.purchaser import (
     filed_addition,
 )
 from tests.e2e.test_purchaser_removal import bearer, give_financial_to_teresa, raise_ticket, removal
+from tests.history_text import readable
 
 SERVICE_TEAM = "service-team@localhost"
 DEREK = "derek.emonstration@energy.example.com"
@@ -139,6 +140,18 @@ async def test_a_stand_alone_ticket_reaches_the_service_team_and_its_replies_the
     assert len(await logged(stack, EmailEvent.TICKET_RAISED)) == 1
     assert len(await logged(stack, EmailEvent.TICKET_REPLY)) == 2
     nobody_else(stack, SERVICE_TEAM, DEREK)
+
+    # What the news workflows carried: ids, events, audiences; never who or what was said.
+    news = f"ticket-notice-{stack.customer_id}/{number}"
+    ticket = (await stack.http.get(f"/tickets/{number}", headers=stack.auth("Sam"))).json()
+    for workflow_id in [
+        f"{news}/raised",
+        *(f"{news}/comment-{c['id']}" for c in ticket["comments"]),
+    ]:
+        history = readable(await stack.temporal.get_workflow_handle(workflow_id).fetch_history())
+        assert "send_email" in history
+        for secret in ("Invoice", "invoice 42", "March", "Sent again", "Derek", "Teresa", DEREK):
+            assert secret not in history, (workflow_id, secret)
 
 
 async def test_an_approver_asks_and_hears_the_answer_the_other_approver_sees_none_of_it(

@@ -60,13 +60,14 @@ async def test_requests_go_on_and_emails_arrive_once_smtp_is_back(
     number = request["ticket_number"]
     assert [m.subject for m in stack.mail.messages] == [
         f"[{number}] Your profile change request was received",
+        f"[{number}] A new profile change request from {NEW_LEGAL['name']}",
         f"[{number}] Your profile change request was implemented",
     ], "each email once, in the order they were asked for"
     async with stack.sessions() as session:
         failures = (await session.exec(select(EmailLog.failure))).all()
         keys = (await session.exec(select(EmailLog.key).order_by(col(EmailLog.id)))).all()
-    assert failures == [None, None]
-    assert keys == [f"{request['id']}/received", f"{request['id']}/outcome"]
+    assert failures == [None, None, None]
+    assert keys == [f"{request['id']}/{step}" for step in ("received", "filed", "outcome")]
 
 
 async def _until_logged(path: Path, text: str, seconds: float = 20.0) -> None:

@@ -39,6 +39,8 @@ from tests.faults.processes import TemporalServer, eventually, status_becomes, s
 from workflows.request import RequestWorkflow
 
 DEREK = "derek.emonstration@energy.example.com"
+TERESA = "teresa.echie@energy.example.com"
+SERVICE_TEAM = "service-team@localhost"
 # The worker's polls back off while the server is down: its next one may come ~10 s later.
 WORKER_BACK_SECONDS = 30.0
 
@@ -179,14 +181,15 @@ async def test_requests_resume_after_the_temporal_server_restarts(
     ).json()["purchaser"]
     assert purchaser["name"] == PURCHASER["name"]
 
-    # Addition: the requester is told received, approved and implemented; each approver is
-    # asked, then told; the new contact is welcomed. Profile: received and implemented.
+    # Addition: the requester is told received, approved and implemented; the service team
+    # of the filing; each approver is asked, then told; the new contact is welcomed; Teresa
+    # and Ursula are told their financial role moved. Profile: received, filed, implemented.
     sent = [(m.subject, m.recipients) for m in stack.mail.messages]
-    assert len(sent) == len(set(sent)) == 10, f"each email exactly once: {sent}"
+    assert len(sent) == len(set(sent)) == 14, f"each email exactly once: {sent}"
     assert sorted({to for _, (to,) in sent}) == sorted(
-        {DEREK, URSULA["email"], PERCY["email"], PAULA["email"]}
+        {DEREK, URSULA["email"], PERCY["email"], PAULA["email"], TERESA, SERVICE_TEAM}
     )
-    assert await count(stack, EmailLog) == 10
+    assert await count(stack, EmailLog) == 14
 
     assert await stop_process(worker) == 0, "the worker still drains and exits cleanly"
 

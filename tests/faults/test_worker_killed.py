@@ -216,7 +216,7 @@ class TestKilledWorker:
                         stack,
                         f"approval by {recipient}",
                         partial(stack.http.post, link, data={"decision": "approve"}),
-                        "has been used to decide",
+                        "Your decision has been recorded",
                     )
                 for request_id in (removal, addition):
                     await until(
