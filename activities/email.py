@@ -30,6 +30,7 @@ from models.queries import comment_author, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.tokens import link_token
+from models.types import utcnow
 from models.user import User
 
 
@@ -95,6 +96,12 @@ class EmailActivities:
             if about is None:
                 return False
             request, ticket = about
+            if notification.comment_id is not None and not await session.get(
+                TicketComment, notification.comment_id
+            ):
+                # Taken back by the API when it could not be sure the news was told.
+                activity.logger.info("comment %s gone; email skipped", notification.comment_id)
+                return False
             recipient = await self._recipient(session, notification, request)
             if recipient is None:
                 activity.logger.info("no address for %s; email skipped", notification.audience)
@@ -274,7 +281,8 @@ class EmailActivities:
     async def _link(
         self, session: AsyncSession, query: SelectOfScalar[LinkToken], name: str, path: str
     ) -> dict[str, str] | None:
-        link = (await session.exec(query.where(col(LinkToken.used_at).is_(None)))).first()
+        open_links = query.where(col(LinkToken.used_at).is_(None), LinkToken.expires_at > utcnow())
+        link = (await session.exec(open_links)).first()
         if link is None:
             return None
         token = link_token(self._settings.link_secret, link.nonce)
@@ -311,7 +319,12 @@ class EmailActivities:
             "ticket_number": number,
             "ticket_subject": ticket.subject if ticket and not request else "",
             "ticket_url": f"{base}/tickets/{number}",
-            "comment": comment.body if comment else "",
+            # A raised ticket's own text is its first message (bodies are not kept).
+            "comment": comment.body
+            if comment
+            else ticket.body
+            if ticket and notification.event is EmailEvent.TICKET_RAISED
+            else "",
             "comment_author": author,
             "comment_capacity": written_as,
             "kind": "",

@@ -11,7 +11,8 @@ with workflow.unsafe.imports_passed_through():
 @workflow.defn
 class TicketNoticeWorkflow:
     """Started by the API once the ticket or comment is stored, with the workflow id of the
-    news (``ticket-<number>/comment-<id>``), so that it runs once."""
+    news (``ticket-notice-<customer id>/<ticket number>/comment-<id>-<time>``), so that it
+    runs once."""
 
     @workflow.run
     async def run(self, notice: TicketNotice) -> None:

@@ -282,6 +282,7 @@ async def ask(
     kind = CommentKind.APPROVER_QUESTION
     comment_id = await _store_comment(session, request, link.side, body, kind)
     emails = on_comment(comment_id, capacity(kind, False, False), None, True, None)
+    at = utcnow()
     notice = TicketNotice(
         tuple(
             Notification(
@@ -289,19 +290,25 @@ async def ask(
                 event=email.event,
                 audience=email.audience,
                 request_id=str(request.id),
-                at=utcnow(),
+                at=at,
                 comment_id=comment_id,
             )
             for email in emails
         )
     )
-    await gateway.announce(
-        temporal,
-        task_queue,
-        f"{request.customer_id}/{request.ticket_number}/comment-{comment_id}",
-        notice,
-        lambda: gateway.take_back_comment(session, comment_id),
+    news = (
+        f"{request.customer_id}/{request.ticket_number}/comment-{comment_id}-{at:%Y%m%dT%H%M%S%f}"
     )
+    try:
+        await gateway.announce(
+            temporal,
+            task_queue,
+            news,
+            notice,
+            lambda: gateway.take_back_comment(session, comment_id),
+        )
+    except ApiError as error:
+        raise _as_page_problem(error) from error
 
 
 @dataclass(frozen=True)

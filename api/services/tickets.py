@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api import gateway
-from api.errors import Forbidden, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.identity import Principal
 from models.access import TicketFacts, may_raise_ticket, sees_ticket
 from models.approval import Approval
@@ -15,7 +15,9 @@ from models.audit import AuditEvent
 from models.conversation import Email, capacity, on_comment, on_ticket_raised
 from models.database import begin_write
 from models.enums import CommentKind, Side
+from models.kinds import KINDS
 from models.payloads import Notification, TicketNotice
+from models.personal_data import approver_named
 from models.problems import Problem, ValidationProblems
 from models.queries import comment_author, purchaser_of
 from models.request import ChangeRequest
@@ -116,7 +118,7 @@ async def raise_ticket(
         await session.commit()
 
     notice = _notice(ticket, None, on_ticket_raised(), now)
-    news = f"{ticket.customer_id}/{ticket.number}/raised"
+    news = _news_id(ticket, "raised", now)
     await gateway.announce(temporal, task_queue, news, notice, take_back)
     return await _present(session, ticket)
 
@@ -164,11 +166,16 @@ async def add_comment(
     await gateway.announce(
         temporal,
         task_queue,
-        f"{ticket.customer_id}/{number}/comment-{comment_id}",
+        _news_id(ticket, f"comment-{comment_id}", comment.created_at),
         _notice(ticket, request, emails, comment.created_at, comment_id),
         lambda: gateway.take_back_comment(session, comment_id),
     )
     return (await _comments(session, ticket, [comment]))[0]
+
+
+def _news_id(ticket: Ticket, what: str, at: datetime) -> str:
+    """Unique to one piece of news, even were a taken-back row's id given again."""
+    return f"{ticket.customer_id}/{ticket.number}/{what}-{at:%Y%m%dT%H%M%S%f}"
 
 
 async def _check_reply_to_approver(
@@ -183,6 +190,12 @@ async def _check_reply_to_approver(
     if not asked:
         raise ValidationProblems(
             [Problem(("body", "to_approver"), f"this ticket's request asked no {side} approver")]
+        )
+    assert request is not None
+    if approver_named(KINDS[request.kind].people, request.requested or {}, side) is None:
+        raise Conflict(
+            f"the {side}'s approver can no longer be reached: their details were erased when "
+            "the request closed"
         )
 
 

@@ -5,6 +5,7 @@ request closing; requesters and raisers of the service team's replies."""
 import asyncio
 import html
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -119,6 +120,7 @@ async def test_a_stand_alone_ticket_reaches_the_service_team_and_its_replies_the
     number = raised.json()["number"]
     told = await stack.wait_for_mail(to(SERVICE_TEAM, number, "Invoice copy"))
     assert f"{PUBLIC_URL}/tickets/{number}" in told.links
+    assert "Please resend invoice 42." in (told.text or ""), "what the ticket says"
     assert "Request:" not in (told.text or "") and 'href=""' not in (told.html or "")
 
     await comment(stack, number, "Teresa", "It is for the March accounts.")
@@ -144,10 +146,12 @@ async def test_a_stand_alone_ticket_reaches_the_service_team_and_its_replies_the
     # What the news workflows carried: ids, events, audiences; never who or what was said.
     news = f"ticket-notice-{stack.customer_id}/{number}"
     ticket = (await stack.http.get(f"/tickets/{number}", headers=stack.auth("Sam"))).json()
-    for workflow_id in [
-        f"{news}/raised",
-        *(f"{news}/comment-{c['id']}" for c in ticket["comments"]),
-    ]:
+    stamp = "%Y%m%dT%H%M%S%f"
+    news_ids = [f"{news}/raised-{datetime.fromisoformat(ticket['created_at']):{stamp}}"] + [
+        f"{news}/comment-{c['id']}-{datetime.fromisoformat(c['created_at']):{stamp}}"
+        for c in ticket["comments"]
+    ]
+    for workflow_id in news_ids:
         history = readable(await stack.temporal.get_workflow_handle(workflow_id).fetch_history())
         assert "send_email" in history
         for secret in ("Invoice", "invoice 42", "March", "Sent again", "Derek", "Teresa", DEREK):
@@ -229,6 +233,11 @@ async def test_a_rejection_names_the_side_that_rejected_and_the_other_link_says_
     assert "Your decision has been recorded" not in theirs.text
     mine = await stack.http.get(links["purchaser"])
     assert mine.status_code == 410 and "Your decision has been recorded" in mine.text
+    # The approvers' details went with the request: a reply could reach no one.
+    gone = await comment(
+        stack, request["ticket_number"], "Sam", "Sorry to hear.", to_approver="customer"
+    )
+    assert gone.status_code == 409 and "can no longer be reached" in gone.text
 
 
 async def test_approvers_are_told_when_the_requester_cancels(stack: Stack) -> None:

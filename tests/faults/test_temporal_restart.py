@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import col
+from sqlmodel import col, select
 from temporalio.service import RPCError
 
 from api.errors import TEMPORAL_DOWN
@@ -24,6 +24,7 @@ from models.audit import AuditEvent
 from models.email_log import EmailLog
 from models.payloads import RequestState
 from models.purchaser import Purchaser
+from models.ticket import Ticket, TicketComment
 from tests.conftest import Stack, serve, worker_process
 from tests.e2e.profile import NEW_LEGAL, count, customer_row, request_rows, submitted, tickets_for
 from tests.e2e.purchaser import (
@@ -108,6 +109,29 @@ async def while_down(stack: Stack, profile_id: str, links: dict[str, str]) -> No
         ),
         status_becomes(lambda: stack.http.get("/readyz"), 503),
     )
+    # A comment, a ticket and an approver's question: each needs Temporal to be told, so
+    # each is refused whole and nothing of it is kept.
+    number = (await stack.http.get(f"/requests/{profile_id}", headers=stack.auth("Derek"))).json()[
+        "ticket_number"
+    ]
+    commented, raised, asked = await asyncio.gather(
+        stack.http.post(
+            f"/tickets/{number}/comments",
+            json={"body": "Still there?"},
+            headers=stack.auth("Derek"),
+        ),
+        stack.http.post(
+            "/tickets", json={"subject": "Down?", "body": "Hello?"}, headers=stack.auth("Derek")
+        ),
+        stack.http.post(f"{links['customer']}/comments", data={"comment": "Anyone?"}),
+    )
+    assert commented.status_code == raised.status_code == 503, (commented.text, raised.text)
+    assert asked.status_code == 503 and asked.headers["content-type"].startswith("text/html")
+    assert "Please open your link again in a few minutes" in asked.text
+    async with stack.sessions() as session:
+        kept = (await session.exec(select(TicketComment.body))).all()
+        subjects = (await session.exec(select(Ticket.subject))).all()
+    assert not {"Still there?", "Anyone?"} & set(kept) and "Down?" not in subjects
     assert (filed.status_code, filed.json()) == (503, {"detail": TEMPORAL_DOWN})
     # Reads come from the database: they go on answering.
     assert read.status_code == 200 and read.json()["status"] == "in_review", read.text
