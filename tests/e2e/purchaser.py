@@ -86,8 +86,8 @@ def token_of(path: str) -> str:
     return match.group(1)
 
 
-async def assign_purchaser(stack: Stack, form: dict[str, Any] | None = None) -> str:
-    """Add Purchase Partners with Paula through the whole process; return Paula's API token."""
+async def implemented_addition(stack: Stack, form: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A purchaser addition filed, approved by both approvers and implemented."""
     request = await filed_addition(stack, form)
     links = await approval_links(stack)
     for side in ("customer", "purchaser"):
@@ -97,6 +97,12 @@ async def assign_purchaser(stack: Stack, form: dict[str, Any] | None = None) -> 
         f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
     )
     assert implemented.status_code == 200, implemented.text
+    return request
+
+
+async def assign_purchaser(stack: Stack, form: dict[str, Any] | None = None) -> str:
+    """Add Purchase Partners with Paula through the whole process; return Paula's API token."""
+    await implemented_addition(stack, form)
     welcome = await stack.wait_for_mail(lambda m: "Welcome" in m.subject)
     activate = next(url for url in welcome.links if "/activate/" in url).removeprefix(PUBLIC_URL)
     activated = await stack.http.post(activate, headers={"Accept": "application/json"})

@@ -25,6 +25,7 @@ from tests.e2e.purchaser import (
     assign_purchaser,
     decide,
     filed_addition,
+    implemented_addition,
 )
 from tests.e2e.test_purchaser_removal import bearer, give_financial_to_teresa, raise_ticket, removal
 from tests.history_text import readable
@@ -282,15 +283,7 @@ async def test_approvers_are_told_when_the_service_team_declines_and_contacts_of
 
 async def test_contacts_whose_roles_move_to_the_purchaser_are_told(stack: Stack) -> None:
     responsibility = "financial"
-    request = await filed_addition(stack)
-    links = await approval_links(stack)
-    for side in ("customer", "purchaser"):
-        assert (await decide(stack, links[side], "approve")).status_code == 200
-    await stack.wait_for_request(request["id"], lambda r: r["status"] == "in_review")
-    implemented = await stack.http.post(
-        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
-    )
-    assert implemented.status_code == 200, implemented.text
+    request = await implemented_addition(stack)
     teresa = await stack.wait_for_mail(to(TERESA, responsibility, "Purchase Partners Ltd"))
     assert request["ticket_number"] in teresa.subject
     await stack.wait_for_mail(to(URSULA["email"], responsibility, "Purchase Partners Ltd"))
