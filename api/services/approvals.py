@@ -13,6 +13,7 @@ from api import gateway
 from api.errors import ApiError, Refused, Unavailable
 from api.gateway import TicketNotRaised
 from api.pages import LinkProblem
+from api.services import tickets
 from api.services.links import SpentLink, check_usable, find_link
 from models.approval import Approval
 from models.contact import Contact
@@ -25,10 +26,10 @@ from models.contact_change import (
     purchaser_side_changes,
     stored_batch,
 )
-from models.conversation import capacity, on_comment
 from models.customer import Customer
 from models.enums import (
     ApprovalStatus,
+    Capacity,
     CommentKind,
     LinkPurpose,
     RequestKind,
@@ -38,7 +39,7 @@ from models.enums import (
 )
 from models.kinds import KINDS
 from models.link import LinkToken
-from models.payloads import ApproverDecision, Notification, TicketNotice
+from models.payloads import ApproverDecision
 from models.personal_data import approver_named
 from models.purchaser_addition import roles_after_addition, stored_addition
 from models.purchaser_removal import PurchaserRemoval
@@ -281,31 +282,11 @@ async def ask(
     assert link.side is not None
     kind = CommentKind.APPROVER_QUESTION
     comment_id = await _store_comment(session, request, link.side, body, kind)
-    emails = on_comment(comment_id, capacity(kind, False, False), None, True, None)
-    at = utcnow()
-    notice = TicketNotice(
-        tuple(
-            Notification(
-                key=f"{request.id}/{email.step}",
-                event=email.event,
-                audience=email.audience,
-                request_id=str(request.id),
-                at=at,
-                comment_id=comment_id,
-            )
-            for email in emails
-        )
-    )
-    news = (
-        f"{request.customer_id}/{request.ticket_number}/comment-{comment_id}-{at:%Y%m%dT%H%M%S%f}"
-    )
+    comment = await session.get_one(TicketComment, comment_id)
+    ticket = await session.get_one(Ticket, comment.ticket_id)
     try:
-        await gateway.announce(
-            temporal,
-            task_queue,
-            news,
-            notice,
-            lambda: gateway.take_back_comment(session, comment_id),
+        await tickets.announce_comment(
+            session, temporal, task_queue, ticket, request, comment, Capacity.APPROVER_QUESTION
         )
     except ApiError as error:
         raise _as_page_problem(error) from error

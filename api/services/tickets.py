@@ -14,7 +14,7 @@ from models.approval import Approval
 from models.audit import AuditEvent
 from models.conversation import Email, capacity, on_comment, on_ticket_raised
 from models.database import begin_write
-from models.enums import CommentKind, Side
+from models.enums import Capacity, CommentKind, Side
 from models.kinds import KINDS
 from models.payloads import Notification, TicketNotice
 from models.personal_data import approver_named
@@ -153,13 +153,35 @@ async def add_comment(
     )
     session.add(comment)
     await session.commit()
+    by_requester = request is not None and request.requester_id == principal.user_id
+    written_as = capacity(kind, principal.is_staff, by_requester)
+    await announce_comment(session, temporal, task_queue, ticket, request, comment, written_as)
+    return (await _comments(session, ticket, [comment]))[0]
+
+
+def _news_id(ticket: Ticket, what: str, at: datetime) -> str:
+    """Unique to one piece of news, even were a taken-back row's id given again."""
+    return f"{ticket.customer_id}/{ticket.number}/{what}-{at:%Y%m%dT%H%M%S%f}"
+
+
+async def announce_comment(
+    session: AsyncSession,
+    temporal: Client,
+    task_queue: str,
+    ticket: Ticket,
+    request: ChangeRequest | None,
+    comment: TicketComment,
+    written_as: Capacity,
+) -> None:
+    """Have whoever should hear of a stored comment emailed; if that cannot be arranged, the
+    comment is taken back (503)."""
     comment_id = comment.id
     assert comment_id is not None
-    by_requester = request is not None and request.requester_id == principal.user_id
+    to_approver = comment.side if comment.kind is CommentKind.REPLY_TO_APPROVER else None
     emails = on_comment(
         comment_id,
-        capacity(kind, principal.is_staff, by_requester),
-        form.to_approver,
+        written_as,
+        to_approver,
         of_request=request is not None,
         raiser_contact_id=await _raiser_contact(session, ticket) if request is None else None,
     )
@@ -170,12 +192,6 @@ async def add_comment(
         _notice(ticket, request, emails, comment.created_at, comment_id),
         lambda: gateway.take_back_comment(session, comment_id),
     )
-    return (await _comments(session, ticket, [comment]))[0]
-
-
-def _news_id(ticket: Ticket, what: str, at: datetime) -> str:
-    """Unique to one piece of news, even were a taken-back row's id given again."""
-    return f"{ticket.customer_id}/{ticket.number}/{what}-{at:%Y%m%dT%H%M%S%f}"
 
 
 async def _check_reply_to_approver(
