@@ -23,7 +23,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDReusePolicy
 
-from api.errors import Conflict, ProcessEnded, Unavailable, temporal_errors
+from api.errors import Conflict, Unavailable, temporal_errors
 from models.database import begin_write
 from models.enums import CommentKind, Side
 from models.payloads import TicketNotice
@@ -102,24 +102,6 @@ async def decide(
         await take_back_comment(session, comment_id)
         raise
     return True
-
-
-async def tell(
-    session: AsyncSession,
-    handle: WorkflowHandle[Any, Any],
-    signal: Any,
-    notice: Any,
-    comment_id: int,
-) -> None:
-    """Deliver a notice as a signal. A request that ended meanwhile keeps the comment, unsent."""
-    try:
-        with temporal_errors():
-            await handle.signal(signal, notice)
-    except ProcessEnded:
-        return
-    except BaseException:
-        await take_back_comment(session, comment_id)
-        raise
 
 
 async def announce(
