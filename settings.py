@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     approval_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
     review_reminder_seconds: int = Field(default=3 * 24 * 3600, gt=0)
     activation_expiry_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+    # The portal: how long an emailed sign-in link works, and when a session ends unused
+    # (idle) or however used (absolute).
+    sign_in_link_seconds: int = Field(default=15 * 60, gt=0)
+    session_idle_seconds: int = Field(default=2 * 3600, gt=0)
+    session_absolute_seconds: int = Field(default=12 * 3600, gt=0)
     log_json: bool = False
     # Failed token or link attempts one client may make in a minute before it gets 429s.
     failed_attempts_per_minute: int = Field(default=20, gt=0)

@@ -31,6 +31,7 @@ from activities.customer_data import CustomerDataActivities
 from activities.email import EmailActivities, MailSettings
 from activities.housekeeping import HousekeepingActivities
 from activities.rendering import EmailRenderer
+from activities.sign_in import SignInActivities
 from activities.smtp import SmtpMailer
 from activities.tickets import TicketActivities
 from models.database import SessionFactory, create_db_engine, session_factory
@@ -41,6 +42,7 @@ from workflows.housekeeping import PurgeExpiredWorkflow
 from workflows.profile_change import ProfileChangeWorkflow
 from workflows.purchaser_addition import PurchaserAdditionWorkflow
 from workflows.purchaser_removal import PurchaserRemovalWorkflow
+from workflows.sign_in import SignInEmailWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
 
 WORKFLOWS: Sequence[type] = (
@@ -50,6 +52,7 @@ WORKFLOWS: Sequence[type] = (
     PurchaserRemovalWorkflow,
     PurgeExpiredWorkflow,
     TicketNoticeWorkflow,
+    SignInEmailWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")
@@ -63,23 +66,22 @@ def smtp_mailer(settings: Settings) -> SmtpMailer:
 
 
 def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpMailer) -> list[Any]:
-    emails = EmailActivities(
-        sessions,
-        EmailRenderer(),
-        mailer,
-        MailSettings(
-            sender=settings.mail_from,
-            service_team_address=settings.service_team_email,
-            public_url=settings.public_url,
-            link_secret=settings.secret_key,
-        ),
+    renderer = EmailRenderer()
+    mail_settings = MailSettings(
+        sender=settings.mail_from,
+        service_team_address=settings.service_team_email,
+        public_url=settings.public_url,
+        link_secret=settings.secret_key,
     )
+    emails = EmailActivities(sessions, renderer, mailer, mail_settings)
+    sign_in = SignInActivities(sessions, renderer, mailer, mail_settings)
     tickets = TicketActivities(sessions)
     customer_data = CustomerDataActivities(sessions, settings.secret_key)
     approvals = ApprovalActivities(sessions, settings.secret_key)
     housekeeping = HousekeepingActivities(sessions)
     return [
         emails.send_email,
+        sign_in.send_sign_in_email,
         tickets.raise_ticket,
         customer_data.apply_profile_change,
         customer_data.apply_contact_change,

@@ -30,6 +30,7 @@ from models.personal_data import (
     without_people,
     without_person,
 )
+from models.portal_session import PortalSession
 from models.redaction import Person, redact, redaction_pattern
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
@@ -67,6 +68,11 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
             .values(revoked_at=at)
         )
         await _spend_links(session, at, col(LinkToken.user_id) == user.id)
+        await session.exec(
+            update(PortalSession)
+            .where(col(PortalSession.user_id) == user.id, col(PortalSession.ended_at).is_(None))
+            .values(ended_at=at)
+        )
     for name in DETAIL_FIELDS:
         setattr(contact, name, None)
     contact.roles = []

@@ -146,18 +146,26 @@ def temporal_errors(
         raise
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+def json_error(error: Exception) -> JSONResponse:
+    """The JSON answer to a domain error, or to the database being down; anything else is
+    raised again."""
+    if isinstance(error, ApiError):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
-
-    @app.exception_handler(DBAPIError)
-    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
-        if not database_down(error):
-            raise error
+    if isinstance(error, DBAPIError) and database_down(error):
         return JSONResponse(
             {"detail": DATABASE_DOWN}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
         )
+    raise error
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return json_error(error)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
+        return json_error(error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -30,6 +30,11 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
     if row is None:
         return None
     user, contact = row
+    return principal_of(user, contact)
+
+
+def principal_of(user: User, contact: Contact | None) -> Principal | None:
+    """The principal an active user is; None once their contact has been removed."""
     if contact is None:
         return Principal(user_id=user.id, is_staff=user.is_staff)
     if contact.removed_at is not None:

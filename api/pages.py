@@ -42,17 +42,21 @@ class LinkProblem(Exception):
         self.message = message
 
 
+def link_problem_page(request: Request, problem: LinkProblem) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"detail": problem.message}, status_code=problem.status_code, headers=PAGE_HEADERS
+        )
+    return page(
+        request,
+        "link_problem.html",
+        status_code=problem.status_code,
+        title=problem.title,
+        message=problem.message,
+    )
+
+
 def install_page_handlers(app: FastAPI) -> None:
     @app.exception_handler(LinkProblem)
     async def _link_problem(request: Request, problem: LinkProblem) -> Response:
-        if wants_json(request):
-            return JSONResponse(
-                {"detail": problem.message}, status_code=problem.status_code, headers=PAGE_HEADERS
-            )
-        return page(
-            request,
-            "link_problem.html",
-            status_code=problem.status_code,
-            title=problem.title,
-            message=problem.message,
-        )
+        return link_problem_page(request, problem)

@@ -23,7 +23,9 @@ from models.failed_attempt import COUNTED_FOR, FailedAttempt
 from models.types import utcnow
 
 WINDOW = COUNTED_FOR
-_LINK_PREFIXES = ("/activate/", "/approvals/")
+_LINK_PREFIXES = ("/activate/", "/approvals/", "/portal/sign-in/")
+# Asking for a sign-in link: every ask counts, as its answer never says whether it failed.
+_SIGN_IN_FORM = "/portal/sign-in"
 
 
 class Throttle:
@@ -38,7 +40,7 @@ class Throttle:
             return
         sessions: SessionFactory = scope["app"].state.signoff.sessions
         client = (scope["client"][0] if scope.get("client") else "unknown")[:64]
-        failure = status.HTTP_401_UNAUTHORIZED if kind == "token" else status.HTTP_404_NOT_FOUND
+        failure = _FAILURES[kind]
         refused = False
 
         async def watched(message: Message) -> None:
@@ -85,8 +87,18 @@ def _refusal(wait: int) -> JSONResponse:
     )
 
 
+_FAILURES = {
+    "token": status.HTTP_401_UNAUTHORIZED,
+    "link": status.HTTP_404_NOT_FOUND,
+    "sign-in": status.HTTP_200_OK,
+}
+
+
 def _credential(scope: Scope) -> str | None:
-    """``link`` for an emailed link, ``token`` for a request with a bearer token."""
+    """``link`` for an emailed link, ``token`` for a request with a bearer token, ``sign-in``
+    for an ask for a sign-in link."""
+    if scope["path"] == _SIGN_IN_FORM and scope["method"] == "POST":
+        return "sign-in"
     if scope["path"].startswith(_LINK_PREFIXES):
         return "link"
     if any(name == b"authorization" for name, _ in scope["headers"]):

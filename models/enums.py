@@ -132,6 +132,8 @@ class EmailEvent(StrEnum):
     TICKET_REPLY = "ticket_reply"
     # To a customer contact whose roles a purchaser took over.
     ROLES_MOVED = "roles_moved"
+    # To anyone with an account who asked to sign in to the portal.
+    SIGN_IN = "sign_in"
 
 
 class Audience(StrEnum):
@@ -146,6 +148,7 @@ class Audience(StrEnum):
 class LinkPurpose(StrEnum):
     ACTIVATION = "activation"
     APPROVAL = "approval"
+    SIGN_IN = "sign_in"
 
 
 class ApprovalStatus(StrEnum):

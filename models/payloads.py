@@ -234,3 +234,14 @@ class PurgeExpired:
     """Purge what expired at or before ``at``."""
 
     at: datetime
+
+
+@dataclass(frozen=True)
+class SignInEmail:
+    """Email the sign-in link ``link_id``, of use for ``lifetime_seconds``; once signed in,
+    the person lands on ``next_path``."""
+
+    link_id: int
+    at: datetime
+    lifetime_seconds: int
+    next_path: str | None = None

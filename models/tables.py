@@ -10,6 +10,7 @@ from models.email_log import EmailLog
 from models.failed_attempt import FailedAttempt
 from models.idempotency import IdempotentAnswer
 from models.link import LinkToken
+from models.portal_session import PortalSession
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
@@ -28,6 +29,7 @@ __all__ = [
     "FailedAttempt",
     "IdempotentAnswer",
     "LinkToken",
+    "PortalSession",
     "Purchaser",
     "Ticket",
     "TicketComment",

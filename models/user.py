@@ -29,5 +29,7 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    # What its owner calls it (tokens made before the portal have none).
+    name: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -1,0 +1,104 @@
+"""The portal's sign-in emails: one per link asked for, sent once, never after the link is
+spent or expired."""
+
+from urllib.parse import urlencode
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from temporalio import activity
+
+from activities.email import MailSettings, Recipient
+from activities.rendering import EmailRenderer
+from activities.smtp import SmtpMailer, build_message, message_id
+from models.contact import Contact
+from models.database import SessionFactory, transaction
+from models.email_log import EmailLog
+from models.enums import EmailEvent, LinkPurpose
+from models.link import LinkToken
+from models.payloads import SignInEmail
+from models.tokens import link_token
+from models.types import utcnow
+from models.user import User
+
+
+class SignInActivities:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        renderer: EmailRenderer,
+        mailer: SmtpMailer,
+        settings: MailSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._renderer = renderer
+        self._mailer = mailer
+        self._settings = settings
+
+    @activity.defn
+    async def send_sign_in_email(self, email: SignInEmail) -> bool:
+        """Email the sign-in link once; False if it was sent before, or is of no use now."""
+        key = f"sign-in-{email.link_id}"
+        async with self._sessions() as session:
+            if await session.scalar(select(EmailLog.id).where(EmailLog.key == key)):
+                return False
+            link = await session.get(LinkToken, email.link_id)
+            if (
+                link is None
+                or link.purpose is not LinkPurpose.SIGN_IN
+                or link.used_at is not None
+                or link.expires_at <= utcnow()
+            ):
+                activity.logger.info("sign-in link %s spent; email skipped", email.link_id)
+                return False
+            user = await session.get_one(User, link.user_id)
+            contact = await session.get(Contact, user.contact_id) if user.contact_id else None
+            recipient = (
+                Recipient(name=contact.display_name, address=contact.email)
+                if contact is not None and contact.email
+                else Recipient(name=user.name or "", address=user.email)
+                if user.email
+                else None
+            )
+            if recipient is None:
+                return False
+            token = link_token(self._settings.link_secret, link.nonce)
+            url = f"{self._settings.public_url}/portal/sign-in/{token}"
+            if email.next_path:
+                url += "?" + urlencode({"next": email.next_path})
+            minutes = max(1, round((link.expires_at - link.created_at).total_seconds() / 60))
+        rendered = self._renderer.render(
+            EmailEvent.SIGN_IN,
+            {
+                "recipient_name": recipient.name,
+                "sign_in_url": url,
+                "sign_in_minutes": minutes,
+                "ticket_number": "",
+                "request_url": "",
+                "kind": "",
+                "customer_name": "",
+            },
+        )
+        message = build_message(
+            rendered,
+            sender=self._settings.sender,
+            to_name=recipient.name,
+            to_address=recipient.address,
+            key=key,
+            at=email.at,
+        )
+        await self._mailer.send(message)
+        try:
+            async with transaction(self._sessions) as session:
+                session.add(
+                    EmailLog(
+                        key=key,
+                        event=EmailEvent.SIGN_IN,
+                        to_address=recipient.address,
+                        subject=rendered.subject,
+                        message_id=message_id(key, self._settings.sender),
+                        sent_at=email.at,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,88 @@
+"""The portal: pages for people, on the same services and access policy as the JSON API."""
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+
+from api.errors import DATABASE_DOWN, ApiError, database_down, json_error
+from api.pages import LinkProblem, link_problem_page
+from api.portal import profile, sign_in
+from api.portal.auth import FormRefused, SignInRequired, same_origin
+from api.portal.render import redirect, render
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+router = APIRouter(dependencies=[Depends(same_origin)], include_in_schema=False)
+router.include_router(sign_in.router)
+router.include_router(profile.router)
+
+_TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    409: "That cannot be done now",
+    422: "That cannot be done",
+    503: "Please try again shortly",
+}
+
+
+def _is_page(request: Request) -> bool:
+    return request.url.path == "/" or request.url.path.startswith("/portal")
+
+
+def _problem(request: Request, status_code: int, message: str) -> Response:
+    return render(
+        request,
+        "problem.html",
+        None,
+        _TITLES.get(status_code, "Something went wrong"),
+        status_code=status_code,
+        message=message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."),
+    )
+
+
+def install_portal(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(router)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in_first(_request: Request, needed: SignInRequired) -> Response:
+        return redirect("/portal/sign-in?" + urlencode({"next": needed.next_path}))
+
+    @app.exception_handler(FormRefused)
+    async def _refused(request: Request, _refusal: FormRefused) -> Response:
+        return _problem(
+            request,
+            403,
+            "this form was not sent from a page of Signoff in this browser session, so "
+            "nothing was done. Go back, reload the page and try again",
+        )
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> Response:
+        if not _is_page(request):
+            return json_error(error)
+        return _problem(request, error.status_code, error.detail)
+
+    @app.exception_handler(LinkProblem)
+    async def _link_problem(request: Request, problem: LinkProblem) -> Response:
+        if not _is_page(request):
+            return link_problem_page(request, problem)
+        return render(
+            request,
+            "problem.html",
+            None,
+            problem.title,
+            status_code=problem.status_code,
+            message=problem.message,
+            sign_in_again=True,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> Response:
+        if not _is_page(request) or not database_down(error):
+            return json_error(error)
+        return _problem(request, 503, DATABASE_DOWN)

@@ -1,0 +1,136 @@
+"""Who is signed in to the portal, and the checks every form passes: same origin, and a
+token bound to the session (signed with itsdangerous)."""
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request, Response
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from api.deps import SessionDep, SettingsDep
+from api.services import portal_sessions
+from api.services.portal_sessions import SignedIn
+from settings import Settings
+
+COOKIE = "signoff_session"
+CSRF_FIELD = "csrf_token"
+HOME = "/portal"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in person; ``next_path`` is where to come back to."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class FormRefused(Exception):
+    """A form from another origin, or without this session's token (403)."""
+
+
+def safe_next(path: str | None) -> str:
+    """Where to go after signing in: a path of the portal itself, or the portal's home."""
+    if not path or "\\" in path or path.startswith("//"):
+        return HOME
+    parts = urlsplit(path)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not (parts.path == HOME or parts.path.startswith("/portal/"))
+    ):
+        return HOME
+    return path
+
+
+def here(request: Request) -> str:
+    """The page asked for, as a path with its query."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def same_origin(request: Request, settings: SettingsDep) -> None:
+    """A state-changing request a browser sends from another site is refused."""
+    if request.method not in _UNSAFE:
+        return
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        raise FormRefused("the form came from another site")
+    origin = request.headers.get("origin")
+    if origin is not None and origin not in _own_origins(request, settings):
+        raise FormRefused("the form came from another origin")
+
+
+def _own_origins(request: Request, settings: Settings) -> set[str]:
+    public = urlsplit(settings.public_url)
+    return {f"{public.scheme}://{public.netloc}", f"{request.url.scheme}://{request.url.netloc}"}
+
+
+async def _maybe_signed_in(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> SignedIn | None:
+    key = request.cookies.get(COOKIE)
+    if not key or len(key) > 200:
+        return None
+    return await portal_sessions.signed_in(session, key, settings)
+
+
+MaybeSignedIn = Annotated[SignedIn | None, Depends(_maybe_signed_in)]
+
+
+async def _signed_in(request: Request, person: MaybeSignedIn) -> SignedIn:
+    if person is None:
+        raise SignInRequired(here(request))
+    return person
+
+
+SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
+
+
+def _forms(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="signoff-portal-form")
+
+
+def form_token(settings: Settings, person: SignedIn) -> str:
+    return _forms(settings).dumps(person.session_id)
+
+
+async def _posted_by(request: Request, person: SignedInDep, settings: SettingsDep) -> SignedIn:
+    """The signed-in person, once the form's token proves it was made for their session."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    try:
+        session_id = _forms(settings).loads(
+            str(token or ""), max_age=settings.session_absolute_seconds
+        )
+    except BadData as error:
+        raise FormRefused("the form's token is missing or not this session's") from error
+    if session_id != person.session_id:
+        raise FormRefused("the form's token is not this session's")
+    return person
+
+
+PostedBy = Annotated[SignedIn, Depends(_posted_by)]
+
+
+def set_session_cookie(response: Response, key: str, settings: Settings) -> None:
+    response.set_cookie(
+        COOKIE,
+        key,
+        max_age=settings.session_absolute_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+    )

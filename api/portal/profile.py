@@ -1,0 +1,137 @@
+"""The customer's profile, and the form that requests a change to it."""
+
+import uuid
+from typing import Any
+
+import pycountry
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import Conflict, NotFound
+from api.portal.auth import PostedBy, SignedInDep
+from api.portal.forms import FormErrors, add_problems, nested, parse
+from api.portal.render import redirect, render
+from api.services import customers, request_views
+from api.services.filing import file_request
+from api.services.portal_sessions import SignedIn
+from api.services.requests import Filing
+from models.access import may_file
+from models.customer import CustomerProfile, CustomerPublic
+from models.enums import RequestKind
+from models.problems import ValidationProblems
+from models.profile_change import ProfileChangeCreate
+from models.request import ChangeRequest, RequestPublic
+
+router = APIRouter()
+
+# The form's fields: the schema's locations, and the labels people and tests find them by.
+FIELDS = {
+    "legal.name": "Legal name",
+    "legal.address.street": "Street",
+    "legal.address.city": "City",
+    "legal.address.postal_code": "Postal code",
+    "legal.address.country": "Country",
+    "payment.name": "Payment name",
+    "payment.address.street": "Payment street",
+    "payment.address.city": "Payment city",
+    "payment.address.postal_code": "Payment postal code",
+    "payment.address.country": "Payment country",
+}
+KNOWN = frozenset(FIELDS) | {"legal", "payment"}
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+SAME = "payment_same_as_legal"
+
+
+def customer_of(person: SignedIn) -> uuid.UUID:
+    """The contact's own customer; the service team reaches customers through their queue."""
+    if person.principal.customer_id is None:
+        raise NotFound("this page is for a customer's contacts")
+    return person.principal.customer_id
+
+
+def _values(profile: CustomerProfile) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for side in ("legal", "payment"):
+        named = getattr(profile, side)
+        flat[f"{side}.name"] = named.name
+        for part, value in named.address.model_dump().items():
+            flat[f"{side}.address.{part}"] = str(value)
+    return flat
+
+
+async def _page(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    values: dict[str, str] | None = None,
+    same: bool | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    customer_id = customer_of(person)
+    view: CustomerPublic = await customers.customer_view(session, person.principal, customer_id)
+    current = CustomerProfile(legal=view.legal, payment=view.payment)
+    pending: RequestPublic | None = None
+    open_change = next(
+        (r for r in view.open_requests if r.kind is RequestKind.PROFILE_CHANGE), None
+    )
+    if open_change is not None:
+        pending = await request_views.present(
+            session, await session.get_one(ChangeRequest, open_change.id)
+        )
+    return render(
+        request,
+        "profile.html",
+        person,
+        "Profile",
+        status_code=status_code,
+        view=view,
+        pending=pending,
+        may_file=may_file(person.principal, customer_id) and pending is None,
+        fields=FIELDS,
+        values=values or _values(current),
+        same=(current.payment == current.legal) if same is None else same,
+        same_field=SAME,
+        errors=errors or FormErrors(),
+        countries=COUNTRIES,
+    )
+
+
+@router.get("/portal/profile", response_class=HTMLResponse)
+async def profile(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
+    return await _page(request, person, session)
+
+
+@router.post("/portal/profile", response_class=HTMLResponse)
+async def request_profile_change(
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    """Request changes: the form read as the API's schema, filed by the same service."""
+    customer_id = customer_of(person)
+    posted = await request.form()
+    values = {name: str(posted.get(name, "")).strip() for name in FIELDS}
+    same = posted.get(SAME) is not None
+    data: dict[str, Any] = nested(values)
+    if same:
+        data["payment"] = None
+    form, errors = parse(ProfileChangeCreate, data, KNOWN)
+    if form is not None:
+        try:
+            filed = await file_request(
+                Filing(session, temporal, settings, person.principal),
+                customer_id,
+                RequestKind.PROFILE_CHANGE,
+                form,
+            )
+        except ValidationProblems as problems:
+            add_problems(errors, problems.problems, KNOWN)
+        except Conflict as conflict:
+            errors.general.append(conflict.detail[:1].upper() + conflict.detail[1:] + ".")
+        else:
+            return redirect(f"/portal/requests/{filed.id}", "filed")
+    return await _page(request, person, session, values, same, errors, status_code=422)

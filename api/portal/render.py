@@ -1,0 +1,99 @@
+"""Rendering a portal page: one layout, the navigation the person may use, the form token."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.pages import TEMPLATES
+from api.portal.auth import form_token
+from api.services.portal_sessions import SignedIn
+from settings import Settings
+
+# Everything a page uses is served by Signoff itself; the portal runs no inline code.
+PORTAL_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+# What a page says after a form succeeded (the redirect names one of these, never free text).
+NOTICES = {
+    "signed-in": "You are signed in.",
+    "activated": "Your account is activated and you are signed in. Welcome to Signoff.",
+    "signed-out": "You are signed out.",
+    "filed": "Your request is filed. The service team has been told; you can follow it here.",
+    "cancelled": "The request is cancelled.",
+    "implemented": "The request is implemented.",
+    "declined": "The request is declined; the requester has been told why.",
+    "replied": "Your reply is added to the ticket.",
+    "raised": "Your ticket is raised. The service team has been told.",
+    "token-revoked": "The token is revoked: it no longer works.",
+    "accepted": "Your decision was delivered and is being applied; this page shows it shortly.",
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str
+
+
+_CONTACT_NAV = (
+    NavItem("Profile", "/portal/profile"),
+    NavItem("Contacts", "/portal/contacts"),
+    NavItem("Requests", "/portal/requests"),
+    NavItem("Tickets", "/portal/tickets"),
+    NavItem("API tokens", "/portal/tokens"),
+)
+_STAFF_NAV = (
+    NavItem("Queue", "/portal/queue"),
+    NavItem("Tickets", "/portal/tickets"),
+    NavItem("API tokens", "/portal/tokens"),
+)
+
+
+def navigation(person: SignedIn | None) -> tuple[NavItem, ...]:
+    if person is None:
+        return ()
+    return _STAFF_NAV if person.principal.is_staff else _CONTACT_NAV
+
+
+def render(
+    request: Request,
+    template: str,
+    person: SignedIn | None,
+    title: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    settings: Settings = request.app.state.signoff.settings
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return TEMPLATES.TemplateResponse(
+        request,
+        f"portal/{template}",
+        {
+            "person": person,
+            "title": title,
+            "nav": navigation(person),
+            "current": request.url.path,
+            "csrf_token": form_token(settings, person) if person else "",
+            "notice": notice,
+            **context,
+        },
+        status_code=status_code,
+        headers=PORTAL_HEADERS,
+    )
+
+
+def redirect(path: str, done: str | None = None) -> RedirectResponse:
+    """After a successful POST: to a GET, so that reloading resubmits nothing."""
+    if done:
+        path += ("&" if "?" in path else "?") + f"done={done}"
+    return RedirectResponse(path, status_code=303, headers=PORTAL_HEADERS)

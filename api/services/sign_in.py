@@ -1,0 +1,160 @@
+"""Signing in to the portal: a link emailed to the address given, opened, then redeemed for
+a session. Nobody learns from it whether an address has an account."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+
+from api.pages import LinkProblem
+from api.services import portal_sessions
+from api.services.links import SpentLink, open_link
+from models.contact import Contact
+from models.database import SessionFactory, begin_write, transaction
+from models.enums import LinkPurpose, UserState
+from models.link import LinkToken
+from models.payloads import SignInEmail
+from models.tokens import hash_token, link_token, new_nonce
+from models.types import utcnow
+from models.user import User
+from settings import Settings
+from workflows.sign_in import SignInEmailWorkflow
+
+log = logging.getLogger("signoff.portal")
+
+# However often it is asked for, an address gets at most this many links per link lifetime.
+LINKS_PER_LIFETIME = 3
+
+USED = LinkProblem(
+    410,
+    "This sign-in link has already been used",
+    "Each link signs in once. Ask for a new one on the sign-in page.",
+)
+EXPIRED = LinkProblem(
+    410, "This sign-in link has expired", "Ask for a new one on the sign-in page."
+)
+SPENT = SpentLink(used=USED, expired=EXPIRED)
+
+
+async def account_for(session: AsyncSession, email: str) -> User | None:
+    """The active account whose email (a contact's, or a staff user's own) this is."""
+    address = email.strip().lower()
+    return (
+        await session.exec(
+            select(User)
+            .outerjoin(Contact, col(Contact.id) == User.contact_id)
+            .where(
+                User.state == UserState.ACTIVE,
+                or_(
+                    (func.lower(Contact.email) == address) & col(Contact.removed_at).is_(None),
+                    col(User.contact_id).is_(None) & (func.lower(User.email) == address),
+                ),
+            )
+        )
+    ).first()
+
+
+async def send_link_after_answer(
+    sessions: SessionFactory,
+    temporal: Client,
+    settings: Settings,
+    email: str,
+    next_path: str | None,
+) -> None:
+    """``send_link``, once the page has answered: what fails is logged, as nobody waits."""
+    try:
+        await send_link(sessions, temporal, settings, email, next_path)
+    except Exception as error:
+        # Only the error's kind: its text may quote the address.
+        log.warning("a sign-in link could not be sent: %s", type(error).__name__)
+
+
+async def send_link(
+    sessions: SessionFactory,
+    temporal: Client,
+    settings: Settings,
+    email: str,
+    next_path: str | None,
+) -> None:
+    """Email a sign-in link to the account of ``email``, if there is one and it has not been
+    sent too many lately. Runs after the answer, which is the same either way."""
+    now = utcnow()
+    lifetime = timedelta(seconds=settings.sign_in_link_seconds)
+    async with transaction(sessions) as session:
+        user = await account_for(session, email)
+        if user is None:
+            return
+        recent = await session.scalar(
+            select(func.count()).where(
+                LinkToken.user_id == user.id,
+                LinkToken.purpose == LinkPurpose.SIGN_IN,
+                col(LinkToken.created_at) > now - lifetime,
+            )
+        )
+        if (recent or 0) >= LINKS_PER_LIFETIME:
+            log.info("sign-in links for user %s are at their limit; none sent", user.id)
+            return
+        nonce = new_nonce()
+        link = LinkToken(
+            purpose=LinkPurpose.SIGN_IN,
+            nonce=nonce,
+            token_hash=hash_token(link_token(settings.secret_key, nonce)),
+            user_id=user.id,
+            expires_at=now + lifetime,
+            created_at=now,
+        )
+        session.add(link)
+        await session.flush()
+        assert link.id is not None
+        link_id = link.id
+    await temporal.start_workflow(
+        SignInEmailWorkflow.run,
+        SignInEmail(
+            link_id=link_id,
+            at=now,
+            lifetime_seconds=settings.sign_in_link_seconds,
+            next_path=next_path,
+        ),
+        id=f"sign-in-{link_id}-{now:%Y%m%dT%H%M%S%f}",
+        task_queue=settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        execution_timeout=lifetime,
+        static_summary="Sign-in link emailed",
+    )
+
+
+@dataclass(frozen=True)
+class SigningIn:
+    """An open sign-in link: whose, and until when."""
+
+    expires: str
+
+
+async def sign_in_view(session: AsyncSession, token: str) -> SigningIn:
+    link = await open_link(session, token, LinkPurpose.SIGN_IN, utcnow(), SPENT)
+    return SigningIn(expires=f"{link.expires_at:%H:%M} UTC")
+
+
+async def redeem(session: AsyncSession, token: str, settings: Settings) -> str:
+    """Spend the link and start a session for its account; returns the session's key."""
+    now = utcnow()
+    await begin_write(session)
+    link = await open_link(session, token, LinkPurpose.SIGN_IN, now, SPENT)
+    claimed = await session.exec(
+        update(LinkToken)
+        .where(col(LinkToken.id) == link.id, col(LinkToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise USED
+    user = await session.get_one(User, link.user_id)
+    if user.state is not UserState.ACTIVE:
+        raise USED
+    key = portal_sessions.start(session, user.id, settings, now)
+    await session.commit()
+    return key
