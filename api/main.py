@@ -8,11 +8,13 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.idempotency import Idempotency
 from api.limits import BodyLimit
 from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
+from api.portal import install_portal
 from api.routes import customers, links, operations, requests, tickets
 from api.state import AppState
 from api.throttle import Throttle
@@ -44,9 +46,15 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Change requests for customer master data, approved and applied exactly once.",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's own pages load from a CDN: install_docs serves them from our files.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_docs(app)
     install_page_handlers(app)
+    # After the error and page handlers: on the portal, its own answer with a page instead.
+    install_portal(app)
     # Middleware, innermost first (each one added wraps those before it): idempotency sees
     # only bodies checked for size, from clients checked for failed attempts.
     app.add_middleware(Idempotency)

@@ -22,6 +22,7 @@ from typing import IO
 
 from pydantic import BaseModel, ValidationError
 
+from devstack.parent_death import die_with_this_process
 from devstack.temporal import dev_server_command
 
 VAR_DIR = Path("var")
@@ -150,7 +151,10 @@ class Child:
 
 
 class Supervisor:
-    """Starts children in their own process groups and stops them in reverse order."""
+    """Starts children in their own process groups and stops them in reverse order.
+
+    The children die with the supervisor if it is killed before it could stop them.
+    """
 
     def __init__(self, signals: StopSignals) -> None:
         self.children: list[Child] = []
@@ -234,7 +238,8 @@ def _spawn(
     command: Sequence[str], environment: Mapping[str, str], output: int | IO[bytes]
 ) -> subprocess.Popen[bytes]:
     # A process group of its own: Ctrl-C in the terminal reaches only us, and we decide the
-    # order in which children stop.
+    # order in which children stop. The parent-death signal covers what we cannot decide: a
+    # SIGKILL of ours would otherwise leave them holding the ports.
     return subprocess.Popen(
         list(command),
         env=dict(environment),
@@ -242,6 +247,7 @@ def _spawn(
         stdout=output,
         stderr=subprocess.STDOUT,
         process_group=0,
+        preexec_fn=die_with_this_process(),
     )
 
 
@@ -355,6 +361,7 @@ def _run_step(command: Sequence[str], environment: Mapping[str, str], signals: S
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         process_group=0,
+        preexec_fn=die_with_this_process(),
     )
     deadline = time.monotonic() + STEP_TIMEOUT_SECONDS
     while True:
@@ -419,6 +426,7 @@ def _temporal_healthy(temporal: Path, address: str) -> bool:
             timeout=HEALTH_CHECK_TIMEOUT_SECONDS,
             check=False,
             process_group=0,
+            preexec_fn=die_with_this_process(),
         )
     except subprocess.TimeoutExpired:
         return False
@@ -527,7 +535,7 @@ def _overridden_settings(ports: Ports, environment: Mapping[str, str]) -> dict[s
 def format_banner(ports: Ports, demo: DemoData, overrides: Mapping[str, str]) -> str:
     """Everything a developer needs once the stack is up: addresses, demo users, an example."""
     rule = "─" * 72
-    lines = [rule, "Signoff development stack is running", ""]
+    lines = [rule, *_portal_lines(ports, overrides), "", "Signoff development stack is running:"]
     lines += _service_lines(ports)
     lines += _override_lines(overrides)
     lines += _demo_user_lines(demo)
@@ -536,13 +544,24 @@ def format_banner(ports: Ports, demo: DemoData, overrides: Mapping[str, str]) ->
     return "\n".join(lines)
 
 
+def _portal_lines(ports: Ports, overrides: Mapping[str, str]) -> list[str]:
+    # Where the sign-in links point: a session begun on another host name would not carry
+    # over, and the portal's forms refuse other origins.
+    public_url = overrides.get("SIGNOFF_PUBLIC_URL", stack_settings(ports)["SIGNOFF_PUBLIC_URL"])
+    return [
+        f"Portal: {public_url.rstrip('/')}/",
+        f"Outbox: http://localhost:{ports.outbox}",
+        "  Sign in to the portal with a demo user's email (below): the sign-in link arrives in",
+        "  the outbox, with every other email sent.",
+    ]
+
+
 def _service_lines(ports: Ports) -> list[str]:
     api = f"http://localhost:{ports.api}"
     services = [
         ("API", api),
         ("Swagger UI", f"{api}/docs"),
         ("Temporal UI", f"http://localhost:{ports.ui}"),
-        ("Outbox", f"http://localhost:{ports.outbox}  (every email sent lands here)"),
         ("SMTP", f"localhost:{ports.smtp}"),
         ("Temporal gRPC", f"127.0.0.1:{ports.temporal}"),
     ]
@@ -557,7 +576,7 @@ def _override_lines(overrides: Mapping[str, str]) -> list[str]:
 
 
 def _demo_user_lines(demo: DemoData) -> list[str]:
-    lines = ["", "Demo users (send the token as 'Authorization: Bearer <token>'):"]
+    lines = ["", "Demo users (the token for curl, as 'Authorization: Bearer <token>'):"]
     for customer in demo.customers:
         lines.append(f"  {customer.name} (customer id {customer.id})")
         for contact in customer.contacts:

@@ -10,15 +10,15 @@ from sqlalchemy.exc import DBAPIError
 
 from api.errors import DATABASE_DOWN, ApiError, database_down, json_error
 from api.pages import LinkProblem, link_problem_page
-from api.portal import profile, sign_in
+from api.portal import contacts, profile, queue, requests, sign_in, tickets, tokens
 from api.portal.auth import FormRefused, SignInRequired, same_origin
 from api.portal.render import redirect, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(dependencies=[Depends(same_origin)], include_in_schema=False)
-router.include_router(sign_in.router)
-router.include_router(profile.router)
+for pages in (sign_in, profile, contacts, requests, queue, tickets, tokens):
+    router.include_router(pages.router)
 
 _TITLES = {
     403: "Not allowed",

@@ -1,0 +1,5 @@
+"""Portal pages: contacts (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

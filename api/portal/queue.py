@@ -1,0 +1,5 @@
+"""Portal pages: queue (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

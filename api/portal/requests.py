@@ -1,0 +1,5 @@
+"""Portal pages: requests (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Portal pages: tickets (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

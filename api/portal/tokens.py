@@ -1,0 +1,5 @@
+"""Portal pages: tokens (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
