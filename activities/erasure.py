@@ -67,6 +67,10 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
             .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
             .values(revoked_at=at)
         )
+        # What its owner named a token may name them ("Derek's laptop").
+        await session.exec(
+            update(ApiToken).where(col(ApiToken.user_id) == user.id).values(name=None)
+        )
         await _spend_links(session, at, col(LinkToken.user_id) == user.id)
         await session.exec(
             update(PortalSession)

@@ -32,15 +32,17 @@ def install_docs(app: FastAPI) -> None:
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = _root_path(request)
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{openapi_url}",
-            title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-            oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
-            init_oauth=app.swagger_ui_init_oauth,
-            swagger_ui_parameters=app.swagger_ui_parameters,
+        return _accessible(
+            get_swagger_ui_html(
+                openapi_url=f"{root}{openapi_url}",
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+                swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+                oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
+                init_oauth=app.swagger_ui_init_oauth,
+                swagger_ui_parameters=app.swagger_ui_parameters,
+            )
         )
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
@@ -50,16 +52,26 @@ def install_docs(app: FastAPI) -> None:
     @app.get(REDOC_URL, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = _root_path(request)
-        return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-            # Its default loads fonts from Google's servers.
-            with_google_fonts=False,
+        return _accessible(
+            get_redoc_html(
+                openapi_url=f"{root}{openapi_url}",
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+                redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+                # Its default loads fonts from Google's servers.
+                with_google_fonts=False,
+            )
         )
 
 
 def _root_path(request: Request) -> str:
     # Behind a proxy that serves the API under a prefix, every URL needs that prefix.
     return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def _accessible(page: HTMLResponse) -> HTMLResponse:
+    """FastAPI's page, with the language and the main landmark a screen reader needs."""
+    html = bytes(page.body).decode()
+    html = html.replace("<html>", '<html lang="en">', 1)
+    html = html.replace("<body>", "<body><main>", 1).replace("</body>", "</main></body>", 1)
+    return HTMLResponse(html)

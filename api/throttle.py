@@ -10,14 +10,15 @@ The client is the address the connection comes from; ``X-Forwarded-For`` names i
 the connection comes from a proxy in ``SIGNOFF_TRUSTED_PROXIES`` (none by default).
 """
 
-from fastapi import status
-from fastapi.responses import JSONResponse
+from fastapi import Request, status
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import database_down
+from api.pages import page, wants_json
 from models.database import SessionFactory, transaction
 from models.failed_attempt import COUNTED_FOR, FailedAttempt
 from models.types import utcnow
@@ -49,7 +50,7 @@ class Throttle:
                 wait = await self._failed(sessions, client)
                 if wait:
                     refused = True
-                    await _refusal(wait)(scope, receive, send)
+                    await _refusal(scope, wait)(scope, receive, send)
                     return
             if not refused:
                 await send(message)
@@ -79,11 +80,23 @@ class Throttle:
         return 0
 
 
-def _refusal(wait: int) -> JSONResponse:
+def _refusal(scope: Scope, wait: int) -> Response:
+    headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
+    request = Request(scope)
+    if scope["path"].startswith("/portal") and not wants_json(request):
+        answer = page(
+            request,
+            "link_problem.html",
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            title="Too many attempts",
+            message=f"Too many attempts from your network just now. Try again in {wait} seconds.",
+        )
+        answer.headers.update(headers)
+        return answer
     return JSONResponse(
         {"detail": f"too many failed attempts from this client; retry in {wait} s"},
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-        headers={"Retry-After": str(wait), "Cache-Control": "no-store"},
+        headers=headers,
     )
 
 

@@ -182,6 +182,12 @@ def in_process_worker() -> bool:
     return True
 
 
+@pytest.fixture
+def served_at_public_url() -> bool:
+    """Browser tests override this: the emails' links then lead to the API actually served."""
+    return False
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def stack(
     temporal_env: WorkflowEnvironment,
@@ -192,14 +198,18 @@ async def stack(
     worker_interceptors: Sequence[Interceptor],
     settings_overrides: dict[str, Any],
     in_process_worker: bool,
+    served_at_public_url: bool,
 ) -> AsyncIterator[Stack]:
+    # Bound first: the public URL may name its port.
+    listening = _free_socket()
+    host, port = listening.getsockname()
     settings = Settings(
         database_url=database_url,
         temporal_address=temporal_env.client.service_client.config.target_host,
         task_queue=f"test-{uuid.uuid4()}",
         smtp_host="127.0.0.1",
         smtp_port=mail.port,
-        public_url=PUBLIC_URL,
+        public_url=f"http://{host}:{port}" if served_at_public_url else PUBLIC_URL,
         secret_key=SECRET_KEY,
         worker_metrics_address="",
         **settings_overrides,
@@ -222,7 +232,7 @@ async def stack(
                     interceptors=worker_interceptors,
                 )
             )
-        http = await running.enter_async_context(serve(create_app(settings)))
+        http = await running.enter_async_context(serve(create_app(settings), listening))
         yield Stack(settings, http, temporal_env.client, sessions, mail, demo, tokens)
 
 
@@ -253,9 +263,12 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Serve the app over real HTTP on a free port; yield a client for it."""
-    sock = _free_socket()
+async def serve(
+    app: FastAPI, sock: socket.socket | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Serve the app over real HTTP on ``sock`` (bound, closed afterwards) or a free port;
+    yield a client for it."""
+    sock = _free_socket() if sock is None else sock
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
     )
