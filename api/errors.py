@@ -158,6 +158,13 @@ def json_error(error: Exception) -> JSONResponse:
     raise error
 
 
+def invalid_json(error: RequestValidationError) -> JSONResponse:
+    # The errors echo the input, which may hold what UTF-8 cannot carry (a lone UTF-16
+    # surrogate): it is echoed as its escape instead.
+    detail = _encodable(jsonable_encoder(error.errors()))
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -169,10 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        # The errors echo the input, which may hold what UTF-8 cannot carry (a lone UTF-16
-        # surrogate): it is echoed as its escape instead.
-        detail = _encodable(jsonable_encoder(error.errors()))
-        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return invalid_json(error)
 
     @app.exception_handler(ValidationProblems)
     async def _problems(_request: Request, error: ValidationProblems) -> JSONResponse:

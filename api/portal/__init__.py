@@ -4,11 +4,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 
-from api.errors import DATABASE_DOWN, ApiError, database_down, json_error
+from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
 from api.pages import LinkProblem, link_problem_page
 from api.portal import contacts, profile, queue, requests, sign_in, tickets, tokens
 from api.portal.auth import FormRefused, SignInRequired, same_origin
@@ -80,6 +81,16 @@ def install_portal(app: FastAPI) -> None:
             message=problem.message,
             sign_in_again=True,
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        if not _is_page(request):
+            return invalid_json(error)
+        if any(problem["loc"][:1] in (("path",), ("query",)) for problem in error.errors()):
+            return _problem(request, 404, "there is no such page")
+        # The pages' forms report their own problems beside each field; what is left is a
+        # form no page of the portal makes (a field far too long, say).
+        return _problem(request, 422, "the form could not be read, so nothing was done")
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, error: DBAPIError) -> Response:

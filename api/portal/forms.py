@@ -10,8 +10,9 @@ from pydantic import BaseModel, ValidationError
 
 from models.problems import Problem
 
-# Field names in a form are the schema's locations joined by dots: ``legal.address.city``.
-_SKIPPED = ("body",)
+# Field names in a form are the schema's locations joined by dots: ``legal.address.city``;
+# the rules' problems may start theirs with "body", as in the API's answer.
+_BODY = "body"
 
 
 @dataclass
@@ -27,7 +28,9 @@ class FormErrors:
     def add(self, loc: Iterable[str | int], message: str, known: frozenset[str]) -> None:
         """File ``message`` under the field ``loc`` names, else under its nearest named
         enclosing field, else as general."""
-        parts = [str(part) for part in loc if part not in _SKIPPED]
+        parts = [str(part) for part in loc]
+        if parts[:1] == [_BODY]:
+            parts.pop(0)
         while parts:
             name = ".".join(parts)
             if name in known:

@@ -1,5 +1,224 @@
-"""Portal pages: tickets (being built)."""
+"""Tickets with the service team: the list, a ticket's page with its conversation and the
+reply form, and raising one."""
 
-from fastapi import APIRouter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import AfterValidator, ValidationError
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import Forbidden
+from api.portal.auth import PostedBy, SignedInDep
+from api.portal.forms import FormErrors, add_problems
+from api.portal.render import redirect, render
+from api.services import tickets
+from api.services.portal_sessions import SignedIn
+from models.access import may_raise_ticket, sees_requests
+from models.common import refuse_nul
+from models.problems import Loc, Problem, ValidationProblems
+from models.ticket import CommentCreate, TicketCreate, TicketPublic
 
 router = APIRouter()
+
+Number = Annotated[str, Path(max_length=32), AfterValidator(refuse_nul)]
+
+# The raise form's fields and their labels. The schema's ``body`` is the form's
+# "description": the form helpers read a location named "body" as the request body itself.
+FIELDS = {"subject": "Subject", "description": "Description"}
+SHARED = "shared"
+KNOWN = frozenset(FIELDS) | {SHARED}
+RAISE_NAMES = {"body": "description"}
+# The reply form has one field, the schema's ``body``.
+REPLY = "reply"
+REPLY_NAMES = {"body": REPLY}
+# What an empty field says, instead of the schema's "at least 1 character".
+_EMPTY = {
+    "subject": "Enter a subject for your ticket",
+    "description": "Describe what you need from the service team",
+    REPLY: "Write your reply before sending it",
+}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A ticket in the list, and whether it waits for the service team."""
+
+    ticket: TicketPublic
+    waiting: bool
+
+
+def _form_loc(loc: Loc, names: Mapping[str, str]) -> Loc:
+    """A problem's location as the form names it: the service's carry the request body's
+    prefix, the schema's do not."""
+    parts = list(loc)
+    if len(parts) > 1 and parts[0] == "body":
+        parts.pop(0)
+    return tuple(names.get(str(part), part) for part in parts)
+
+
+def _problems(error: ValidationError, names: Mapping[str, str]) -> Iterable[Problem]:
+    for problem in error.errors():
+        loc = _form_loc(problem["loc"], names)
+        name = str(loc[0]) if loc else ""
+        empty = problem["type"] == "string_too_short" and name in _EMPTY
+        yield Problem(loc, _EMPTY[name] if empty else problem["msg"])
+
+
+@router.get("/portal/tickets", response_class=HTMLResponse)
+async def ticket_list(
+    request: Request, person: SignedInDep, session: SessionDep, waiting: str = ""
+) -> HTMLResponse:
+    """The tickets the person may see, newest first; those waiting for the service team
+    marked, and on their own when asked."""
+    listed = [
+        Listed(ticket, tickets.awaits_service_team(ticket))
+        for ticket in await tickets.list_tickets(session, person.principal)
+    ]
+    only_waiting = bool(waiting)
+    staff = person.principal.is_staff
+    return render(
+        request,
+        "tickets.html",
+        person,
+        "Tickets",
+        listed=[item for item in listed if item.waiting or not only_waiting],
+        waiting_count=sum(item.waiting for item in listed),
+        only_waiting=only_waiting,
+        customers=(
+            await tickets.customer_names(session, {item.ticket.customer_id for item in listed})
+            if staff
+            else {}
+        ),
+        staff=staff,
+        may_raise=may_raise_ticket(person.principal),
+    )
+
+
+async def _new_page(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    values: dict[str, str] | None = None,
+    shared: bool = False,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    principal = person.principal
+    if not may_raise_ticket(principal):
+        raise Forbidden("tickets are raised by customer and purchaser contacts")
+    assert principal.customer_id is not None and principal.side is not None
+    names = await tickets.organisations(session, principal.customer_id)
+    return render(
+        request,
+        "ticket_new.html",
+        person,
+        "Raise a ticket",
+        status_code=status_code,
+        fields=FIELDS,
+        values=values or {},
+        shared=shared,
+        shared_field=SHARED,
+        share_with=names.other_than(principal.side),
+        errors=errors or FormErrors(),
+    )
+
+
+@router.get("/portal/tickets/new", response_class=HTMLResponse)
+async def new_ticket(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
+    return await _new_page(request, person, session)
+
+
+@router.post("/portal/tickets", response_class=HTMLResponse)
+async def raise_ticket(
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    """Raise ticket: the form read as the API's schema, raised by the same service."""
+    posted = await request.form()
+    values = {name: str(posted.get(name, "")) for name in FIELDS}
+    shared = posted.get(SHARED) is not None
+    errors = FormErrors()
+    data: dict[str, Any] = {
+        "subject": values["subject"],
+        "body": values["description"],
+        "shared": shared,
+    }
+    try:
+        form = TicketCreate.model_validate(data)
+    except ValidationError as error:
+        add_problems(errors, _problems(error, RAISE_NAMES), KNOWN)
+    else:
+        try:
+            raised = await tickets.raise_ticket(
+                session, temporal, settings.task_queue, person.principal, form
+            )
+        except ValidationProblems as problems:
+            found = [Problem(_form_loc(p.loc, RAISE_NAMES), p.msg) for p in problems.problems]
+            add_problems(errors, found, KNOWN)
+        else:
+            return redirect(f"/portal/tickets/{raised.number}", "raised")
+    return await _new_page(request, person, session, values, shared, errors, status_code=422)
+
+
+async def _ticket_page(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    number: str,
+    reply_error: str | None = None,
+    reply_body: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    ticket = await tickets.ticket_view(session, person.principal, number)
+    return render(
+        request,
+        "ticket.html",
+        person,
+        f"Ticket {ticket.number}",
+        status_code=status_code,
+        ticket=ticket,
+        visibility=await tickets.ticket_visibility(session, ticket),
+        waiting=tickets.awaits_service_team(ticket),
+        shows_request=ticket.request_id is not None
+        and sees_requests(person.principal, ticket.customer_id),
+        staff=person.principal.is_staff,
+        reply_error=reply_error,
+        reply_body=reply_body,
+    )
+
+
+@router.get("/portal/tickets/{number}", response_class=HTMLResponse)
+async def ticket_page(
+    number: Number, request: Request, person: SignedInDep, session: SessionDep
+) -> HTMLResponse:
+    return await _ticket_page(request, person, session, number)
+
+
+@router.post("/portal/tickets/{number}/comments", response_class=HTMLResponse)
+async def reply(
+    number: Number,
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    """Reply: a comment by the same service as the API's (whoever should hear is emailed)."""
+    body = str((await request.form()).get("body", ""))
+    try:
+        form = CommentCreate.model_validate({"body": body})
+    except ValidationError as error:
+        errors = FormErrors()
+        add_problems(errors, _problems(error, REPLY_NAMES), frozenset({REPLY}))
+        message = " ".join([*errors.fields[REPLY], *errors.general])
+        return await _ticket_page(request, person, session, number, message, body, 422)
+    await tickets.add_comment(
+        session, temporal, settings.task_queue, person.principal, number, form
+    )
+    return redirect(f"/portal/tickets/{number}", "replied")

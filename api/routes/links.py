@@ -9,6 +9,8 @@ from pydantic import AfterValidator, BaseModel
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import page_error_responses
 from api.pages import PAGE_HEADERS, page, wants_json
+from api.portal.auth import HOME, same_origin, set_session_cookie
+from api.portal.render import redirect
 from api.services import activation, approvals
 from models.common import refuse_nul
 
@@ -46,15 +48,24 @@ async def activation_page(token: Token, request: Request, session: SessionDep) -
 
 @router.post(
     "/activate/{token}",
-    response_class=HTMLResponse,
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
     responses={**_or_json(Activated, "The activated account's API token"), **POSTED},
 )
-async def activate_account(token: Token, request: Request, session: SessionDep) -> Response:
-    """Activate the account and show its API token once (`{"token"}` when JSON is accepted)."""
-    api_token = await activation.activate(session, token)
+async def activate_account(
+    token: Token, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Activate the account. A browser is signed in to the portal (303 to it); a client that
+    accepts JSON gets the account's API token once, as `{"token"}`."""
     if wants_json(request):
+        api_token = await activation.activate_for_api(session, token)
         return JSONResponse({"token": api_token}, headers=PAGE_HEADERS)
-    return page(request, "activated.html", token=api_token)
+    # This POST starts a session: only from a page of Signoff, like any portal form.
+    same_origin(request, settings)
+    key = await activation.activate_and_sign_in(session, token, settings)
+    response = redirect(HOME, "activated")
+    set_session_cookie(response, key, settings)
+    return response
 
 
 Comment = Annotated[str, Form(max_length=5000), AfterValidator(refuse_nul)]

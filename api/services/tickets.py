@@ -1,5 +1,7 @@
 """Tickets as the caller may see them, and comments on them; who should hear is emailed."""
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -13,6 +15,7 @@ from models.access import TicketFacts, may_raise_ticket, sees_ticket
 from models.approval import Approval
 from models.audit import AuditEvent
 from models.conversation import Email, capacity, on_comment, on_ticket_raised
+from models.customer import Customer
 from models.database import begin_write
 from models.enums import Capacity, CommentKind, Side
 from models.kinds import KINDS
@@ -281,3 +284,92 @@ async def _comments(
             )
         )
     return shown
+
+
+@dataclass(frozen=True)
+class Organisations:
+    """The names of a customer and of its purchaser (if one is assigned), as tickets show
+    them."""
+
+    customer: str
+    purchaser: str | None
+
+    def other_than(self, side: Side) -> str | None:
+        """The organisation a ticket of ``side`` can be shared with, if there is one."""
+        if self.purchaser is None:
+            return None
+        return self.purchaser if side is Side.CUSTOMER else self.customer
+
+
+async def organisations(session: AsyncSession, customer_id: uuid.UUID) -> Organisations:
+    """For a customer the caller has been let see (a ticket of it, or their own)."""
+    customer = await session.get_one(Customer, customer_id)
+    purchaser = await purchaser_of(session, customer_id)
+    return Organisations(customer.legal_name, purchaser.name if purchaser else None)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which organisations' contacts see a ticket, by name: what its message says."""
+
+    customer: str
+    purchaser: str | None
+    customer_sees: bool
+    purchaser_sees: bool
+
+    @property
+    def shared(self) -> bool:
+        return self.customer_sees and self.purchaser_sees
+
+    @property
+    def hidden_from(self) -> str | None:
+        """The organisation whose contacts cannot see it, if one has contacts who might."""
+        if not self.customer_sees:
+            return self.customer
+        if self.purchaser is not None and not self.purchaser_sees:
+            return self.purchaser
+        return None
+
+
+async def ticket_visibility(session: AsyncSession, ticket: TicketPublic) -> Visibility:
+    """Asks ``models.access.sees_ticket`` about a contact of each side, so that the message
+    says what the access policy does (tickets from before the purchaser was assigned too)."""
+    customer = await session.get_one(Customer, ticket.customer_id)
+    purchaser = await purchaser_of(session, ticket.customer_id)
+    facts = TicketFacts(ticket.customer_id, ticket.side, ticket.shared, ticket.created_at)
+
+    def sees(side: Side) -> bool:
+        # Anyone of that side: the rule looks at the side and customer, not the person.
+        anyone = Principal(
+            user_id=uuid.UUID(int=0), is_staff=False, customer_id=ticket.customer_id, side=side
+        )
+        since = purchaser.assigned_at if purchaser and side is Side.PURCHASER else None
+        return sees_ticket(anyone, facts, since)
+
+    return Visibility(
+        customer=customer.legal_name,
+        purchaser=purchaser.name if purchaser else None,
+        customer_sees=sees(Side.CUSTOMER),
+        purchaser_sees=sees(Side.PURCHASER),
+    )
+
+
+def awaits_service_team(ticket: TicketPublic) -> bool:
+    """The ticket's last word is not the service team's: its last comment (Signoff's own
+    notes aside) is someone else's, or nobody has answered a ticket a contact raised."""
+    said = [c for c in ticket.comments if c.capacity is not Capacity.SYSTEM]
+    if said:
+        return said[-1].capacity is not Capacity.SERVICE_TEAM
+    return ticket.request_id is None
+
+
+async def customer_names(
+    session: AsyncSession, customer_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Legal names, for the service team's list of every customer's tickets."""
+    if not customer_ids:
+        return {}
+    rows = await session.exec(
+        select(Customer.id, Customer.legal_name).where(col(Customer.id).in_(customer_ids))
+    )
+    return dict(rows.all())
