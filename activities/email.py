@@ -318,7 +318,7 @@ class EmailActivities:
             "customer_name": customer.legal_name if customer else "",
             "ticket_number": number,
             "ticket_subject": ticket.subject if ticket and not request else "",
-            "ticket_url": f"{base}/tickets/{number}",
+            "ticket_url": f"{base}/portal/tickets/{number}",
             # A raised ticket's own text is its first message (bodies are not kept).
             "comment": comment.body
             if comment
@@ -349,7 +349,7 @@ class EmailActivities:
             "kind": request.kind.label,
             "request_id": str(request.id),
             "status": request.status.value.replace("_", " "),
-            "request_url": f"{base}/requests/{request.id}",
+            "request_url": f"{base}/portal/requests/{request.id}",
             "purchaser_name": purchaser_name,
             "responsibility": responsibility,
             "rejected_by": next(

@@ -59,3 +59,16 @@ class RequestSummary(BaseModel):
     status: RequestStatus
     ticket_number: str | None
     created_at: datetime
+
+
+class RequestListItem(BaseModel):
+    """A request in a list: what it is, whose, where it stands, and its ticket."""
+
+    id: uuid.UUID
+    kind: RequestKind
+    status: RequestStatus
+    customer_id: uuid.UUID
+    customer_name: str
+    ticket_number: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,5 +1,308 @@
-"""Portal pages: requests (being built)."""
+"""A customer's requests, and a request's page: where it stands, what it waits for, its
+details side by side, its approvals and its ticket's conversation; the requester's Cancel,
+the service team's Implement and Decline, and a reply on the ticket."""
 
-from fastapi import APIRouter
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import DBAPIError
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import Conflict, NotFound, Unavailable
+from api.identity import require_staff
+from api.portal.auth import PostedBy, SignedInDep
+from api.portal.forms import FormErrors, add_problems, parse
+from api.portal.render import redirect, render
+from api.routes.requests import DeclineBody
+from api.services import request_lists, request_views, requests, tickets
+from api.services.customers import load_customer
+from api.services.portal_sessions import SignedIn
+from api.services.requests import Action
+from models.access import may_cancel, may_decide, sees_requests
+from models.enums import RequestStatus, Side
+from models.kinds import KINDS
+from models.personal_data import approver_named
+from models.problems import ValidationProblems
+from models.progress import progress
+from models.request import ChangeRequest
+from models.ticket import CommentCreate, TicketPublic
 
 router = APIRouter()
+
+REASON = "reason"
+_REPLY_FIELDS = frozenset({"to_approver"})
+_DONE = {
+    Action.CANCEL: "cancelled",
+    Action.IMPLEMENT: "implemented",
+    Action.DECLINE: "declined",
+}
+# How a change in a contact-change batch reads on the page.
+OPS = {
+    "update": "Edit details",
+    "add_roles": "Add roles",
+    "remove_roles": "Remove roles",
+    "add": "Add contact",
+    "remove": "Remove contact",
+}
+
+
+@dataclass
+class Typed:
+    """What the person typed into the page's forms, kept when the page comes back."""
+
+    reply: str = ""
+    reply_error: str | None = None
+    reason: str = ""
+    reason_errors: FormErrors = field(default_factory=FormErrors)
+    problem: str | None = None
+
+
+def request_id_of(raw: str) -> uuid.UUID:
+    """A path that names no request answers 404, as an unknown one does."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError as error:
+        raise NotFound("request not found") from error
+
+
+def page_path(request_id: uuid.UUID) -> str:
+    return f"/portal/requests/{request_id}"
+
+
+@router.get("/portal/requests", response_class=HTMLResponse)
+async def request_list(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
+    listing = await request_lists.list_requests(session, person.principal)
+    own = person.principal.customer_id
+    return render(
+        request,
+        "requests.html",
+        person,
+        "Requests",
+        open_requests=[item for item in listing.items if item.status.is_open],
+        past_requests=[item for item in listing.items if not item.status.is_open],
+        listing=listing,
+        hidden=own is not None and not sees_requests(person.principal, own),
+        staff=person.principal.is_staff,
+    )
+
+
+@router.get("/portal/requests/{request_id}", response_class=HTMLResponse)
+async def request_page(
+    request_id: str, request: Request, person: SignedInDep, session: SessionDep
+) -> HTMLResponse:
+    return await _page(request, person, session, request_id_of(request_id), Typed())
+
+
+async def _page(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    request_id: uuid.UUID,
+    typed: Typed,
+    status_code: int = 200,
+) -> HTMLResponse:
+    principal = person.principal
+    row = await requests.load_visible(session, principal, request_id)
+    view = await request_views.present(session, row)
+    customer = await load_customer(session, principal, row.customer_id)
+    ticket = await _ticket(session, person, view.ticket_number)
+    decides = may_decide(principal)
+    return render(
+        request,
+        "request.html",
+        person,
+        f"{view.kind.label.capitalize()} request",
+        status_code=status_code,
+        view=view,
+        customer_name=customer.legal_name,
+        progress=progress(view.status, view.approvals),
+        ticket=ticket,
+        may_cancel=view.status.is_open and may_cancel(principal, row.customer_id, row.requester_id),
+        may_decide=decides and view.status is RequestStatus.IN_REVIEW,
+        approver_sides=_approver_sides(row, view.approvals) if decides else [],
+        contact_names=_contact_names(view.existing),
+        ops=OPS,
+        typed=typed,
+    )
+
+
+async def _ticket(session: SessionDep, person: SignedIn, number: str | None) -> TicketPublic | None:
+    if number is None:
+        return None
+    try:
+        return await tickets.ticket_view(session, person.principal, number)
+    except NotFound:
+        return None
+
+
+def _approver_sides(row: ChangeRequest, approvals: list[Any]) -> list[str]:
+    """The sides a reply may go to: those whose approver the request asked and can still
+    be reached (as ``tickets.add_comment`` checks)."""
+    people = KINDS[row.kind].people
+    return [
+        approval.side
+        for approval in approvals
+        if approver_named(people, row.requested or {}, Side(approval.side)) is not None
+    ]
+
+
+def _contact_names(existing: dict[str, Any] | None) -> dict[str, str]:
+    """Contacts' names by id, for the changes and role moves that name contacts by id."""
+    names: dict[str, str] = {}
+    for contact in (existing or {}).get("contacts", []):
+        name = " ".join(
+            part for part in (contact.get("first_name"), contact.get("last_name")) if part
+        )
+        if contact.get("id") and name:
+            names[contact["id"]] = name
+    return names
+
+
+async def _decide(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    temporal: TemporalDep,
+    raw_id: str,
+    action: Action,
+    reason: str | None = None,
+) -> Response:
+    """Deliver the decision through the same service as the JSON routes; a refusal shows on
+    the request's page, with what was typed."""
+    request_id = request_id_of(raw_id)
+    try:
+        _, settled = await requests.decide(
+            session, temporal, person.principal, request_id, action, reason
+        )
+    except Conflict as conflict:
+        typed = Typed(reason=reason or "", problem=_sentence(conflict.detail))
+        return await _page(request, person, session, request_id, typed, status_code=409)
+    except Unavailable as unavailable:
+        return await _again(request, person, session, request_id, unavailable, reason or "")
+    return redirect(page_path(request_id), _DONE[action] if settled else "accepted")
+
+
+async def _again(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    request_id: uuid.UUID,
+    unavailable: Unavailable,
+    reason: str = "",
+    reply: str = "",
+) -> Response:
+    """The page again with the message and what was typed; the problem page alone when the
+    database cannot show it (it would wrongly say that nothing was changed)."""
+    typed = Typed(reason=reason, reply=reply, problem=_sentence(unavailable.detail))
+    try:
+        return await _page(request, person, session, request_id, typed, status_code=503)
+    except DBAPIError:
+        raise unavailable from None
+
+
+@router.post("/portal/requests/{request_id}/cancel", response_class=HTMLResponse)
+async def cancel(
+    request_id: str,
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> Response:
+    """Cancel request: the requester, Management or Cust Admin, while it is open."""
+    return await _decide(request, person, session, temporal, request_id, Action.CANCEL)
+
+
+@router.post("/portal/requests/{request_id}/implement", response_class=HTMLResponse)
+async def implement(
+    request_id: str,
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> Response:
+    """Implement: the service team confirms and applies the change."""
+    return await _decide(request, person, session, temporal, request_id, Action.IMPLEMENT)
+
+
+@router.post("/portal/requests/{request_id}/decline", response_class=HTMLResponse)
+async def decline(
+    request_id: str,
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> Response:
+    """Decline, with the reason the requester is sent: read as the API's schema."""
+    posted = await request.form()
+    reason = str(posted.get(REASON, ""))
+    form, errors = parse(DeclineBody, {REASON: reason}, frozenset({REASON}))
+    if not isinstance(form, DeclineBody):
+        # Whoever may not decline hears that first, as from the service (404, then 403).
+        await requests.load_visible(session, person.principal, request_id_of(request_id))
+        require_staff(person.principal)
+        if not reason.strip():
+            errors = FormErrors()
+            errors.fields[REASON].append(
+                "Enter the reason for declining: the requester is sent it."
+            )
+        typed = Typed(reason=reason, reason_errors=errors)
+        return await _page(
+            request, person, session, request_id_of(request_id), typed, status_code=422
+        )
+    return await _decide(
+        request, person, session, temporal, request_id, Action.DECLINE, form.reason
+    )
+
+
+@router.post("/portal/requests/{request_id}/reply", response_class=HTMLResponse)
+async def reply(
+    request_id: str,
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Response:
+    """Reply on the request's ticket (the service team may send it to an approver)."""
+    request_uuid = request_id_of(request_id)
+    row = await requests.load_visible(session, person.principal, request_uuid)
+    posted = await request.form()
+    body = str(posted.get("body", ""))
+    data: dict[str, Any] = {"body": body, "to_approver": str(posted.get("to_approver", "")) or None}
+    form, errors = parse(CommentCreate, data, _REPLY_FIELDS)
+    status_code = 422
+    if isinstance(form, CommentCreate):
+        if row.ticket_number is None:
+            errors.general.append("The ticket is still being raised: try again in a moment.")
+            status_code = 409
+        else:
+            try:
+                await tickets.add_comment(
+                    session,
+                    temporal,
+                    settings.task_queue,
+                    person.principal,
+                    row.ticket_number,
+                    form,
+                )
+            except ValidationProblems as problems:
+                add_problems(errors, problems.problems, _REPLY_FIELDS)
+            except Conflict as conflict:
+                errors.general.append(_sentence(conflict.detail))
+                status_code = 409
+            except Unavailable as unavailable:
+                return await _again(request, person, session, request_uuid, unavailable, reply=body)
+            else:
+                return redirect(page_path(request_uuid), "replied")
+    messages = [*errors.general, *(m for ms in errors.fields.values() for m in ms)]
+    if not body.strip():
+        messages = ["Write your reply first."]
+    typed = Typed(reply=body, reply_error=" ".join(messages))
+    return await _page(request, person, session, request_uuid, typed, status_code=status_code)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

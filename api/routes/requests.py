@@ -2,17 +2,19 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import after_the_decision, error_responses
-from api.services import requests
+from api.services import request_lists, requests
 from api.services.request_views import present
-from models.common import Text
-from models.request import RequestPublic
+from models.common import Text, refuse_nul
+from models.enums import RequestKind
+from models.request import RequestListItem, RequestPublic
 
 router = APIRouter(
     prefix="/requests", tags=["requests"], responses=error_responses(401, 404, 429, 503)
@@ -29,7 +31,48 @@ class DeclineBody(BaseModel):
     reason: Text
 
 
-@router.get("/{request_id}")
+def opened_in_browser(page: str) -> Callable[[Request], None]:
+    """Emails sent before the portal linked to the JSON paths: a browser opening one (it
+    sends no token and asks for HTML) is sent to the portal's page, ``page`` naming it with
+    the path's parameters. A JSON client without a token still gets its 401."""
+
+    def to_the_page(request: Request) -> None:
+        if "authorization" in request.headers:
+            return
+        if "text/html" not in request.headers.get("accept", ""):
+            return
+        params = {name: quote(str(value), safe="") for name, value in request.path_params.items()}
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER,
+            "this address is the API's; the page for people is in the portal",
+            headers={"Location": page.format(**params)},
+        )
+
+    return to_the_page
+
+
+@router.get("")
+async def list_requests(
+    user: CurrentUser,
+    session: SessionDep,
+    customer_id: uuid.UUID | None = None,
+    kind: RequestKind | None = None,
+    status: Annotated[
+        request_lists.StatusFilter | None,
+        Query(description="A status, or `open` for both open ones"),
+    ] = None,
+    ticket: Annotated[str | None, Query(max_length=32), AfterValidator(refuse_nul)] = None,
+) -> list[RequestListItem]:
+    """The requests the caller may see, newest first, at most 200 (staff see all)."""
+    filters = request_lists.RequestFilters(kind, customer_id, status, ticket)
+    return (await request_lists.list_requests(session, user, filters)).items
+
+
+@router.get(
+    "/{request_id}",
+    dependencies=[Depends(opened_in_browser("/portal/requests/{request_id}"))],
+    responses={303: {"description": "A browser without a token: to the request's page"}},
+)
 async def get_request(
     request_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> RequestPublic:

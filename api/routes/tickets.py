@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
 from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import error_responses
 from api.idempotency import KEYED
+from api.routes.requests import opened_in_browser
 from api.services import tickets
 from models.common import refuse_nul
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
@@ -41,7 +42,14 @@ async def raise_ticket(
     return await tickets.raise_ticket(session, temporal, settings.task_queue, user, form)
 
 
-@router.get("/{number}", responses=error_responses(404))
+@router.get(
+    "/{number}",
+    dependencies=[Depends(opened_in_browser("/portal/tickets/{number}"))],
+    responses={
+        **error_responses(404),
+        303: {"description": "A browser without a token: to the ticket's page"},
+    },
+)
 async def get_ticket(number: TicketNumber, user: CurrentUser, session: SessionDep) -> TicketPublic:
     """One ticket with its comments."""
     return await tickets.ticket_view(session, user, number)

@@ -39,6 +39,9 @@ CONTEXT_KEYS = (
     "rejected_by",
     "approvers",
     "roles_moved",
+    # Given by activities.sign_in.SignInActivities, to the sign-in email alone.
+    "sign_in_url",
+    "sign_in_minutes",
 )
 # Not about a request to its requester: a new contact's welcome, and the approvers' emails.
 APPROVER_EVENTS = (EmailEvent.APPROVAL_REQUEST, EmailEvent.APPROVAL_REMINDER)
@@ -72,7 +75,7 @@ STAND_ALONE = {"kind": "", "request_url": "", "ticket_subject": "Invoice address
 REQUEST_EVENTS = [
     event
     for event in EmailEvent
-    if event is not EmailEvent.WELCOME and event not in APPROVER_EVENTS
+    if event not in (EmailEvent.WELCOME, EmailEvent.SIGN_IN) and event not in APPROVER_EVENTS
 ]
 
 
@@ -84,8 +87,8 @@ def context(**overrides: Any) -> dict[str, Any]:
         "request_id": "6f1c1a52-3f0e-4d4b-9a63-0c6f1b1d2e3f",
         "status": "awaiting approval",
         "ticket_number": "SO-1042",
-        "request_url": "http://signoff.test/requests/6f1c1a52-3f0e-4d4b-9a63-0c6f1b1d2e3f",
-        "ticket_url": "http://signoff.test/tickets/SO-1042",
+        "request_url": "http://signoff.test/portal/requests/6f1c1a52-3f0e-4d4b-9a63-0c6f1b1d2e3f",
+        "ticket_url": "http://signoff.test/portal/tickets/SO-1042",
         "comment": "Please send the new VAT certificate.",
         "activation_url": "http://signoff.test/activate/abc123",
         "activation_expires": "28 March 2025",
@@ -100,6 +103,8 @@ def context(**overrides: Any) -> dict[str, Any]:
         "rejected_by": "",
         "approvers": 2,
         "roles_moved": "",
+        "sign_in_url": "http://signoff.test/portal/sign-in/ghi789",
+        "sign_in_minutes": 15,
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}
@@ -115,6 +120,7 @@ def hostile_context(to_approver: bool = False) -> dict[str, Any]:
         key: f'"><x-evil data-key="{key}">&amp;{SCRIPT}' for key in CONTEXT_KEYS
     }
     values["approvers"] = 2
+    values["sign_in_minutes"] = 15
     return values if to_approver else {**values, "side": ""}
 
 
@@ -359,6 +365,23 @@ def test_welcome_carries_the_activation_link(renderer: EmailRenderer) -> None:
     assert "SO-1042" not in email.text, "a new contact is not sent the request's ticket"
 
 
+def test_sign_in_carries_its_link_and_nothing_of_a_request(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.SIGN_IN, context())
+
+    assert email.subject == "Your Signoff sign-in link"
+    assert "http://signoff.test/portal/sign-in/ghi789" in email.text
+    assert 'href="http://signoff.test/portal/sign-in/ghi789"' in email.html
+    assert "15 minutes" in email.text
+    assert "SO-1042" not in email.text and "SO-1042" not in email.html
+
+
+def test_sign_in_escapes_every_value(renderer: EmailRenderer) -> None:
+    email = renderer.render(EmailEvent.SIGN_IN, hostile_context())
+
+    assert SCRIPT not in email.html
+    assert "&lt;script&gt;" in email.html
+
+
 def test_welcome_escapes_every_value(renderer: EmailRenderer) -> None:
     email = renderer.render(EmailEvent.WELCOME, hostile_context())
 
@@ -529,8 +552,8 @@ def test_a_stand_alone_ticket_email_has_no_empty_request_link(
     assert not re.search(r"^Request:\s*$", email.text, re.MULTILINE)
     assert 'href=""' not in email.html
     assert "view the request" not in email.html
-    assert "http://signoff.test/tickets/SO-1042" in email.text
-    assert 'href="http://signoff.test/tickets/SO-1042"' in email.html
+    assert "http://signoff.test/portal/tickets/SO-1042" in email.text
+    assert 'href="http://signoff.test/portal/tickets/SO-1042"' in email.html
     assert "because of ticket SO-1042 of Example Energy plc" in email.text
     assert "because of ticket SO-1042 of Example Energy plc" in email.html
     assert "change request" not in email.text + email.html
@@ -611,7 +634,7 @@ def test_a_filed_request_says_whom_it_waits_for(renderer: EmailRenderer) -> None
     assert "waiting for the service team to review it" in without.text
     assert "approver" not in without.text
     for email in (with_approvers, without):
-        assert 'href="http://signoff.test/requests/' in email.html
+        assert 'href="http://signoff.test/portal/requests/' in email.html
         assert "review it here" in email.html
 
 
@@ -621,7 +644,7 @@ def test_a_raised_ticket_is_told_to_the_service_team(renderer: EmailRenderer) ->
     assert email.subject == "[SO-1042] Example Energy plc raised a ticket"
     assert "Example Energy plc raised ticket SO-1042" in email.text
     assert "Invoice address is wrong" in email.text
-    assert 'href="http://signoff.test/tickets/SO-1042"' in email.html
+    assert 'href="http://signoff.test/portal/tickets/SO-1042"' in email.html
 
 
 def test_an_approvers_question_is_worded_as_a_question(renderer: EmailRenderer) -> None:
@@ -633,7 +656,7 @@ def test_an_approvers_question_is_worded_as_a_question(renderer: EmailRenderer) 
     assert email.subject.startswith("[SO-1042] An approver asks a question about")
     assert "profile change request of Example Energy plc" in email.subject
     assert "the purchaser's approver" in email.text
-    assert 'href="http://signoff.test/requests/' in email.html
+    assert 'href="http://signoff.test/portal/requests/' in email.html
 
 
 def test_a_contacts_comment_names_its_author_and_the_ticket(renderer: EmailRenderer) -> None:
@@ -647,7 +670,7 @@ def test_a_contacts_comment_names_its_author_and_the_ticket(renderer: EmailRende
     assert "Derek Emonstration (contact) commented" in email.text
     assert "Derek Emonstration (contact) commented" in email.html
     # A stand-alone ticket has no request page: the reply goes on the ticket.
-    assert "reply here: http://signoff.test/tickets/SO-1042" in email.text
+    assert "reply here: http://signoff.test/portal/tickets/SO-1042" in email.text
 
 
 def test_a_staff_comment_names_who_wrote_it(renderer: EmailRenderer) -> None:

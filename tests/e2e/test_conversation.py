@@ -77,7 +77,7 @@ async def test_the_service_team_hears_of_a_filing_and_of_the_requesters_comment(
     request = await submitted(stack)
     number = request["ticket_number"]
     filed = await stack.wait_for_mail(to(SERVICE_TEAM, number, "Example Energy plc"))
-    assert f"{PUBLIC_URL}/requests/{request['id']}" in filed.links
+    assert f"{PUBLIC_URL}/portal/requests/{request['id']}" in filed.links
     assert number in filed.subject
 
     said = await comment(stack, number, "Derek", "The new address applies from Monday.")
@@ -120,7 +120,7 @@ async def test_a_stand_alone_ticket_reaches_the_service_team_and_its_replies_the
     assert raised.status_code == 201, raised.text
     number = raised.json()["number"]
     told = await stack.wait_for_mail(to(SERVICE_TEAM, number, "Invoice copy"))
-    assert f"{PUBLIC_URL}/tickets/{number}" in told.links
+    assert f"{PUBLIC_URL}/portal/tickets/{number}" in told.links
     assert "Please resend invoice 42." in (told.text or ""), "what the ticket says"
     assert "Request:" not in (told.text or "") and 'href=""' not in (told.html or "")
 
@@ -129,7 +129,7 @@ async def test_a_stand_alone_ticket_reaches_the_service_team_and_its_replies_the
     answered = await comment(stack, number, "Sam", "Sent again this morning.")
     assert answered.status_code == 201, answered.text
     reply = await stack.wait_for_mail(to(DEREK, "Sent again this morning."))
-    assert number in reply.subject and f"{PUBLIC_URL}/tickets/{number}" in reply.links
+    assert number in reply.subject and f"{PUBLIC_URL}/portal/tickets/{number}" in reply.links
 
     # A retried POST with its Idempotency-Key tells nobody twice.
     again = {"Idempotency-Key": "resend-1", **stack.auth("Sam")}
@@ -175,7 +175,7 @@ async def test_an_approver_asks_and_hears_the_answer_the_other_approver_sees_non
     assert asked.status_code == 303
     heard = await stack.wait_for_mail(to(SERVICE_TEAM, "Who signs for the purchaser?"))
     assert "purchaser's approver" in (heard.text or "") and number in heard.subject
-    assert f"{PUBLIC_URL}/requests/{request['id']}" in heard.links
+    assert f"{PUBLIC_URL}/portal/requests/{request['id']}" in heard.links
 
     refused = await comment(stack, number, "Derek", "I answer", to_approver="purchaser")
     assert refused.status_code == 403, "only the service team answers approvers"

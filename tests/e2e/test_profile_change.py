@@ -44,8 +44,8 @@ async def test_implemented_end_to_end(stack: Stack) -> None:
     assert received.recipients == (DEREK,)
     assert number in received.subject
     assert received.text is not None and received.html is not None
-    assert f"{PUBLIC_URL}/requests/{created['id']}" in received.links
-    assert f'href="{PUBLIC_URL}/requests/{created["id"]}"' in received.html
+    assert f"{PUBLIC_URL}/portal/requests/{created['id']}" in received.links
+    assert f'href="{PUBLIC_URL}/portal/requests/{created["id"]}"' in received.html
     assert received.message_id.startswith("<") and received.message_id.endswith(">")
 
     customer = (

@@ -54,6 +54,8 @@ TABLE = """
   POST /contact-change-requests     401  401  ok   ok   403  403  403  404  403  403  401  401
   POST /purchaser-addition-requests 401  401  ok   ok   403  403  403  404  403  403  401  401
   POST /purchaser-removal-requests  401  401  ok   ok   403  403  403  404  403  403  401  401
+/requests
+  GET                               401  401  200  200  200  200  200  200  200  200  401  401
 /requests/{request_id}
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /cancel                      401  401  ok   ok   403  403  403  404  404  403  401  401
@@ -73,7 +75,7 @@ TABLE = """
 /activate/{token}
   HEAD                              404  404  404  404  404  404  404  404  404  404  404  200
   GET                               404  404  404  404  404  404  404  404  404  404  404  200
-  POST                              404  404  404  404  404  404  404  404  404  404  404  200
+  POST                              404  404  404  404  404  404  404  404  404  404  404  303
 /healthz
   GET                               200  200  200  200  200  200  200  200  200  200  200  200
 /readyz
@@ -187,6 +189,7 @@ def test_every_route_of_the_app_has_a_row() -> None:
 async def test_every_route_answers_every_actor_as_the_table_says(stack: Stack) -> None:
     scene = await set_scene(stack)
     assert tuple(actor.key for actor in scene.actors) == COLUMNS
+    await lists_show_only_what_each_may_see(stack, scene)
     routes = app_routes(create_app(stack.settings))
     problems = unmatched_routes(routes)
     posts = bodies(stack)
@@ -203,3 +206,20 @@ async def test_every_route_answers_every_actor_as_the_table_says(stack: Stack) -
             if leaked := sorted(value for value in actor.hidden if value in response.text):
                 problems.append(f"{route} as {actor.key} ({actor.who}): shows {leaked}")
     assert problems == [], "\n".join(problems)
+
+
+async def lists_show_only_what_each_may_see(stack: Stack, scene: Scene) -> None:
+    """GET /requests answers every signed-in caller, with only the requests it may see: none
+    of customer 1's to customer 2's contact, none at all to the purchaser's contact."""
+    listed: dict[str, list[dict[str, Any]]] = {}
+    for actor in scene.actors:
+        if actor.key in ("mgmt", "othr", "purc", "staf"):
+            answer = await stack.http.get("/requests", headers=actor.headers(on_link=False))
+            assert answer.status_code == 200, (actor.key, answer.text)
+            listed[actor.key] = answer.json()
+    customers = {key: {item["customer_id"] for item in items} for key, items in listed.items()}
+    assert customers["othr"] == {stack.other_customer_id}
+    assert listed["purc"] == []
+    assert customers["mgmt"] == {stack.customer_id}
+    assert customers["staf"] == {stack.customer_id, stack.other_customer_id}
+    assert scene.path["request_id"] in {item["id"] for item in listed["mgmt"]}
