@@ -37,11 +37,12 @@ class SignInActivities:
     @activity.defn
     async def send_sign_in_email(self, email: SignInEmail) -> bool:
         """Email the sign-in link once; False if it was sent before, or is of no use now."""
-        key = f"sign-in-{email.link_id}"
         async with self._sessions() as session:
+            link = await session.get(LinkToken, email.link_id)
+            # With its time: the ids of purged links may be handed out again.
+            key = f"sign-in-{email.link_id}-{email.at:%Y%m%dT%H%M%S%f}"
             if await session.scalar(select(EmailLog.id).where(EmailLog.key == key)):
                 return False
-            link = await session.get(LinkToken, email.link_id)
             if (
                 link is None
                 or link.purpose is not LinkPurpose.SIGN_IN

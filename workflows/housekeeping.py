@@ -16,7 +16,8 @@ PURGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_attempt
 @workflow.defn
 class PurgeExpiredWorkflow:
     """Deletes what is kept for a while only: the answers kept for Idempotency-Key retries
-    once they expire, and failed attempts once they no longer count. Started by the
+    once they expire, failed attempts once they no longer count, ended portal sessions and
+    long-expired sign-in links. Started by the
     schedule ``<task queue>-purge-expired``; returns how many rows it deleted."""
 
     @workflow.run

@@ -1,5 +1,5 @@
-"""The schedule that purges expired answers of idempotent requests and failed attempts that
-no longer count, on the real server."""
+"""The schedule that purges expired answers of idempotent requests, failed attempts that no
+longer count, ended portal sessions and long-expired sign-in links, on the real server."""
 
 import asyncio
 import uuid
@@ -8,8 +8,11 @@ from datetime import timedelta
 from sqlmodel import select
 from temporalio.client import ScheduleActionExecutionStartWorkflow
 
+from models.enums import LinkPurpose
 from models.failed_attempt import FailedAttempt
 from models.idempotency import IdempotentAnswer
+from models.link import LinkToken
+from models.portal_session import PortalSession
 from models.types import utcnow
 from tests.conftest import Stack
 from worker import ensure_schedules, purge_schedule_id
@@ -43,9 +46,52 @@ async def _attempts(stack: Stack) -> set[str]:
         return set(await session.exec(select(FailedAttempt.client)))
 
 
+async def _plant_sessions_and_links(stack: Stack) -> None:
+    """Portal sessions ended, expired and live; sign-in links long expired and recent."""
+    sam = uuid.UUID(stack.demo["staff"][0]["id"])
+    now = utcnow()
+    async with stack.sessions() as session:
+        for name, ended, expires in (
+            ("ended", now, now + timedelta(hours=1)),
+            ("expired", None, now - timedelta(minutes=1)),
+            ("live", None, now + timedelta(hours=1)),
+        ):
+            session.add(
+                PortalSession(
+                    key_hash=name,
+                    user_id=sam,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=expires,
+                    ended_at=ended,
+                )
+            )
+        for name, expires in (("old", now - timedelta(days=2)), ("recent", now)):
+            session.add(
+                LinkToken(
+                    purpose=LinkPurpose.SIGN_IN,
+                    nonce=name,
+                    token_hash=name,
+                    user_id=sam,
+                    expires_at=expires,
+                )
+            )
+        await session.commit()
+
+
+async def _sessions_and_links(stack: Stack) -> set[str]:
+    async with stack.sessions() as session:
+        return set(await session.exec(select(PortalSession.key_hash))) | set(
+            await session.exec(
+                select(LinkToken.nonce).where(LinkToken.purpose == LinkPurpose.SIGN_IN)
+            )
+        )
+
+
 async def test_the_schedule_purges_what_expired_and_keeps_the_rest(stack: Stack) -> None:
     await _plant(stack, "expired", -timedelta(minutes=1))
     await _plant(stack, "fresh", timedelta(hours=1))
+    await _plant_sessions_and_links(stack)
     async with stack.sessions() as session:
         session.add(FailedAttempt(client="10.0.0.1", at=utcnow() - timedelta(minutes=5)))
         session.add(FailedAttempt(client="10.0.0.2", at=utcnow() + timedelta(minutes=5)))
@@ -73,8 +119,9 @@ async def test_the_schedule_purges_what_expired_and_keeps_the_rest(stack: Stack)
         run = stack.temporal.get_workflow_handle(
             started.workflow_id, run_id=started.first_execution_run_id
         )
-        assert await asyncio.wait_for(run.result(), 20) == 2
+        assert await asyncio.wait_for(run.result(), 20) == 5
         assert await _keys(stack) == {"fresh"}
         assert await _attempts(stack) == {"10.0.0.2"}
+        assert await _sessions_and_links(stack) == {"live", "recent"}
     finally:
         await handle.delete()
