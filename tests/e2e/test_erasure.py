@@ -1,6 +1,7 @@
 """Erasure on the real stack: each way a person's data leaves Signoff, filed with and without
 an Idempotency-Key, leaves none of their values in any table (blobs and JSON decoded)."""
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.test_portal_sign_in import browser, sign_in
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.purchaser import (
     FORM,
@@ -136,6 +138,17 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
     )
     await caller.implement(added)
     token = await _activate(stack, ANNABELLE["email"])
+    # She signs in to the portal too, and names a token after herself.
+    portal = browser(stack)
+    await sign_in(stack, portal, ANNABELLE["email"])
+    tokens_page = (await portal.get("/portal/tokens")).text
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', tokens_page)
+    assert form_token is not None
+    made = await portal.post(
+        "/portal/tokens",
+        data={"name": "Annabelle Greement's laptop", "csrf_token": form_token.group(1)},
+    )
+    assert made.status_code == 201, made.text
 
     ticket = (
         await caller.post(
@@ -198,6 +211,9 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
         "Head of Legal",
     )
     await assert_kept(stack.sessions, "Teresa Echie", "Out of toner", "Derek", "Emonstration")
+    # Her portal session ended with her: its cookie opens nothing now.
+    assert (await portal.get("/portal/profile")).status_code == 303
+    await portal.aclose()
 
     derek = stack.auth("Derek")
     shown = (await stack.http.get(f"/tickets/{ticket['number']}", headers=derek)).json()
