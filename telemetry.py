@@ -19,7 +19,7 @@ CHANGE_REQUEST_ID: ContextVar[str | None] = ContextVar("change_request_id", defa
 
 _PLAIN = "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"
 # The paths of emailed links carry their token; an API token starts with ``so_``.
-_LINK_TOKEN = re.compile(r"(/(?:approvals|activate)/)[^/\s?#\"']+")
+_LINK_TOKEN = re.compile(r"(/(?:approvals|activate|portal/sign-in)/)[^/\s?#\"']+")
 _API_TOKEN = re.compile(r"\bso_[A-Za-z0-9_\-]{8,}")
 MASK = "***"
 

@@ -41,6 +41,14 @@ class Throttle:
             return
         sessions: SessionFactory = scope["app"].state.signoff.sessions
         client = (scope["client"][0] if scope.get("client") else "unknown")[:64]
+        if kind == "sign-in":
+            # Counted before it is answered: past the budget, no link is looked up or sent.
+            wait = await self._failed(sessions, client)
+            if wait:
+                await _refusal(scope, wait)(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
         failure = _FAILURES[kind]
         refused = False
 
@@ -100,11 +108,7 @@ def _refusal(scope: Scope, wait: int) -> Response:
     )
 
 
-_FAILURES = {
-    "token": status.HTTP_401_UNAUTHORIZED,
-    "link": status.HTTP_404_NOT_FOUND,
-    "sign-in": status.HTTP_200_OK,
-}
+_FAILURES = {"token": status.HTTP_401_UNAUTHORIZED, "link": status.HTTP_404_NOT_FOUND}
 
 
 def _credential(scope: Scope) -> str | None:

@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.common import Address, NamedAddress
@@ -111,9 +111,18 @@ async def load_demo_data(sessions: SessionFactory, secret_key: str) -> dict[str,
 
 
 async def _customer(session: AsyncSession, spec: SeedCustomer, secret_key: str) -> dict[str, Any]:
-    customer = (
-        await session.exec(select(Customer).where(Customer.legal_name == spec.name))
+    # Found by its demo contacts, not by its name: a profile change may have renamed it.
+    known = (
+        await session.exec(
+            select(Customer)
+            .join(Contact, col(Contact.customer_id) == Customer.id)
+            .where(col(Contact.email).in_([contact.email for contact in spec.contacts]))
+        )
     ).first()
+    customer = (
+        known
+        or (await session.exec(select(Customer).where(Customer.legal_name == spec.name))).first()
+    )
     if customer is None:
         named = NamedAddress(name=spec.name, address=spec.address)
         profile = CustomerProfile(legal=named, payment=named)

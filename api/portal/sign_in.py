@@ -95,9 +95,9 @@ async def sign_in_link_page(
 
 @router.post("/portal/sign-in/{token}")
 async def redeem_link(
-    token: Token, session: SessionDep, settings: SettingsDep, next: Next = ""
+    token: Token, request: Request, session: SessionDep, settings: SettingsDep, next: Next = ""
 ) -> RedirectResponse:
-    key = await sign_in.redeem(session, token, settings)
+    key = await sign_in.redeem(session, token, settings, request.cookies.get(COOKIE))
     response = redirect(safe_next(next), "signed-in")
     set_session_cookie(response, key, settings)
     return response

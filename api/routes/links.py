@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import page_error_responses
 from api.pages import PAGE_HEADERS, page, wants_json
-from api.portal.auth import HOME, same_origin, set_session_cookie
+from api.portal.auth import COOKIE, HOME, same_origin, set_session_cookie
 from api.portal.render import redirect
 from api.services import activation, approvals
 from models.common import refuse_nul
@@ -62,7 +62,9 @@ async def activate_account(
         return JSONResponse({"token": api_token}, headers=PAGE_HEADERS)
     # This POST starts a session: only from a page of Signoff, like any portal form.
     same_origin(request, settings)
-    key = await activation.activate_and_sign_in(session, token, settings)
+    key = await activation.activate_and_sign_in(
+        session, token, settings, request.cookies.get(COOKIE)
+    )
     response = redirect(HOME, "activated")
     set_session_cookie(response, key, settings)
     return response

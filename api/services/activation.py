@@ -74,12 +74,14 @@ async def activate_for_api(session: AsyncSession, token: str) -> str:
     return api_token
 
 
-async def activate_and_sign_in(session: AsyncSession, token: str, settings: Settings) -> str:
+async def activate_and_sign_in(
+    session: AsyncSession, token: str, settings: Settings, replacing: str | None
+) -> str:
     """Activate the account once and start a portal session for it; returns the session's
     key. No API token is made: the person makes their own in the portal if they need one."""
     now = utcnow()
     user = await _activate(session, token, now)
-    key = portal_sessions.start(session, user.id, settings, now)
+    key = await portal_sessions.start(session, user.id, settings, now, replacing)
     await session.commit()
     return key
 

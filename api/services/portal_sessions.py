@@ -34,8 +34,24 @@ class SignedIn:
     email: str
 
 
-def start(session: AsyncSession, user_id: uuid.UUID, settings: Settings, now: datetime) -> str:
-    """A new session (a new key at every sign-in); returns its key, for the cookie only."""
+async def start(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+    replacing: str | None = None,
+) -> str:
+    """A new session (a new key at every sign-in), ending the one the browser held before;
+    returns its key, for the cookie only. The caller commits."""
+    if replacing:
+        await session.exec(
+            update(PortalSession)
+            .where(
+                col(PortalSession.key_hash) == hash_token(replacing),
+                col(PortalSession.ended_at).is_(None),
+            )
+            .values(ended_at=now)
+        )
     key = secrets.token_urlsafe(32)
     session.add(
         PortalSession(

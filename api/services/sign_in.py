@@ -140,8 +140,11 @@ async def sign_in_view(session: AsyncSession, token: str) -> SigningIn:
     return SigningIn(expires=f"{link.expires_at:%H:%M} UTC")
 
 
-async def redeem(session: AsyncSession, token: str, settings: Settings) -> str:
-    """Spend the link and start a session for its account; returns the session's key."""
+async def redeem(
+    session: AsyncSession, token: str, settings: Settings, replacing: str | None
+) -> str:
+    """Spend the link and start a session for its account, ending the browser's previous one;
+    returns the session's key."""
     now = utcnow()
     await begin_write(session)
     link = await open_link(session, token, LinkPurpose.SIGN_IN, now, SPENT)
@@ -155,6 +158,6 @@ async def redeem(session: AsyncSession, token: str, settings: Settings) -> str:
     user = await session.get_one(User, link.user_id)
     if user.state is not UserState.ACTIVE:
         raise USED
-    key = portal_sessions.start(session, user.id, settings, now)
+    key = await portal_sessions.start(session, user.id, settings, now, replacing)
     await session.commit()
     return key

@@ -149,6 +149,20 @@ async def test_sign_out_ends_the_session_on_the_server(stack: Stack) -> None:
     assert ended and all(s.ended_at is not None for s in ended)
 
 
+async def test_signing_in_again_ends_the_session_the_browser_held(stack: Stack) -> None:
+    async with browser(stack) as client:
+        await sign_in(stack, client, derek(stack)["email"])
+        first = client.cookies["signoff_session"]
+        await ask_for_link(client, derek(stack)["email"])
+        link = await emailed_link(stack, derek(stack)["email"], count=2)
+        assert (await client.post(link, data={})).status_code == 303
+        assert client.cookies["signoff_session"] != first
+        assert (await client.get("/portal/profile")).status_code == 200
+    async with browser(stack) as replay:
+        replay.cookies.set("signoff_session", first)
+        assert (await replay.get("/portal/profile")).status_code == 303
+
+
 async def test_a_form_from_another_origin_is_refused(stack: Stack) -> None:
     async with browser(stack) as client:
         await sign_in(stack, client, derek(stack)["email"])

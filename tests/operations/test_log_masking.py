@@ -73,6 +73,15 @@ async def test_links_and_tokens_are_masked_in_the_api_log(
             mine = await api.get("/tickets", headers={"Authorization": f"Bearer {api_token}"})
             assert mine.status_code == 200
             assert (await api.get(f"{activate}x")).status_code == 404
+            asked = await api.post(
+                "/portal/sign-in", data={"email": "derek.emonstration@energy.example.com"}
+            )
+            assert asked.status_code == 200
+            signing = await stack.wait_for_mail(lambda m: "sign-in link" in m.subject)
+            sign_in = next(u for u in signing.links if "/portal/sign-in/" in u)
+            sign_in = sign_in.removeprefix(PUBLIC_URL).split("?")[0]
+            assert (await api.get(sign_in)).status_code == 200
+            assert (await api.post(sign_in)).status_code == 303
             # Served as operators serve it, a forwarded header from an untrusted peer is
             # ignored: the failure counts against the connection's own address.
             forged = {"Authorization": "Bearer so_bad", "X-Forwarded-For": "203.0.113.9"}
@@ -82,14 +91,15 @@ async def test_links_and_tokens_are_masked_in_the_api_log(
 
     logged = log_path.read_text()
     secrets = [token_of(links["customer"]), token_of(links["purchaser"]), api_token]
-    secrets.append(activate.rsplit("/", 1)[1])
+    secrets += [activate.rsplit("/", 1)[1], sign_in.rsplit("/", 1)[1]]
     assert [secret for secret in secrets if secret in logged] == []
     # The lines are there, masked: the access log was written.
-    access = re.findall(r"(GET|POST) (/(?:approvals|activate)/[^ \"]*)", logged)
+    access = re.findall(r"(GET|POST) (/(?:approvals|activate|portal/sign-in)/[^ \"]*)", logged)
     assert {path for _, path in access} >= {
         "/approvals/***",
         "/approvals/***/comments",
         "/activate/***",
+        "/portal/sign-in/***",
     }, logged[-2000:]
     assert "/tickets" in logged
     async with stack.sessions() as session:

@@ -120,7 +120,7 @@ async def _signed_in(stack: Stack, actor: Actor) -> tuple[str, str] | None:
                 select(ApiToken).where(ApiToken.token_hash == hash_token(actor.bearer))
             )
         ).one()
-        key = portal_sessions.start(session, token.user_id, stack.settings, utcnow())
+        key = await portal_sessions.start(session, token.user_id, stack.settings, utcnow())
         await session.commit()
         row = (
             await session.exec(

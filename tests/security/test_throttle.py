@@ -1,6 +1,7 @@
 """Repeated failed token or link attempts from one client are slowed (429), and only them:
 counted where every API process sees them, by the address the connection comes from."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -53,6 +54,20 @@ async def test_unknown_links_count_and_are_slowed_and_a_real_link_still_opens(
         assert response.status_code == 404
     assert (await stack.http.get("/activate/another-guess")).status_code == 429
     assert (await stack.http.get(links["customer"])).status_code == 200
+
+
+async def test_asking_for_sign_in_links_is_slowed_and_then_sends_nothing(stack: Stack) -> None:
+    derek = "derek.emonstration@energy.example.com"
+    for attempt in range(BUDGET):
+        email = derek if attempt == 0 else f"guess{attempt}@example.com"
+        asked = await stack.http.post("/portal/sign-in", data={"email": email})
+        assert asked.status_code == 200
+    await stack.wait_for_mail(lambda m: m.recipients == (derek,))
+    slowed = await stack.http.post("/portal/sign-in", data={"email": derek})
+    assert slowed.status_code == 429 and "Too many attempts" in slowed.text
+    assert 0 < int(slowed.headers["retry-after"]) <= WINDOW.total_seconds()
+    await asyncio.sleep(1)
+    assert [m.recipients for m in stack.mail.messages] == [(derek,)], "no link past the budget"
 
 
 async def test_successes_do_not_count(stack: Stack) -> None:
