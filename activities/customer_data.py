@@ -98,6 +98,8 @@ class CustomerDataActivities:
                     "customer or requested data missing", type="DataMissing", non_retryable=True
                 )
             change = ProfileChangeCreate.model_validate(request.requested)
+            # What it replaced, so that the request still shows its before and after.
+            request.outcome = {"previous": customer.profile().model_dump(mode="json")}
             customer.set_profile(change.effective(), command.at)
             _close(request, RequestStatus.IMPLEMENTED, command.at)
             record(session, request, "implemented", command.at, actor=command.actor)

@@ -1,9 +1,11 @@
 """Server-rendered pages for people who arrive by an emailed link (no JavaScript)."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -26,6 +28,26 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     return TEMPLATES.TemplateResponse(
         request, template, context, status_code=status_code, headers=PAGE_HEADERS
     )
+
+
+def opened_in_browser(page: str) -> Callable[[Request], None]:
+    """Emails sent before the portal linked to the JSON paths: a browser opening one (it
+    sends no token and asks for HTML) is sent to the portal's page, ``page`` naming it with
+    the path's parameters. A JSON client without a token still gets its 401."""
+
+    def to_the_page(request: Request) -> None:
+        if "authorization" in request.headers:
+            return
+        if "text/html" not in request.headers.get("accept", ""):
+            return
+        params = {name: quote(str(value), safe="") for name, value in request.path_params.items()}
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER,
+            "this address is the API's; the page for people is in the portal",
+            headers={"Location": page.format(**params)},
+        )
+
+    return to_the_page
 
 
 def wants_json(request: Request) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models.enums import REQUESTER_ROLES, Role, Side
+from models.enums import REQUESTER_ROLES, RequestStatus, Role, Side
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,22 @@ def may_cancel(caller: Principal, customer_id: uuid.UUID, requester_id: uuid.UUI
 def may_decide(caller: Principal) -> bool:
     """Implementing or declining a request is the service team's."""
     return caller.is_staff
+
+
+def request_actions(
+    caller: Principal, customer_id: uuid.UUID, requester_id: uuid.UUID, status: RequestStatus
+) -> frozenset[str]:
+    """What a request's page offers the caller: "cancel" while it is open, "implement" and
+    "decline" while it is with the service team (as the workflow accepts them), and "reply"
+    on its ticket to whoever sees the request."""
+    actions = set()
+    if status.is_open and may_cancel(caller, customer_id, requester_id):
+        actions.add("cancel")
+    if status is RequestStatus.IN_REVIEW and may_decide(caller):
+        actions |= {"implement", "decline"}
+    if sees_requests(caller, customer_id):
+        actions.add("reply")
+    return frozenset(actions)
 
 
 def may_raise_ticket(caller: Principal) -> bool:

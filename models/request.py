@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from models.common import Text
 from models.enums import RequestKind, RequestStatus
 from models.types import UTCDateTime, enum_type, utcnow
 
@@ -51,6 +52,14 @@ class RequestPublic(BaseModel):
     approvals: list[ApprovalPublic]
     created_at: datetime
     updated_at: datetime
+
+
+class DeclineBody(BaseModel):
+    """Declining a request: the reason, which the requester is sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text
 
 
 class RequestSummary(BaseModel):

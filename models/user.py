@@ -2,9 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlmodel import Column, Field, SQLModel
 
+from models.common import Line
 from models.enums import UserState
 from models.types import UTCDateTime, enum_type, utcnow
 
@@ -23,6 +26,22 @@ class User(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+TOKEN_NAME_MAX = 100
+
+
+def _short_enough(value: str) -> str:
+    if len(value) > TOKEN_NAME_MAX:
+        raise ValueError(f"must be at most {TOKEN_NAME_MAX} characters")
+    return value
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # What its owner calls it, to tell their tokens apart.
+    name: Annotated[Line, AfterValidator(_short_enough)]
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 
@@ -30,6 +49,8 @@ class ApiToken(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     # What its owner calls it (tokens made before the portal have none).
-    name: str | None = Field(default=None, max_length=100)
+    name: str | None = Field(default=None, max_length=TOKEN_NAME_MAX)
+    # The portal form that made it: posting that form again makes no second token.
+    form_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -12,8 +12,9 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn
 class SignInEmailWorkflow:
-    """Started by the API with the id ``sign-in-<link id>``; ends once the email is sent, or
-    when the link has expired before the SMTP server took it."""
+    """Started by the API with the id ``sign-in-<link id>-<time asked>`` (link ids may come
+    again once links are purged); ends once the email is sent, or when the link has expired
+    before the SMTP server took it."""
 
     @workflow.run
     async def run(self, email: SignInEmail) -> bool:

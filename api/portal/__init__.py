@@ -4,10 +4,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
 from api.pages import LinkProblem, link_problem_page
@@ -81,6 +83,13 @@ def install_portal(app: FastAPI) -> None:
             message=problem.message,
             sign_in_again=True,
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # No such page (404), or a page asked for with a method it does not take (405).
+        if not _is_page(request) or error.status_code not in (404, 405):
+            return await http_exception_handler(request, error)
+        return _problem(request, 404, "there is no such page")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

@@ -15,6 +15,8 @@ from settings import Settings
 COOKIE = "signoff_session"
 CSRF_FIELD = "csrf_token"
 HOME = "/portal"
+# The longest path a sign-in returns to; a longer one returns home.
+NEXT_MAX = 500
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -32,7 +34,7 @@ class FormRefused(Exception):
 
 def safe_next(path: str | None) -> str:
     """Where to go after signing in: a path of the portal itself, or the portal's home."""
-    if not path or "\\" in path or path.startswith("//"):
+    if not path or len(path) > NEXT_MAX or "\\" in path or path.startswith("//"):
         return HOME
     parts = urlsplit(path)
     if (
@@ -88,12 +90,12 @@ async def _signed_in(request: Request, person: MaybeSignedIn) -> SignedIn:
 SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
 
 
-def _forms(settings: Settings) -> URLSafeTimedSerializer:
+def _form_signer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="signoff-portal-form")
 
 
 def form_token(settings: Settings, person: SignedIn) -> str:
-    return _forms(settings).dumps(person.session_id)
+    return _form_signer(settings).dumps(person.session_id)
 
 
 async def _posted_by(request: Request, person: SignedInDep, settings: SettingsDep) -> SignedIn:
@@ -101,7 +103,7 @@ async def _posted_by(request: Request, person: SignedInDep, settings: SettingsDe
     form = await request.form()
     token = form.get(CSRF_FIELD)
     try:
-        session_id = _forms(settings).loads(
+        session_id = _form_signer(settings).loads(
             str(token or ""), max_age=settings.session_absolute_seconds
         )
     except BadData as error:

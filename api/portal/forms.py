@@ -1,12 +1,13 @@
 """Forms posted to the portal: read into the API's own schemas, and every problem (the
-schema's and the rules') put beside the field it is about."""
+schema's and the rules') put beside the field it is about, in words a person reads."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from models.problems import Problem
 
@@ -17,10 +18,12 @@ _BODY = "body"
 
 @dataclass
 class FormErrors:
-    """Messages by field name, and those about no one field."""
+    """Messages by field name, and those about no one field; ``labels`` name the fields in
+    the summary above the form."""
 
     fields: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     general: list[str] = field(default_factory=list)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.general) or any(self.fields.values())
@@ -42,27 +45,54 @@ class FormErrors:
     def count(self) -> int:
         return len(self.general) + sum(len(messages) for messages in self.fields.values())
 
+    def summary(self) -> list[tuple[str | None, str]]:
+        """Every message once, with the field it belongs to (None for general ones), each
+        saying which field it is about."""
+        listed: list[tuple[str | None, str]] = [(None, message) for message in self.general]
+        for name, messages in self.fields.items():
+            label = self.labels.get(name)
+            for message in messages:
+                said = label is None or label.lower() in message.lower()
+                listed.append((name, message if said else f"{label}: {message}"))
+        return listed
+
 
 def parse(
-    schema: type[BaseModel], data: dict[str, Any], known: frozenset[str]
+    schema: type[BaseModel],
+    data: dict[str, Any],
+    known: frozenset[str],
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[BaseModel | None, FormErrors]:
     """The form as ``schema``, or None with every problem the schema finds."""
-    errors = FormErrors()
+    errors = FormErrors(labels=labels or {})
     try:
         return schema.model_validate(data), errors
     except ValidationError as error:
         for problem in error.errors():
-            errors.add(problem["loc"], _message(problem["msg"]), known)
+            name = ".".join(str(part) for part in problem["loc"])
+            errors.add(problem["loc"], _friendly(problem, errors.labels.get(name)), known)
         return None, errors
 
 
 def add_problems(errors: FormErrors, problems: Iterable[Problem], known: frozenset[str]) -> None:
     for problem in problems:
-        errors.add(problem.loc, _message(problem.msg), known)
+        errors.add(problem.loc, sentence(problem.msg), known)
 
 
-def _message(text: str) -> str:
-    text = text.removeprefix("Value error, ")
+def _friendly(problem: ErrorDetails, label: str | None) -> str:
+    """The schema's problem as a person would be told it about ``label``."""
+    kind, context = problem["type"], problem.get("ctx") or {}
+    field_name = (label[:1].lower() + label[1:]) if label else "this field"
+    if kind == "missing" or (kind == "string_too_short" and context.get("min_length", 1) <= 1):
+        return f"Enter the {field_name}."
+    if kind == "string_too_long":
+        return f"Make the {field_name} at most {context['max_length']} characters long."
+    if "country" in kind or "country" in problem["msg"].lower():
+        return f"Choose the {field_name} from the list."
+    return sentence(problem["msg"].removeprefix("Value error, "))
+
+
+def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 

@@ -119,7 +119,7 @@ async def request_profile_change(
     data: dict[str, Any] = nested(values)
     if same:
         data["payment"] = None
-    form, errors = parse(ProfileChangeCreate, data, KNOWN)
+    form, errors = parse(ProfileChangeCreate, data, KNOWN, FIELDS)
     if form is not None:
         try:
             filed = await file_request(

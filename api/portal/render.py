@@ -18,8 +18,10 @@ PORTAL_HEADERS = {
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
-    # The sign-in link's page carries its token in its address.
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": with it, browsers send "Origin: null" with every form, which the
+    # same-origin check must refuse. The sign-in link's page carries its token in its
+    # address, and "same-origin" sends it to no other site.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }

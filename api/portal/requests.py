@@ -8,32 +8,27 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.exc import DBAPIError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, NotFound, Unavailable
-from api.identity import require_staff
 from api.portal.auth import PostedBy, SignedInDep
-from api.portal.forms import FormErrors, add_problems, parse
+from api.portal.forms import FormErrors, add_problems, parse, sentence
 from api.portal.render import redirect, render
-from api.routes.requests import DeclineBody
+from api.portal.tickets import again
 from api.services import request_lists, request_views, requests, tickets
 from api.services.customers import load_customer
 from api.services.portal_sessions import SignedIn
 from api.services.requests import Action
-from models.access import may_cancel, may_decide, sees_requests
-from models.enums import RequestStatus, Side
-from models.kinds import KINDS
-from models.personal_data import approver_named
+from models.access import request_actions, sees_requests
 from models.problems import ValidationProblems
 from models.progress import progress
-from models.request import ChangeRequest
 from models.ticket import CommentCreate, TicketPublic
 
 router = APIRouter()
 
 REASON = "reason"
-_REPLY_FIELDS = frozenset({"to_approver"})
+TO_APPROVER = "to_approver"
+_REPLY_FIELDS = frozenset({TO_APPROVER})
 _DONE = {
     Action.CANCEL: "cancelled",
     Action.IMPLEMENT: "implemented",
@@ -55,6 +50,9 @@ class Typed:
 
     reply: str = ""
     reply_error: str | None = None
+    # The reply's "Send to": the side chosen, and a message about it.
+    to_approver: str = ""
+    to_error: str | None = None
     reason: str = ""
     reason_errors: FormErrors = field(default_factory=FormErrors)
     problem: str | None = None
@@ -109,7 +107,6 @@ async def _page(
     view = await request_views.present(session, row)
     customer = await load_customer(session, principal, row.customer_id)
     ticket = await _ticket(session, person, view.ticket_number)
-    decides = may_decide(principal)
     return render(
         request,
         "request.html",
@@ -120,9 +117,8 @@ async def _page(
         customer_name=customer.legal_name,
         progress=progress(view.status, view.approvals),
         ticket=ticket,
-        may_cancel=view.status.is_open and may_cancel(principal, row.customer_id, row.requester_id),
-        may_decide=decides and view.status is RequestStatus.IN_REVIEW,
-        approver_sides=_approver_sides(row, view.approvals) if decides else [],
+        actions=request_actions(principal, row.customer_id, row.requester_id, view.status),
+        approver_sides=await tickets.approver_sides(session, principal, row),
         contact_names=_contact_names(view.existing),
         ops=OPS,
         typed=typed,
@@ -136,17 +132,6 @@ async def _ticket(session: SessionDep, person: SignedIn, number: str | None) -> 
         return await tickets.ticket_view(session, person.principal, number)
     except NotFound:
         return None
-
-
-def _approver_sides(row: ChangeRequest, approvals: list[Any]) -> list[str]:
-    """The sides a reply may go to: those whose approver the request asked and can still
-    be reached (as ``tickets.add_comment`` checks)."""
-    people = KINDS[row.kind].people
-    return [
-        approval.side
-        for approval in approvals
-        if approver_named(people, row.requested or {}, Side(approval.side)) is not None
-    ]
 
 
 def _contact_names(existing: dict[str, Any] | None) -> dict[str, str]:
@@ -177,11 +162,17 @@ async def _decide(
         _, settled = await requests.decide(
             session, temporal, person.principal, request_id, action, reason
         )
+    except ValidationProblems as problems:
+        errors = FormErrors()
+        add_problems(errors, problems.problems, frozenset({REASON}))
+        typed = Typed(reason=reason or "", reason_errors=errors)
+        return await _page(request, person, session, request_id, typed, status_code=422)
     except Conflict as conflict:
-        typed = Typed(reason=reason or "", problem=_sentence(conflict.detail))
+        typed = Typed(reason=reason or "", problem=sentence(conflict.detail))
         return await _page(request, person, session, request_id, typed, status_code=409)
     except Unavailable as unavailable:
-        return await _again(request, person, session, request_id, unavailable, reason or "")
+        typed = Typed(reason=reason or "", problem=sentence(unavailable.detail))
+        return await _again(request, person, session, request_id, unavailable, typed)
     return redirect(page_path(request_id), _DONE[action] if settled else "accepted")
 
 
@@ -191,16 +182,10 @@ async def _again(
     session: SessionDep,
     request_id: uuid.UUID,
     unavailable: Unavailable,
-    reason: str = "",
-    reply: str = "",
+    typed: Typed,
 ) -> Response:
-    """The page again with the message and what was typed; the problem page alone when the
-    database cannot show it (it would wrongly say that nothing was changed)."""
-    typed = Typed(reason=reason, reply=reply, problem=_sentence(unavailable.detail))
-    try:
-        return await _page(request, person, session, request_id, typed, status_code=503)
-    except DBAPIError:
-        raise unavailable from None
+    page = _page(request, person, session, request_id, typed, status_code=503)
+    return await again(page, unavailable)
 
 
 @router.post("/portal/requests/{request_id}/cancel", response_class=HTMLResponse)
@@ -235,26 +220,10 @@ async def decline(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> Response:
-    """Decline, with the reason the requester is sent: read as the API's schema."""
-    posted = await request.form()
-    reason = str(posted.get(REASON, ""))
-    form, errors = parse(DeclineBody, {REASON: reason}, frozenset({REASON}))
-    if not isinstance(form, DeclineBody):
-        # Whoever may not decline hears that first, as from the service (404, then 403).
-        await requests.load_visible(session, person.principal, request_id_of(request_id))
-        require_staff(person.principal)
-        if not reason.strip():
-            errors = FormErrors()
-            errors.fields[REASON].append(
-                "Enter the reason for declining: the requester is sent it."
-            )
-        typed = Typed(reason=reason, reason_errors=errors)
-        return await _page(
-            request, person, session, request_id_of(request_id), typed, status_code=422
-        )
-    return await _decide(
-        request, person, session, temporal, request_id, Action.DECLINE, form.reason
-    )
+    """Decline, with the reason the requester is sent: the service reads it as the API's
+    schema, once it has heard that the person may decline."""
+    reason = str((await request.form()).get(REASON, ""))
+    return await _decide(request, person, session, temporal, request_id, Action.DECLINE, reason)
 
 
 @router.post("/portal/requests/{request_id}/reply", response_class=HTMLResponse)
@@ -271,7 +240,8 @@ async def reply(
     row = await requests.load_visible(session, person.principal, request_uuid)
     posted = await request.form()
     body = str(posted.get("body", ""))
-    data: dict[str, Any] = {"body": body, "to_approver": str(posted.get("to_approver", "")) or None}
+    chosen = str(posted.get(TO_APPROVER, ""))
+    data: dict[str, Any] = {"body": body, TO_APPROVER: chosen or None}
     form, errors = parse(CommentCreate, data, _REPLY_FIELDS)
     status_code = 422
     if isinstance(form, CommentCreate):
@@ -291,18 +261,20 @@ async def reply(
             except ValidationProblems as problems:
                 add_problems(errors, problems.problems, _REPLY_FIELDS)
             except Conflict as conflict:
-                errors.general.append(_sentence(conflict.detail))
+                errors.general.append(sentence(conflict.detail))
                 status_code = 409
             except Unavailable as unavailable:
-                return await _again(request, person, session, request_uuid, unavailable, reply=body)
+                typed = Typed(reply=body, to_approver=chosen, problem=sentence(unavailable.detail))
+                return await _again(request, person, session, request_uuid, unavailable, typed)
             else:
                 return redirect(page_path(request_uuid), "replied")
-    messages = [*errors.general, *(m for ms in errors.fields.values() for m in ms)]
+    messages = errors.general
     if not body.strip():
         messages = ["Write your reply first."]
-    typed = Typed(reply=body, reply_error=" ".join(messages))
+    typed = Typed(
+        reply=body,
+        reply_error=" ".join(messages) or None,
+        to_approver=chosen,
+        to_error=" ".join(errors.fields.get(TO_APPROVER, [])) or None,
+    )
     return await _page(request, person, session, request_uuid, typed, status_code=status_code)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -10,19 +10,20 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.portal.auth import (
     COOKIE,
     HOME,
+    NEXT_MAX,
     MaybeSignedIn,
     PostedBy,
     clear_session_cookie,
     safe_next,
     set_session_cookie,
 )
-from api.portal.render import redirect, render
+from api.portal.render import NOTICES, redirect, render
 from api.services import portal_sessions, sign_in
 
 router = APIRouter(include_in_schema=False)
 
 Token = Annotated[str, Path(max_length=200)]
-Next = Annotated[str, Form(max_length=500)]
+Next = Annotated[str, Form(max_length=NEXT_MAX)]
 
 
 @router.get("/")
@@ -34,6 +35,7 @@ async def entry() -> RedirectResponse:
 async def home(person: MaybeSignedIn, request: Request) -> RedirectResponse:
     """Home: the queue for the service team, the customer's profile for a contact."""
     done = request.query_params.get("done")
+    done = done if done in NOTICES else None
     if person is None:
         return redirect("/portal/sign-in", done)
     return redirect("/portal/queue" if person.principal.is_staff else "/portal/profile", done)
@@ -52,7 +54,8 @@ async def ask_for_link(
     background: BackgroundTasks,
     settings: SettingsDep,
     temporal: TemporalDep,
-    email: Annotated[str, Form(max_length=320)] = "",
+    # Longer than any address may be, so that email-validator says what is wrong with it.
+    email: Annotated[str, Form(max_length=2000)] = "",
     next: Next = "",
 ) -> HTMLResponse:
     """Whether or not the address has an account, the answer is the same; the link is sent

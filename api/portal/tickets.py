@@ -1,18 +1,19 @@
 """Tickets with the service team: the list, a ticket's page with its conversation and the
 reply form, and raising one."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import AfterValidator, ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
-from api.errors import Forbidden
+from api.errors import Conflict, Forbidden, Unavailable
 from api.portal.auth import PostedBy, SignedInDep
-from api.portal.forms import FormErrors, add_problems
+from api.portal.forms import FormErrors, add_problems, sentence
 from api.portal.render import redirect, render
 from api.services import tickets
 from api.services.portal_sessions import SignedIn
@@ -48,6 +49,15 @@ class Listed:
 
     ticket: TicketPublic
     waiting: bool
+
+
+async def again(page: Awaitable[HTMLResponse], unavailable: Unavailable) -> HTMLResponse:
+    """A page shown again with the message and what was typed (503); the problem page alone
+    when the database cannot show it (the page would wrongly say that nothing was changed)."""
+    try:
+        return await page
+    except DBAPIError:
+        raise unavailable from None
 
 
 def _form_loc(loc: Loc, names: Mapping[str, str]) -> Loc:
@@ -174,6 +184,7 @@ async def _ticket_page(
     reply_error: str | None = None,
     reply_body: str = "",
     status_code: int = 200,
+    problem: str | None = None,
 ) -> HTMLResponse:
     ticket = await tickets.ticket_view(session, person.principal, number)
     return render(
@@ -190,6 +201,7 @@ async def _ticket_page(
         staff=person.principal.is_staff,
         reply_error=reply_error,
         reply_body=reply_body,
+        problem=problem,
     )
 
 
@@ -218,7 +230,22 @@ async def reply(
         add_problems(errors, _problems(error, REPLY_NAMES), frozenset({REPLY}))
         message = " ".join([*errors.fields[REPLY], *errors.general])
         return await _ticket_page(request, person, session, number, message, body, 422)
-    await tickets.add_comment(
-        session, temporal, settings.task_queue, person.principal, number, form
-    )
+    try:
+        await tickets.add_comment(
+            session, temporal, settings.task_queue, person.principal, number, form
+        )
+    except Conflict as conflict:
+        message = sentence(conflict.detail)
+        return await _ticket_page(request, person, session, number, message, body, 409)
+    except Unavailable as unavailable:
+        page = _ticket_page(
+            request,
+            person,
+            session,
+            number,
+            reply_body=body,
+            status_code=503,
+            problem=sentence(unavailable.detail),
+        )
+        return await again(page, unavailable)
     return redirect(f"/portal/tickets/{number}", "replied")

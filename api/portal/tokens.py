@@ -1,5 +1,7 @@
 """The person's own API tokens: listed, created (shown once), revoked."""
 
+import secrets
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -10,7 +12,8 @@ from api.portal.forms import FormErrors, parse
 from api.portal.render import redirect, render
 from api.services import tokens
 from api.services.portal_sessions import SignedIn
-from api.services.tokens import TokenCreate, TokenCreated
+from api.services.tokens import AlreadyMade, TokenCreated
+from models.user import TOKEN_NAME_MAX, ApiTokenCreate
 
 router = APIRouter()
 
@@ -26,6 +29,7 @@ async def _page(
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
+    made_already: bool = False,
 ) -> HTMLResponse:
     return render(
         request,
@@ -36,9 +40,12 @@ async def _page(
         tokens=await tokens.own_tokens(session, person.principal),
         created=created,
         fields=FIELDS,
-        name_max=tokens.NAME_MAX,
+        name_max=TOKEN_NAME_MAX,
         values=values or {},
         errors=errors or FormErrors(),
+        # A key per form shown: the same form posted again (a reload) makes no second token.
+        form_key=secrets.token_urlsafe(24),
+        made_already=made_already,
     )
 
 
@@ -51,13 +58,20 @@ async def token_list(request: Request, person: SignedInDep, session: SessionDep)
 async def create_token(request: Request, person: PostedBy, session: SessionDep) -> Response:
     """Create token. Unlike every other form, this answers with a page and not a redirect: the
     token exists only in this answer (it is stored hashed), so it cannot wait for a GET.
-    The page is never cached (Cache-Control: no-store, as every portal page); reloading it
-    asks the browser to post again, which makes another token, never shows this one again."""
-    values = {"name": str((await request.form()).get("name", ""))}
-    form, errors = parse(TokenCreate, values, KNOWN)
-    if not isinstance(form, TokenCreate):
+    The page is never cached; reloading it posts the same form again, which makes no second
+    token and says so (the form's key)."""
+    posted = await request.form()
+    values = {"name": str(posted.get("name", ""))}
+    form_key = str(posted.get("form_key", ""))
+    form, errors = parse(ApiTokenCreate, values, KNOWN, FIELDS)
+    if not 16 <= len(form_key) <= 64:
+        errors.general.append("The form is out of date: reload the page and try again.")
+    if not isinstance(form, ApiTokenCreate) or errors:
         return await _page(request, person, session, None, values, errors, status_code=422)
-    created = await tokens.create_token(session, person.principal, form)
+    try:
+        created = await tokens.create_token(session, person.principal, form, form_key)
+    except AlreadyMade:
+        return await _page(request, person, session, made_already=True, status_code=409)
     return await _page(request, person, session, created, status_code=201)
 
 

@@ -3,18 +3,18 @@
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import after_the_decision, error_responses
+from api.pages import opened_in_browser
 from api.services import request_lists, requests
 from api.services.request_views import present
-from models.common import Text, refuse_nul
+from models.common import refuse_nul
 from models.enums import RequestKind
-from models.request import RequestListItem, RequestPublic
+from models.request import DeclineBody, RequestListItem, RequestPublic
 
 router = APIRouter(
     prefix="/requests", tags=["requests"], responses=error_responses(401, 404, 429, 503)
@@ -23,32 +23,6 @@ DECIDING: dict[int | str, dict[str, Any]] = {
     202: {"model": RequestPublic, "description": "Accepted, still applying"},
     **error_responses(403, 409),
 }
-
-
-class DeclineBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Text
-
-
-def opened_in_browser(page: str) -> Callable[[Request], None]:
-    """Emails sent before the portal linked to the JSON paths: a browser opening one (it
-    sends no token and asks for HTML) is sent to the portal's page, ``page`` naming it with
-    the path's parameters. A JSON client without a token still gets its 401."""
-
-    def to_the_page(request: Request) -> None:
-        if "authorization" in request.headers:
-            return
-        if "text/html" not in request.headers.get("accept", ""):
-            return
-        params = {name: quote(str(value), safe="") for name, value in request.path_params.items()}
-        raise HTTPException(
-            status.HTTP_303_SEE_OTHER,
-            "this address is the API's; the page for people is in the portal",
-            headers={"Location": page.format(**params)},
-        )
-
-    return to_the_page
 
 
 @router.get("")

@@ -23,6 +23,9 @@ async def _profile_view(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     customer = await session.get(Customer, request.customer_id)
     existing = customer.profile().model_dump(mode="json") if customer else None
+    if request.outcome and "previous" in request.outcome:
+        # Implemented: the details it replaced, not today's.
+        existing = request.outcome["previous"]
     requested = (
         ProfileChangeCreate.model_validate(request.requested).effective().model_dump(mode="json")
         if request.requested is not None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
@@ -33,12 +34,15 @@ from models.payloads import (
     Decision,
     RequestInput,
 )
-from models.request import ChangeRequest
+from models.problems import Problem, ValidationProblems
+from models.request import ChangeRequest, DeclineBody
 from settings import Settings
 from telemetry import CHANGE_REQUEST_ID
 from workflows.request import RequestWorkflow
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
+# Where the reason of a decline is, as the API's 422 names it.
+REASON_LOC = ("body", "reason")
 # How long a new request waits for the previous one of its kind to finish its last steps.
 FINISHING_WAIT_SECONDS = 10.0
 
@@ -184,6 +188,30 @@ def _authorize(principal: Principal, request: ChangeRequest, action: Action) -> 
         raise Forbidden("only the requester, Management or Cust Admin may cancel")
 
 
+def _reason(action: Action, reason: str | None) -> str | None:
+    """A decline's reason, read as the API's schema (the requester is sent it); the other
+    decisions carry none."""
+    if action is not Action.DECLINE:
+        return None
+    if not (reason or "").strip():
+        raise ValidationProblems(
+            [Problem(REASON_LOC, "enter the reason for declining: the requester is sent it")]
+        )
+    try:
+        return DeclineBody.model_validate({"reason": reason}).reason
+    except ValidationError as error:
+        raise ValidationProblems(
+            [
+                Problem(
+                    (REASON_LOC[0], *problem["loc"]),
+                    problem["msg"].removeprefix("Value error, "),
+                    problem["type"],
+                )
+                for problem in error.errors()
+            ]
+        ) from None
+
+
 async def decide(
     session: AsyncSession,
     temporal: Client,
@@ -192,9 +220,12 @@ async def decide(
     action: Action,
     reason: str | None = None,
 ) -> tuple[ChangeRequest, bool]:
-    """Deliver a decision; returns the request and whether its outcome is already applied."""
+    """Deliver a decision; returns the request and whether its outcome is already applied.
+    Whoever may not take it hears that first (404, then 403), then a decline without its
+    reason (422), then a request past that step (409)."""
     request = await load_visible(session, principal, request_id)
     _authorize(principal, request, action)
+    reason = _reason(action, reason)
     if not request.status.is_open:
         raise Conflict(f"the request is past that step: it is {request.status.value}")
     comment_id = (

@@ -130,7 +130,7 @@ async def send_link(
 
 @dataclass(frozen=True)
 class SigningIn:
-    """An open sign-in link: whose, and until when."""
+    """An open sign-in link: until when it works."""
 
     expires: str
 

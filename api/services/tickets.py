@@ -197,10 +197,30 @@ async def announce_comment(
     )
 
 
+async def approver_sides(
+    session: AsyncSession, principal: Principal, request: ChangeRequest | None
+) -> list[Side]:
+    """The sides whose approver the caller's reply may go to: only the service team answers
+    approvers, and only those the request asked whose details are still kept."""
+    if not principal.is_staff or request is None:
+        return []
+    asked = await session.exec(
+        select(Approval).where(Approval.request_id == request.id).order_by(col(Approval.id))
+    )
+    people = KINDS[request.kind].people
+    return [
+        approval.side
+        for approval in asked
+        if approver_named(people, request.requested or {}, approval.side) is not None
+    ]
+
+
 async def _check_reply_to_approver(
     session: AsyncSession, principal: Principal, request: ChangeRequest | None, side: Side
 ) -> None:
-    """Only the service team answers approvers, and only those its request asked."""
+    """A reply may go to an approver of ``approver_sides``; why one may not, if not."""
+    if side in await approver_sides(session, principal, request):
+        return
     if not principal.is_staff:
         raise Forbidden("only the service team replies to approvers")
     asked = request is not None and await session.scalar(
@@ -210,12 +230,10 @@ async def _check_reply_to_approver(
         raise ValidationProblems(
             [Problem(("body", "to_approver"), f"this ticket's request asked no {side} approver")]
         )
-    assert request is not None
-    if approver_named(KINDS[request.kind].people, request.requested or {}, side) is None:
-        raise Conflict(
-            f"the {side}'s approver can no longer be reached: their details were erased when "
-            "the request closed"
-        )
+    raise Conflict(
+        f"the {side}'s approver can no longer be reached: their details were erased when "
+        "the request closed"
+    )
 
 
 async def _raiser_contact(session: AsyncSession, ticket: Ticket) -> str | None:

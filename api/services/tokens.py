@@ -2,36 +2,19 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import NotFound
 from api.identity import Principal
 from models.audit import AuditEvent
-from models.common import Line
 from models.database import begin_write
 from models.tokens import generate_token, hash_token
 from models.types import utcnow
-from models.user import ApiToken
-
-NAME_MAX = 100
-
-
-def _short_enough(value: str) -> str:
-    if len(value) > NAME_MAX:
-        raise ValueError(f"must be at most {NAME_MAX} characters")
-    return value
-
-
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # What its owner calls it, to tell their tokens apart (the column holds 100).
-    name: Annotated[Line, AfterValidator(_short_enough)]
+from models.user import ApiToken, ApiTokenCreate
 
 
 @dataclass(frozen=True)
@@ -68,19 +51,37 @@ async def own_tokens(session: AsyncSession, principal: Principal) -> list[TokenL
     ]
 
 
+class AlreadyMade(Exception):
+    """The form that made a token was posted again: no second token, and the first is never
+    shown again."""
+
+
 async def create_token(
-    session: AsyncSession, principal: Principal, form: TokenCreate
+    session: AsyncSession, principal: Principal, form: ApiTokenCreate, form_key: str
 ) -> TokenCreated:
     """A new token for the caller; only its hash is stored, so the value returned here is
-    the one and only time anyone sees it."""
+    the one and only time anyone sees it. ``form_key`` names the form that asks: asked again
+    by the same form, it raises AlreadyMade."""
     now = utcnow()
     token = generate_token()
     await begin_write(session)
+    made = await session.scalar(select(ApiToken.id).where(ApiToken.form_key == form_key))
+    if made is not None:
+        await session.rollback()
+        raise AlreadyMade(form_key)
     row = ApiToken(
-        user_id=principal.user_id, token_hash=hash_token(token), name=form.name, created_at=now
+        user_id=principal.user_id,
+        token_hash=hash_token(token),
+        name=form.name,
+        form_key=form_key,
+        created_at=now,
     )
     session.add(row)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        await session.rollback()
+        raise AlreadyMade(form_key) from error
     assert row.id is not None
     _audit(session, principal, "api_token_created", row.id, now)
     await session.commit()

@@ -27,11 +27,15 @@ def upgrade() -> None:
 
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        batch_op.add_column(sa.Column('form_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_api_token_form_key'), ['form_key'])
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_api_token_form_key'), type_='unique')
+        batch_op.drop_column('form_key')
         batch_op.drop_column('name')
 
     with op.batch_alter_table('portal_session', schema=None) as batch_op:

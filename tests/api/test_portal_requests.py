@@ -200,6 +200,11 @@ async def test_a_decline_needs_a_reason_which_the_conversation_shows(stack: Stac
         assert blank.status_code == 422
         assert 'aria-invalid="true" aria-describedby="f-reason-error"' in blank.text
         assert "Enter the reason for declining" in blank.text
+        # The service reads the reason as the API's schema; its problem shows beside the field.
+        nul = await post_on_page(team, request_id, "decline", reason="Not\x00this")
+        assert nul.status_code == 422
+        assert 'aria-describedby="f-reason-error"' in nul.text
+        assert "Must not contain NUL characters." in nul.text
         assert await status_of(stack, request_id) == "in_review"
 
         reason = "The new address is not registered with Companies House yet."
@@ -235,7 +240,8 @@ async def test_a_contact_and_the_service_team_reply_on_the_page(stack: Stack) ->
 
         done(await post_on_page(team, request_id, "reply", body=answer), request_id, "replied")
         page = await requester.get(f"/portal/requests/{request_id}")
-        assert answer in page.text and "(Service team)" in page.text
+        assert answer in page.text and "Sam Service (service team) · " in page.text
+        assert "(Service team)" not in page.text, "the capacity is said once"
         await stack.wait_for_mail(lambda m: answer in (m.text or ""))
 
 
@@ -247,7 +253,12 @@ async def test_nobody_sees_what_is_not_theirs(stack: Stack) -> None:
         assert page.status_code == 404 and "Not found" in page.text
         assert "Example Energy" not in page.text
         token = csrf(await other.get("/portal/profile"))
-        for action, fields in (("reply", {"body": "Hello?"}), ("cancel", {})):
+        for action, fields in (
+            ("reply", {"body": "Hello?"}),
+            ("cancel", {}),
+            ("decline", {"reason": ""}),
+            ("decline", {"reason": "Not theirs."}),
+        ):
             refused = await other.post(
                 f"/portal/requests/{request['id']}/{action}",
                 data={"csrf_token": token, **fields},
@@ -415,6 +426,22 @@ async def test_purchaser_requests_show_the_purchaser_approvers_and_roles_moving(
         assert '<option value="customer">' in staff_page.text
         assert '<option value="purchaser">' in staff_page.text
         assert ">Implement</button>" not in staff_page.text, "not before the approvals"
+        # A reply refused comes back with the side it was to go to still chosen; a message
+        # about the choice is beside the choice.
+        empty = await post_on_page(team, addition["id"], "reply", body=" ", to_approver="purchaser")
+        assert empty.status_code == 422 and "Write your reply first." in empty.text
+        assert '<option value="purchaser" selected>' in empty.text
+        assert '<option value="customer">' in empty.text
+        assert '<option value="" selected>' not in empty.text
+        nobody = await post_on_page(
+            team, addition["id"], "reply", body="Kept.", to_approver="nobody"
+        )
+        assert nobody.status_code == 422 and ">Kept.</textarea>" in nobody.text
+        assert 'name="to_approver" aria-invalid="true" aria-describedby="reply-to-error"' in (
+            nobody.text
+        )
+        assert 'id="reply-to-error"' in nobody.text
+        assert 'aria-describedby="reply-error"' not in nobody.text
         answer = "Percy signs for Purchase Partners."
         sent = await post_on_page(
             team, addition["id"], "reply", body=answer, to_approver="purchaser"

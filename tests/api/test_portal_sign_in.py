@@ -195,3 +195,15 @@ async def test_sessions_time_out_when_idle_and_links_expire(stack: Stack) -> Non
         await asyncio.sleep(3.5)
         expired = await client.get(link)
         assert expired.status_code == 410 and "expired" in expired.text
+
+
+async def test_no_such_page_is_a_page_and_a_long_return_path_goes_home(stack: Stack) -> None:
+    async with browser(stack) as client:
+        missing = await client.get("/portal/no-such-page")
+        assert missing.status_code == 404 and "There is no such page." in missing.text
+        assert (await client.get("/no-such-route")).json() == {"detail": "Not Found"}
+        far = await client.get("/portal/queue?ticket=" + "x" * 600)
+        page = await client.get(far.headers["location"])
+        assert 'name="next" value="/portal"' in page.text
+        long_email = await ask_for_link(client, "a" * 400 + "@example.com")
+        assert long_email.status_code == 422 and 'aria-invalid="true"' in long_email.text

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 
+from api.main import create_app
 from devstack.outbox import CapturedMessage
 from tests.api.test_portal_sign_in import browser, derek, sign_in
-from tests.conftest import PUBLIC_URL, Stack
+from tests.conftest import PUBLIC_URL, Stack, serve
 from tests.e2e.purchaser import PAULA, assign_purchaser
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -225,5 +226,27 @@ async def test_another_customers_contact_finds_no_such_ticket(stack: Stack) -> N
             f"/portal/tickets/{number}/comments", data={"csrf_token": token, "body": "Hello"}
         )
         assert posted.status_code == 404
+    ticket = (await stack.http.get(f"/tickets/{number}", headers=stack.auth("Derek"))).json()
+    assert ticket["comments"] == []
+
+
+async def test_a_reply_that_cannot_be_delivered_comes_back_with_its_text(stack: Stack) -> None:
+    """Temporal unreachable: the ticket's page again (503), saying so, the reply kept as
+    typed and nothing stored."""
+    unreachable = stack.settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
+    async with signed_in(stack, derek(stack)["email"]) as contact:
+        number = await raise_by_form(contact, "Invoice copy", "Please resend invoice 42.")
+        path = f"/portal/tickets/{number}"
+        token = csrf(await contact.get(path))
+        async with serve(create_app(unreachable)) as down:
+            down.cookies = contact.cookies  # the same session, on a server that cannot tell
+            answer = await down.post(
+                f"{path}/comments", data={"csrf_token": token, "body": "Kept <as typed>."}
+            )
+        assert answer.status_code == 503, answer.text
+        assert 'role="alert"' in answer.text and "unavailable" in answer.text
+        assert '<h2 id="reply-heading">Reply</h2>' in answer.text
+        assert ">Kept &lt;as typed&gt;.</textarea>" in answer.text
+        assert 'aria-invalid="true"' not in answer.text, "the reply itself is not at fault"
     ticket = (await stack.http.get(f"/tickets/{number}", headers=stack.auth("Derek"))).json()
     assert ticket["comments"] == []

@@ -11,11 +11,11 @@ from models.contact import Contact
 from models.enums import UserState
 from models.user import ApiToken, User
 from tests.api.test_portal_sign_in import derek
-from tests.api.test_portal_tickets import OLIVE, csrf, post_form, sam, signed_in
+from tests.api.test_portal_tickets import OLIVE, csrf, sam, signed_in
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.test_contact_change import ANNABELLE, filed
 
-SECRET = re.compile(r'<p class="secret"[^>]*>(so_[A-Za-z0-9_-]+)</p>')
+SECRET = re.compile(r'id="new-token" class="secret" value="(so_[A-Za-z0-9_-]+)"')
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -29,7 +29,11 @@ def token_id(page: httpx.Response, name: str) -> str:
 
 
 async def create(client: httpx.AsyncClient, name: str) -> httpx.Response:
-    return await post_form(client, "/portal/tokens", "/portal/tokens", {"name": name})
+    page = await client.get("/portal/tokens")
+    form_key = re.search(r'name="form_key" value="([^"]+)"', page.text)
+    assert form_key is not None
+    data = {"csrf_token": csrf(page), "form_key": form_key.group(1), "name": name}
+    return await client.post("/portal/tokens", data=data)
 
 
 async def revoke(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -175,3 +179,20 @@ async def test_the_contacts_page_lists_the_customers_contacts_and_roles(stack: S
         assert "Olive" not in page.text and ">Customer</td>" in page.text
     async with signed_in(stack, sam(stack)) as staff:
         assert (await staff.get("/portal/contacts")).status_code == 404
+
+
+async def test_the_same_form_posted_again_makes_no_second_token(stack: Stack) -> None:
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        page = await client.get("/portal/tokens")
+        form_key = re.search(r'name="form_key" value="([^"]+)"', page.text)
+        assert form_key is not None
+        data = {"csrf_token": csrf(page), "form_key": form_key.group(1), "name": "Twice"}
+        first = await client.post("/portal/tokens", data=data)
+        assert first.status_code == 201
+        before = await count_tokens(stack)
+        again = await client.post("/portal/tokens", data=data)
+        assert again.status_code == 409 and "That token was made already" in again.text
+        assert SECRET.search(again.text) is None
+        assert await count_tokens(stack) == before
+        stale = await client.post("/portal/tokens", data={**data, "form_key": ""})
+        assert stale.status_code == 422 and "reload the page" in stale.text

@@ -144,9 +144,15 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
     tokens_page = (await portal.get("/portal/tokens")).text
     form_token = re.search(r'name="csrf_token" value="([^"]+)"', tokens_page)
     assert form_token is not None
+    form_key = re.search(r'name="form_key" value="([^"]+)"', tokens_page)
+    assert form_key is not None
     made = await portal.post(
         "/portal/tokens",
-        data={"name": "Annabelle Greement's laptop", "csrf_token": form_token.group(1)},
+        data={
+            "name": "Annabelle Greement's laptop",
+            "csrf_token": form_token.group(1),
+            "form_key": form_key.group(1),
+        },
     )
     assert made.status_code == 201, made.text
 

@@ -73,6 +73,9 @@ async def test_implemented_end_to_end(stack: Stack) -> None:
     )
     assert implemented.status_code == 200, implemented.text
     assert implemented.json()["status"] == "implemented"
+    # Once applied, the request still shows what it replaced beside what it asked for.
+    assert implemented.json()["existing"] == before
+    assert implemented.json()["requested"] == {"legal": NEW_LEGAL, "payment": NEW_LEGAL}
     done = await stack.wait_for_mail(lambda m: "implemented" in m.subject)
     assert done.recipients == (DEREK,) and number in done.subject
 

@@ -14,12 +14,13 @@ from models.access import (
     may_file,
     may_raise_ticket,
     may_read_audit,
+    request_actions,
     sees_audit_event,
     sees_customer,
     sees_requests,
     sees_ticket,
 )
-from models.enums import Role, Side
+from models.enums import RequestStatus, Role, Side
 
 OURS, THEIRS = uuid.uuid4(), uuid.uuid4()
 REQUESTER = uuid.uuid4()
@@ -55,6 +56,11 @@ CALLERS = {
 }
 
 
+def _offers(action: str, status: RequestStatus) -> Callable[[Principal], bool]:
+    """Whether a request of ours, in ``status``, offers the caller ``action``."""
+    return lambda c: action in request_actions(c, OURS, REQUESTER, status)
+
+
 def _ticket(side: Side, shared: bool = False, before: bool = False) -> TicketFacts:
     created = ADDED - timedelta(days=1) if before else ADDED + timedelta(days=1)
     return TicketFacts(OURS, side, shared, created)
@@ -66,6 +72,18 @@ ASKS: dict[str, Callable[[Principal], bool]] = {
     "files a request": lambda c: may_file(c, OURS),
     "cancels one": lambda c: may_cancel(c, OURS, REQUESTER),
     "implements or declines": may_decide,
+    "is offered cancel, awaiting approval": _offers("cancel", RequestStatus.AWAITING_APPROVAL),
+    "is offered cancel, in review": _offers("cancel", RequestStatus.IN_REVIEW),
+    "is offered cancel, implemented": _offers("cancel", RequestStatus.IMPLEMENTED),
+    "is offered implement, in review": _offers("implement", RequestStatus.IN_REVIEW),
+    "is offered implement, awaiting approval": _offers(
+        "implement", RequestStatus.AWAITING_APPROVAL
+    ),
+    "is offered decline, in review": _offers("decline", RequestStatus.IN_REVIEW),
+    "is offered decline, awaiting approval": _offers("decline", RequestStatus.AWAITING_APPROVAL),
+    "is offered decline, cancelled": _offers("decline", RequestStatus.CANCELLED),
+    "is offered a reply, in review": _offers("reply", RequestStatus.IN_REVIEW),
+    "is offered a reply, declined": _offers("reply", RequestStatus.DECLINED),
     "raises a ticket": may_raise_ticket,
     "reads the audit": lambda c: may_read_audit(c, OURS),
     "sees a customer ticket": lambda c: sees_ticket(c, _ticket(Side.CUSTOMER), ADDED),
@@ -99,6 +117,16 @@ sees its requests                               Y Y Y Y Y . .
 files a request                                 . Y Y . . . .
 cancels one                                     . Y Y Y . . .
 implements or declines                          Y . . . . . .
+is offered cancel, awaiting approval            . Y Y Y . . .
+is offered cancel, in review                    . Y Y Y . . .
+is offered cancel, implemented                  . . . . . . .
+is offered implement, in review                 Y . . . . . .
+is offered implement, awaiting approval         . . . . . . .
+is offered decline, in review                   Y . . . . . .
+is offered decline, awaiting approval           . . . . . . .
+is offered decline, cancelled                   . . . . . . .
+is offered a reply, in review                   Y Y Y Y Y . .
+is offered a reply, declined                    Y Y Y Y Y . .
 raises a ticket                                 . Y Y Y Y Y Y
 reads the audit                                 Y Y . . . . .
 sees a customer ticket                          Y Y Y Y Y . .
@@ -127,3 +155,15 @@ def _cases() -> list[tuple[str, str, bool]]:
 @pytest.mark.parametrize(("ask", "caller", "allowed"), _cases())
 def test_the_policy(ask: str, caller: str, allowed: bool) -> None:
     assert ASKS[ask](CALLERS[caller]) is allowed
+
+
+@pytest.mark.parametrize("status", list(RequestStatus))
+def test_a_request_offers_only_what_the_rules_and_its_status_allow(status: RequestStatus) -> None:
+    for caller in CALLERS.values():
+        offered = request_actions(caller, OURS, REQUESTER, status)
+        assert offered <= {"cancel", "implement", "decline", "reply"}
+        assert ("cancel" in offered) is (status.is_open and may_cancel(caller, OURS, REQUESTER))
+        in_review = status is RequestStatus.IN_REVIEW
+        assert (
+            ("implement" in offered) is ("decline" in offered) is (in_review and may_decide(caller))
+        )

@@ -30,6 +30,8 @@ async def test_a_profile_change_from_the_form_to_implemented(people: People, sta
     page = derek.page
     await expect(page.get_by_role("heading", level=1)).to_have_text("Profile")
     await expect(page.get_by_label("Payment details same as legal")).to_be_checked()
+    # The script turns the payment fields off while they are not used; without it they stay.
+    await expect(page.get_by_label("Payment name", exact=True)).to_be_disabled()
     await page.get_by_label("Legal name", exact=True).fill(NEW_NAME)
     await page.get_by_label("Street", exact=True).fill("2 Turbine Road")
     await page.get_by_label("City", exact=True).fill("Leeds")
@@ -87,8 +89,12 @@ async def test_a_refused_form_keeps_the_input_and_says_why(people: People, stack
     await page.get_by_label("Legal name", exact=True).fill("")
     await page.get_by_label("Postal code", exact=True).fill("")
     await page.get_by_label("City", exact=True).fill("Somewhere new")
+    await page.get_by_label("Payment details same as legal").uncheck()
+    await page.get_by_label("Payment name", exact=True).fill("")
     await derek.click_button("Request changes")
-    await expect(page.get_by_role("alert")).to_contain_text("There are 2 problems")
+    await expect(page.get_by_role("alert")).to_contain_text("There are 3 problems")
+    await expect(page.get_by_role("alert")).to_contain_text("Enter the legal name.")
+    await expect(page.get_by_role("alert")).to_contain_text("Enter the payment name.")
     await expect(page.get_by_label("Legal name", exact=True)).to_have_attribute(
         "aria-invalid", "true"
     )

@@ -95,8 +95,13 @@ async def test_an_api_token_made_on_its_page_works_with_curl_until_revoked(
     await derek.check()
     await page.get_by_label("Token name", exact=True).fill("Invoice sync")
     await derek.click_button("Create token")
-    token = (await page.get_by_label("The new token").inner_text()).strip()
+    token = await page.get_by_label("The new token").input_value()
     assert token.startswith("so_")
+    await derek.check()
+    # Reloading posts the form again: no second token, and this one is not shown again.
+    await page.reload()
+    await expect(page.get_by_role("heading", name="That token was made already")).to_be_visible()
+    await expect(page.get_by_role("row", name=re.compile("Invoice sync"))).to_have_count(1)
     await derek.check()
 
     url = f"{stack.settings.public_url}/customers/{stack.customer_id}"

@@ -199,6 +199,8 @@ async def test_every_page_answers_every_person_as_the_table_says(stack: Stack) -
             elif (signed_in := signed[actor.key]) is not None:
                 cookies = {COOKIE: signed_in[0]}
                 data["csrf_token"] = signed_in[1]
+                if route == "POST /portal/tokens":
+                    data["form_key"] = f"the-matrix-form-of-{actor.key}"
             async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30) as client:
                 response = await client.request(
                     method, template.format(**path), data=data if method == "POST" else None
