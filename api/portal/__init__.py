@@ -13,14 +13,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
 from api.pages import LinkProblem, link_problem_page
-from api.portal import contacts, profile, queue, requests, sign_in, tickets, tokens
+from api.portal import (
+    contacts,
+    customers,
+    profile,
+    queue,
+    requests,
+    sign_in,
+    tickets,
+    tokens,
+)
 from api.portal.auth import FormRefused, SignInRequired, same_origin
 from api.portal.render import redirect, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(dependencies=[Depends(same_origin)], include_in_schema=False)
-for pages in (sign_in, profile, contacts, requests, queue, tickets, tokens):
+for pages in (sign_in, profile, contacts, requests, queue, tickets, tokens, customers):
     router.include_router(pages.router)
 
 _TITLES = {

@@ -1,0 +1,5 @@
+"""Portal pages: the service team's customer directory (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
