@@ -74,3 +74,15 @@ class CustomerPublic(CustomerProfile):
     id: uuid.UUID
     purchaser: PurchaserPublic | None
     open_requests: list[RequestSummary]
+
+
+class CustomerListItem(BaseModel):
+    """A customer in the service team's directory."""
+
+    id: uuid.UUID
+    legal_name: str
+    city: str
+    country: str
+    purchaser_name: str | None
+    open_requests: int
+    contacts: int

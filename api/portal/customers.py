@@ -1,5 +1,94 @@
-"""Portal pages: the service team's customer directory (being built)."""
+"""The service team's customer directory: finding a customer by name, ticket number or a
+contact's email, and each customer's page (profile, purchaser, contacts, requests, tickets,
+audit trail) with the audit trail's CSV download."""
 
-from fastapi import APIRouter
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep
+from api.errors import NotFound
+from api.portal.auth import SignedInDep
+from api.portal.render import PORTAL_HEADERS, render
+from api.services import audit, customer_directory, customers, request_lists, tickets
+from api.services.portal_sessions import SignedIn
+from api.services.request_lists import OPEN, RequestFilters
+from models.access import may_decide
+from models.enums import RequestKind
 
 router = APIRouter()
+
+# The customer's page shows the newest of its audit events and of its past requests.
+AUDIT_SHOWN = 50
+PAST_SHOWN = 50
+KINDS = {kind.value: kind.label.capitalize() for kind in RequestKind}
+
+
+def _staff_only(person: SignedIn) -> None:
+    """Contacts get 404, as if the page did not exist (as on the queue)."""
+    if not may_decide(person.principal):
+        raise NotFound("this page is for the service team")
+
+
+@router.get("/portal/customers", response_class=HTMLResponse)
+async def directory(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
+    _staff_only(person)
+    query = request.query_params.get("q", "").strip()[: customer_directory.QUERY_MAX]
+    found = await customer_directory.search_customers(session, person.principal, query)
+    return render(
+        request,
+        "customers.html",
+        person,
+        "Customers",
+        query=query,
+        found=found,
+        limit=customer_directory.LIMIT,
+    )
+
+
+@router.get("/portal/customers/{customer_id}", response_class=HTMLResponse)
+async def customer(
+    request: Request, customer_id: uuid.UUID, person: SignedInDep, session: SessionDep
+) -> HTMLResponse:
+    _staff_only(person)
+    principal = person.principal
+    view = await customers.customer_view(session, principal, customer_id)
+    open_requests = await request_lists.list_requests(
+        session, principal, RequestFilters(customer_id=customer_id, status=OPEN)
+    )
+    recent = await request_lists.list_requests(
+        session, principal, RequestFilters(customer_id=customer_id), limit=PAST_SHOWN
+    )
+    events = await audit.audit_trail(session, principal, customer_id)
+    return render(
+        request,
+        "customer.html",
+        person,
+        view.legal.name,
+        view=view,
+        contacts=await customers.contacts_view(session, principal, customer_id),
+        open_requests=open_requests,
+        past=[r for r in recent.items if not r.status.is_open],
+        past_truncated=recent.truncated,
+        past_shown=PAST_SHOWN,
+        tickets=await tickets.list_tickets(session, principal, customer_id=customer_id),
+        events=events[::-1][:AUDIT_SHOWN],
+        events_total=len(events),
+        kinds=KINDS,
+    )
+
+
+@router.get("/portal/customers/{customer_id}/audit.csv")
+async def audit_csv(customer_id: uuid.UUID, person: SignedInDep, session: SessionDep) -> Response:
+    """The audit trail as the JSON route's CSV (``GET /customers/{id}/audit``, text/csv)."""
+    _staff_only(person)
+    events = await audit.audit_trail(session, person.principal, customer_id)
+    return Response(
+        audit.as_csv(events),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            **PORTAL_HEADERS,
+            "Content-Disposition": f'attachment; filename="audit-{customer_id}.csv"',
+        },
+    )

@@ -57,6 +57,7 @@ _CONTACT_NAV = (
 )
 _STAFF_NAV = (
     NavItem("Queue", "/portal/queue"),
+    NavItem("Customers", "/portal/customers"),
     NavItem("Tickets", "/portal/tickets"),
     NavItem("API tokens", "/portal/tokens"),
 )

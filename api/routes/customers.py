@@ -2,19 +2,20 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentUser, FilingDep, SessionDep
 from api.errors import error_responses
 from api.idempotency import KEYED
-from api.services import audit, customers
+from api.services import audit, customer_directory, customers
 from api.services.filing import file_request
 from api.services.request_views import present
 from models.audit import AuditEventPublic
 from models.contact import ContactPublic
-from models.customer import CustomerPublic
+from models.customer import CustomerListItem, CustomerPublic
 from models.kinds import KINDS, Kind
 from models.request import ChangeRequest, RequestPublic
 
@@ -23,6 +24,19 @@ router = APIRouter(
 )
 # Filing a request: refused by role, by an open request of its kind, or for its body.
 FILING = error_responses(400, 403, 409, 413)
+
+
+@router.get("", responses=error_responses(403))
+async def list_customers(
+    user: CurrentUser,
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(max_length=customer_directory.QUERY_MAX, description="search")
+    ] = None,
+) -> list[CustomerListItem]:
+    """The service team's directory: every customer, or those whose legal name contains `q`
+    (any case), which have the ticket `q`, or one of whose contacts has the email `q`."""
+    return await customer_directory.search_customers(session, user, q)
 
 
 @router.get("/{customer_id}")

@@ -38,14 +38,20 @@ from models.user import User
 
 
 async def _visible(
-    session: AsyncSession, principal: Principal, number: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    number: str | None = None,
+    customer_id: uuid.UUID | None = None,
 ) -> list[Ticket]:
-    """The tickets the caller may see (``models.access.sees_ticket``), newest first."""
+    """The tickets the caller may see (``models.access.sees_ticket``), newest first; only
+    ``customer_id``'s if given."""
     query = select(Ticket).order_by(col(Ticket.id).desc())
     if not principal.is_staff:
         query = query.where(Ticket.customer_id == principal.customer_id)
     if number is not None:
         query = query.where(Ticket.number == number)
+    if customer_id is not None:
+        query = query.where(Ticket.customer_id == customer_id)
     tickets = list(await session.exec(query))
     since = None
     if principal.side is Side.PURCHASER and principal.customer_id is not None:
@@ -62,8 +68,12 @@ async def _visible(
     ]
 
 
-async def list_tickets(session: AsyncSession, principal: Principal) -> list[TicketPublic]:
-    return [await _present(session, ticket) for ticket in await _visible(session, principal)]
+async def list_tickets(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID | None = None
+) -> list[TicketPublic]:
+    """The tickets the caller may see, newest first; only ``customer_id``'s if given."""
+    visible = await _visible(session, principal, customer_id=customer_id)
+    return [await _present(session, ticket) for ticket in visible]
 
 
 async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:

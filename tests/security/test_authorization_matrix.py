@@ -46,6 +46,8 @@ OK_STATUSES = frozenset({*range(200, 300), 409, 422})
 # so a cell that changes something comes after the cells it would disturb.
 TABLE = """
                                     anon bad  mgmt cadm tech agmt proc othr purc staf appr actv
+/customers
+  GET                               401  401  403  403  403  403  403  403  403  200  401  401
 /customers/{customer_id}
   GET                               401  401  200  200  200  200  200  404  200  200  401  401
   GET  /contacts                    401  401  200  200  200  200  200  404  200  200  401  401

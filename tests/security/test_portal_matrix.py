@@ -62,6 +62,11 @@ TABLE = """
   POST /cancel                        in   in   ok   ok   403  403  403  404  404  403
 /portal/queue
   GET                                 in   in   404  404  404  404  404  404  404  200
+/portal/customers
+  GET                                 in   in   404  404  404  404  404  404  404  200
+/portal/customers/{customer_id}
+  GET                                 in   in   404  404  404  404  404  404  404  200
+  GET  /audit.csv                     in   in   404  404  404  404  404  404  404  200
 /portal/tickets
   GET                                 in   in   200  200  200  200  200  200  200  200
   GET  /new                           in   in   200  200  200  200  200  200  200  403
