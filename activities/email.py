@@ -70,7 +70,19 @@ def _contact_recipient(contact: Contact | None) -> Recipient | None:
     return Recipient(name=contact.display_name, address=contact.email)
 
 
-class EmailActivities:
+# eq=False: activities are registered as bound methods, which must stay hashable.
+@dataclass(eq=False)
+class Mailing:
+    """What every email activity works with: the database, the templates, the SMTP server
+    and the settings of its emails."""
+
+    _sessions: SessionFactory
+    _renderer: EmailRenderer
+    _mailer: SmtpMailer
+    _settings: MailSettings
+
+
+class EmailActivities(Mailing):
     def __init__(
         self,
         sessions: SessionFactory,
@@ -78,10 +90,7 @@ class EmailActivities:
         mailer: SmtpMailer,
         settings: MailSettings,
     ) -> None:
-        self._sessions = sessions
-        self._renderer = renderer
-        self._mailer = mailer
-        self._settings = settings
+        super().__init__(sessions, renderer, mailer, settings)
         # Keys the SMTP server accepted but whose log could not be written yet (the database
         # was away): this process's retry logs them instead of sending them again.
         self._sent_not_logged: set[str] = set()

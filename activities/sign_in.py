@@ -7,11 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from temporalio import activity
 
-from activities.email import MailSettings, Recipient
-from activities.rendering import EmailRenderer
-from activities.smtp import SmtpMailer, build_message, message_id
+from activities.email import Mailing, Recipient
+from activities.smtp import build_message, message_id
 from models.contact import Contact
-from models.database import SessionFactory, transaction
+from models.database import transaction
 from models.email_log import EmailLog
 from models.enums import EmailEvent, LinkPurpose
 from models.link import LinkToken
@@ -21,19 +20,7 @@ from models.types import utcnow
 from models.user import User
 
 
-class SignInActivities:
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        renderer: EmailRenderer,
-        mailer: SmtpMailer,
-        settings: MailSettings,
-    ) -> None:
-        self._sessions = sessions
-        self._renderer = renderer
-        self._mailer = mailer
-        self._settings = settings
-
+class SignInActivities(Mailing):
     @activity.defn
     async def send_sign_in_email(self, email: SignInEmail) -> bool:
         """Email the sign-in link once; False if it was sent before, or is of no use now."""

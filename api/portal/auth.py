@@ -1,13 +1,15 @@
 """Who is signed in to the portal, and the checks every form passes: same origin, and a
 token bound to the session (signed with itsdangerous)."""
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.services import portal_sessions
 from api.services.portal_sessions import SignedIn
 from settings import Settings
@@ -114,6 +116,29 @@ async def _posted_by(request: Request, person: SignedInDep, settings: SettingsDe
 
 
 PostedBy = Annotated[SignedIn, Depends(_posted_by)]
+
+
+class Posted(NamedTuple):
+    """A form a signed-in person posted, with what handling it takes."""
+
+    request: Request
+    person: SignedIn
+    session: AsyncSession
+    temporal: Client
+    settings: Settings
+
+
+async def _posted(
+    request: Request,
+    person: PostedBy,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Posted:
+    return Posted(request, person, session, temporal, settings)
+
+
+PostedForm = Annotated[Posted, Depends(_posted)]
 
 
 def set_session_cookie(response: Response, key: str, settings: Settings) -> None:

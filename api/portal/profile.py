@@ -7,9 +7,9 @@ import pycountry
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import SessionDep
 from api.errors import Conflict, NotFound
-from api.portal.auth import PostedBy, SignedInDep
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, add_problems, nested, parse
 from api.portal.render import redirect, render
 from api.services import customers, request_views
@@ -105,13 +105,10 @@ async def profile(request: Request, person: SignedInDep, session: SessionDep) ->
 
 @router.post("/portal/profile", response_class=HTMLResponse)
 async def request_profile_change(
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    sent: PostedForm,
 ) -> Response:
     """Request changes: the form read as the API's schema, filed by the same service."""
+    request, person, session, temporal, settings = sent
     customer_id = customer_of(person)
     posted = await request.form()
     values = {name: str(posted.get(name, "")).strip() for name in FIELDS}

@@ -3,15 +3,16 @@ details side by side, its approvals and its ticket's conversation; the requester
 the service team's Implement and Decline, and a reply on the ticket."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import SessionDep, TemporalDep
 from api.errors import Conflict, NotFound, Unavailable
-from api.portal.auth import PostedBy, SignedInDep
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, add_problems, parse, sentence
 from api.portal.render import redirect, render
 from api.portal.tickets import again
@@ -188,54 +189,40 @@ async def _again(
     return await again(page, unavailable)
 
 
-@router.post("/portal/requests/{request_id}/cancel", response_class=HTMLResponse)
-async def cancel(
-    request_id: str,
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> Response:
-    """Cancel request: the requester, Management or Cust Admin, while it is open."""
-    return await _decide(request, person, session, temporal, request_id, Action.CANCEL)
+def _deciding(action: Action, summary: str) -> Callable[..., Awaitable[Response]]:
+    """The form handler that takes ``action`` on a request (a decline sends its reason)."""
+
+    async def decide(request_id: str, sent: PostedForm) -> Response:
+        request, person, session, temporal, _ = sent
+        reason = str((await request.form()).get(REASON, "")) if action is Action.DECLINE else None
+        return await _decide(request, person, session, temporal, request_id, action, reason)
+
+    decide.__doc__ = summary
+    return decide
 
 
-@router.post("/portal/requests/{request_id}/implement", response_class=HTMLResponse)
-async def implement(
-    request_id: str,
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> Response:
-    """Implement: the service team confirms and applies the change."""
-    return await _decide(request, person, session, temporal, request_id, Action.IMPLEMENT)
-
-
-@router.post("/portal/requests/{request_id}/decline", response_class=HTMLResponse)
-async def decline(
-    request_id: str,
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> Response:
-    """Decline, with the reason the requester is sent: the service reads it as the API's
-    schema, once it has heard that the person may decline."""
-    reason = str((await request.form()).get(REASON, ""))
-    return await _decide(request, person, session, temporal, request_id, Action.DECLINE, reason)
+for _action, _summary in (
+    (Action.CANCEL, "Cancel request: the requester, Management or Cust Admin, while open."),
+    (Action.IMPLEMENT, "Implement: the service team confirms and applies the change."),
+    # The service reads the reason as the API's schema, once it has heard that the person
+    # may decline.
+    (Action.DECLINE, "Decline, with the reason the requester is sent."),
+):
+    router.add_api_route(
+        f"/portal/requests/{{request_id}}/{_action}",
+        _deciding(_action, _summary),
+        methods=["POST"],
+        response_class=HTMLResponse,
+    )
 
 
 @router.post("/portal/requests/{request_id}/reply", response_class=HTMLResponse)
 async def reply(
     request_id: str,
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    sent: PostedForm,
 ) -> Response:
     """Reply on the request's ticket (the service team may send it to an approver)."""
+    request, person, session, temporal, settings = sent
     request_uuid = request_id_of(request_id)
     row = await requests.load_visible(session, person.principal, request_uuid)
     posted = await request.form()

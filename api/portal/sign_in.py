@@ -74,7 +74,7 @@ async def ask_for_link(
             error="Enter your email address, like name@example.com.",
         )
     background.add_task(
-        sign_in.send_link_after_answer,
+        sign_in.send_link,
         request.app.state.signoff.sessions,
         temporal,
         settings,

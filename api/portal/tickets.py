@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import AfterValidator, ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import SessionDep
 from api.errors import Conflict, Forbidden, Unavailable
-from api.portal.auth import PostedBy, SignedInDep
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, add_problems, sentence
 from api.portal.render import redirect, render
 from api.services import tickets
@@ -143,13 +143,10 @@ async def new_ticket(request: Request, person: SignedInDep, session: SessionDep)
 
 @router.post("/portal/tickets", response_class=HTMLResponse)
 async def raise_ticket(
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    sent: PostedForm,
 ) -> Response:
     """Raise ticket: the form read as the API's schema, raised by the same service."""
+    request, person, session, temporal, settings = sent
     posted = await request.form()
     values = {name: str(posted.get(name, "")) for name in FIELDS}
     shared = posted.get(SHARED) is not None
@@ -215,13 +212,10 @@ async def ticket_page(
 @router.post("/portal/tickets/{number}/comments", response_class=HTMLResponse)
 async def reply(
     number: Number,
-    request: Request,
-    person: PostedBy,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
+    sent: PostedForm,
 ) -> Response:
     """Reply: a comment by the same service as the API's (whoever should hear is emailed)."""
+    request, person, session, temporal, settings = sent
     body = str((await request.form()).get("body", ""))
     try:
         form = CommentCreate.model_validate({"body": body})

@@ -3,19 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.pages import LinkProblem
 from api.services import portal_sessions
-from api.services.links import SpentLink, open_link
+from api.services.links import SpentLink, open_link, spend_link
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
-from models.database import begin_write
 from models.enums import LinkPurpose, Role, UserState
-from models.link import LinkToken
 from models.tokens import generate_token, hash_token
 from models.types import utcnow
 from models.user import ApiToken, User
@@ -89,15 +85,7 @@ async def activate_and_sign_in(
 async def _activate(session: AsyncSession, token: str, now: datetime) -> User:
     """Spend the link and make its account active, in a write transaction left open for the
     caller to add what the account starts with, and commit."""
-    await begin_write(session)
-    link = await open_link(session, token, LinkPurpose.ACTIVATION, now, SPENT)
-    claimed = await session.exec(
-        update(LinkToken)
-        .where(col(LinkToken.id) == link.id, col(LinkToken.used_at).is_(None))
-        .values(used_at=now)
-    )
-    if claimed.rowcount != 1:
-        raise USED
+    link = await spend_link(session, token, LinkPurpose.ACTIVATION, now, SPENT)
     user = await session.get_one(User, link.user_id)
     contact = await session.get_one(Contact, user.contact_id)
     user.state = UserState.ACTIVE

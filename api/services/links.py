@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.pages import LinkProblem
+from models.database import begin_write
 from models.enums import LinkPurpose
 from models.link import LinkToken
 from models.tokens import hash_token
@@ -43,6 +45,23 @@ async def find_link(session: AsyncSession, token: str, purpose: LinkPurpose) -> 
     ).first()
     if link is None or link.purpose != purpose:
         raise UNKNOWN
+    return link
+
+
+async def spend_link(
+    session: AsyncSession, token: str, purpose: LinkPurpose, now: datetime, spent: SpentLink
+) -> LinkToken:
+    """Use the link once, in the session's write transaction (begun here, committed by the
+    caller): of two at once, one spends it and the other is told it was used."""
+    await begin_write(session)
+    link = await open_link(session, token, purpose, now, spent)
+    claimed = await session.exec(
+        update(LinkToken)
+        .where(col(LinkToken.id) == link.id, col(LinkToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise spent.used
     return link
 
 

@@ -3,9 +3,9 @@ a session. Nobody learns from it whether an address has an account."""
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
@@ -13,9 +13,9 @@ from temporalio.common import WorkflowIDReusePolicy
 
 from api.pages import LinkProblem
 from api.services import portal_sessions
-from api.services.links import SpentLink, open_link
+from api.services.links import SpentLink, open_link, spend_link
 from models.contact import Contact
-from models.database import SessionFactory, begin_write, transaction
+from models.database import SessionFactory, transaction
 from models.enums import LinkPurpose, UserState
 from models.link import LinkToken
 from models.payloads import SignInEmail
@@ -59,21 +59,6 @@ async def account_for(session: AsyncSession, email: str) -> User | None:
     ).first()
 
 
-async def send_link_after_answer(
-    sessions: SessionFactory,
-    temporal: Client,
-    settings: Settings,
-    email: str,
-    next_path: str | None,
-) -> None:
-    """``send_link``, once the page has answered: what fails is logged, as nobody waits."""
-    try:
-        await send_link(sessions, temporal, settings, email, next_path)
-    except Exception as error:
-        # Only the error's kind: its text may quote the address.
-        log.warning("a sign-in link could not be sent: %s", type(error).__name__)
-
-
 async def send_link(
     sessions: SessionFactory,
     temporal: Client,
@@ -82,50 +67,61 @@ async def send_link(
     next_path: str | None,
 ) -> None:
     """Email a sign-in link to the account of ``email``, if there is one and it has not been
-    sent too many lately. Runs after the answer, which is the same either way."""
-    now = utcnow()
-    lifetime = timedelta(seconds=settings.sign_in_link_seconds)
-    async with transaction(sessions) as session:
-        user = await account_for(session, email)
-        if user is None:
-            return
-        recent = await session.scalar(
-            select(func.count()).where(
-                LinkToken.user_id == user.id,
-                LinkToken.purpose == LinkPurpose.SIGN_IN,
-                col(LinkToken.created_at) > now - lifetime,
+    sent too many lately. Runs after the answer, which is the same either way: what fails
+    is logged, as nobody waits."""
+    try:
+        now = utcnow()
+        lifetime = timedelta(seconds=settings.sign_in_link_seconds)
+        async with transaction(sessions) as session:
+            user = await account_for(session, email)
+            if user is None:
+                return
+            recent = await session.scalar(
+                select(func.count()).where(
+                    LinkToken.user_id == user.id,
+                    LinkToken.purpose == LinkPurpose.SIGN_IN,
+                    col(LinkToken.created_at) > now - lifetime,
+                )
             )
+            if (recent or 0) >= LINKS_PER_LIFETIME:
+                log.info("sign-in links for user %s are at their limit; none sent", user.id)
+                return
+            link_id = await _new_link(session, user, settings.secret_key, now, lifetime)
+        await temporal.start_workflow(
+            SignInEmailWorkflow.run,
+            SignInEmail(
+                link_id=link_id,
+                at=now,
+                lifetime_seconds=settings.sign_in_link_seconds,
+                next_path=next_path,
+            ),
+            id=f"sign-in-{link_id}-{now:%Y%m%dT%H%M%S%f}",
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            execution_timeout=lifetime,
+            static_summary="Sign-in link emailed",
         )
-        if (recent or 0) >= LINKS_PER_LIFETIME:
-            log.info("sign-in links for user %s are at their limit; none sent", user.id)
-            return
-        nonce = new_nonce()
-        link = LinkToken(
-            purpose=LinkPurpose.SIGN_IN,
-            nonce=nonce,
-            token_hash=hash_token(link_token(settings.secret_key, nonce)),
-            user_id=user.id,
-            expires_at=now + lifetime,
-            created_at=now,
-        )
-        session.add(link)
-        await session.flush()
-        assert link.id is not None
-        link_id = link.id
-    await temporal.start_workflow(
-        SignInEmailWorkflow.run,
-        SignInEmail(
-            link_id=link_id,
-            at=now,
-            lifetime_seconds=settings.sign_in_link_seconds,
-            next_path=next_path,
-        ),
-        id=f"sign-in-{link_id}-{now:%Y%m%dT%H%M%S%f}",
-        task_queue=settings.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        execution_timeout=lifetime,
-        static_summary="Sign-in link emailed",
+    except Exception as error:
+        # Only the error's kind: its text may quote the address.
+        log.warning("a sign-in link could not be sent: %s", type(error).__name__)
+
+
+async def _new_link(
+    session: AsyncSession, user: User, secret_key: str, now: datetime, lifetime: timedelta
+) -> int:
+    nonce = new_nonce()
+    link = LinkToken(
+        purpose=LinkPurpose.SIGN_IN,
+        nonce=nonce,
+        token_hash=hash_token(link_token(secret_key, nonce)),
+        user_id=user.id,
+        expires_at=now + lifetime,
+        created_at=now,
     )
+    session.add(link)
+    await session.flush()
+    assert link.id is not None
+    return link.id
 
 
 @dataclass(frozen=True)
@@ -146,15 +142,7 @@ async def redeem(
     """Spend the link and start a session for its account, ending the browser's previous one;
     returns the session's key."""
     now = utcnow()
-    await begin_write(session)
-    link = await open_link(session, token, LinkPurpose.SIGN_IN, now, SPENT)
-    claimed = await session.exec(
-        update(LinkToken)
-        .where(col(LinkToken.id) == link.id, col(LinkToken.used_at).is_(None))
-        .values(used_at=now)
-    )
-    if claimed.rowcount != 1:
-        raise USED
+    link = await spend_link(session, token, LinkPurpose.SIGN_IN, now, SPENT)
     user = await session.get_one(User, link.user_id)
     if user.state is not UserState.ACTIVE:
         raise USED
