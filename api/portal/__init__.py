@@ -17,6 +17,7 @@ from api.portal import (
     contacts,
     customers,
     profile,
+    purchaser,
     queue,
     requests,
     sign_in,
@@ -29,7 +30,17 @@ from api.portal.render import redirect, render
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(dependencies=[Depends(same_origin)], include_in_schema=False)
-for pages in (sign_in, profile, contacts, requests, queue, tickets, tokens, customers):
+for pages in (
+    sign_in,
+    profile,
+    contacts,
+    purchaser,
+    requests,
+    queue,
+    tickets,
+    tokens,
+    customers,
+):
     router.include_router(pages.router)
 
 _TITLES = {
