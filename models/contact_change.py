@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from models.common import Line, ShortLine
-from models.contact_fields import Approver, Email, Phone, Roles
+from models.contact_fields import DETAIL_FIELDS, Approver, Email, Phone, Roles
 from models.enums import Responsibility, Role, Side
 from models.personal_data import is_erased
 from models.problems import Problem
@@ -108,6 +108,8 @@ class RemoveContact(BaseModel):
 Change = Annotated[
     UpdateContact | AddRoles | RemoveRoles | AddContact | RemoveContact, Field(discriminator="op")
 ]
+# The changes that name an existing contact.
+_OF_A_CONTACT = (UpdateContact, AddRoles, RemoveRoles, RemoveContact)
 
 
 class ContactChangeCreate(BaseModel):
@@ -122,7 +124,8 @@ class ContactChangeCreate(BaseModel):
         """The emails the batch gives: its new contacts', and those it changes to."""
         given = []
         for change in self.changes:
-            if isinstance(change, AddContact):
+            # A batch read past the schema leaves a malformed email out (None).
+            if isinstance(change, AddContact) and change.contact.email is not None:
                 given.append(str(change.contact.email))
             elif isinstance(change, UpdateContact) and change.fields.email is not None:
                 given.append(str(change.fields.email))
@@ -204,7 +207,7 @@ def purchaser_side_changes(
     for index, change in enumerate(batch.changes):
         if isinstance(change, AddContact):
             touches = change.side is Side.PURCHASER or bool(set(change.roles) & exclusive)
-        else:
+        elif isinstance(change, _OF_A_CONTACT):
             touches = change.contact_id in theirs or (
                 isinstance(change, AddRoles) and bool(set(change.roles) & exclusive)
             )
@@ -267,7 +270,8 @@ def _apply(current: Sequence[ContactState], batch: ContactChangeCreate) -> _Outc
     problems = outcome.problems
     touched: dict[uuid.UUID, list[int]] = defaultdict(list)
     for index, change in enumerate(batch.changes):
-        if isinstance(change, AddContact):
+        # Additions name no contact; a change read past the schema may name none either.
+        if not isinstance(change, _OF_A_CONTACT):
             continue
         if change.contact_id not in by_id:
             problems.append(
@@ -295,7 +299,7 @@ def _apply(current: Sequence[ContactState], batch: ContactChangeCreate) -> _Outc
                 ContactState(
                     id=None,
                     side=change.side,
-                    details=change.contact.model_dump(),
+                    details={name: getattr(change.contact, name) for name in DETAIL_FIELDS},
                     roles=frozenset(change.roles),
                     change="added",
                     origin=index,
@@ -392,7 +396,7 @@ def _email_problems(
 
 def _email_given(change: Change) -> str | None:
     if isinstance(change, AddContact):
-        return str(change.contact.email).lower()
+        return str(change.contact.email).lower() if change.contact.email is not None else None
     if isinstance(change, UpdateContact) and change.fields.email is not None:
         return str(change.fields.email).lower()
     return None

@@ -94,3 +94,12 @@ def roles_after_removal(
         for contact in contacts
         if contact.side is Side.CUSTOMER
     ]
+
+
+def roles_to_hand_back(
+    holdings: Iterable[tuple[Side, Iterable[Role]]], required_roles: Iterable[Role]
+) -> list[Role]:
+    """The required roles the purchaser's contacts hold (each contact given as its side and
+    roles), in the order of ``required_roles``: those a removal gives back to the customer."""
+    held = {role for side, roles in holdings if side is Side.PURCHASER for role in roles}
+    return [role for role in dict.fromkeys(required_roles) if role in held]

@@ -1,5 +1,213 @@
-"""Portal pages: requesting a purchaser's addition or removal (being built)."""
+"""Portal pages: requesting a purchaser's removal, its required roles given back to the
+customer's own contacts."""
 
-from fastapi import APIRouter
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import Conflict
+from api.identity import require_requester
+from api.portal.auth import PostedForm, SignedInDep
+from api.portal.forms import FormErrors, add_problems, nested, parse, sentence
+from api.portal.profile import customer_of
+from api.portal.render import redirect, render
+from api.services import customers
+from api.services.filing import file_request
+from api.services.portal_sessions import SignedIn
+from api.services.requests import Filing
+from models.contact import ContactPublic
+from models.customer import CustomerPublic
+from models.enums import RequestKind, Role, Side
+from models.problems import Problem, ValidationProblems
+from models.purchaser_removal import (
+    PurchaserRemoval,
+    PurchaserRemovalCreate,
+    purchaser_removal_problems,
+    roles_to_hand_back,
+)
+from models.queries import contact_state, living_contacts
+from settings import Settings
 
 router = APIRouter()
+
+PATH = "/portal/purchaser/removal"
+APPROVER = {"approver.name": "Customer approver name", "approver.email": "Customer approver email"}
+
+
+def role_label(role: Role) -> str:
+    return role.value.replace("_", " ").title()
+
+
+def holder_field(role: Role) -> str:
+    return f"holder.{role.value}"
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What the form is about: the customer, its purchaser, the roles to give back and the
+    customer's own contacts who may take them."""
+
+    customer_id: uuid.UUID
+    view: CustomerPublic
+    roles: list[Role]
+    candidates: list[ContactPublic]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        holders = {holder_field(role): f"New holder of {role_label(role)}" for role in self.roles}
+        return holders | APPROVER
+
+    @property
+    def known(self) -> frozenset[str]:
+        return frozenset(self.labels) | {"approver"}
+
+
+async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) -> Scene:
+    """The form's facts, once the person may ask for it: 404 for someone who is no
+    customer's contact, 403 for one who may not file, 409 without a purchaser."""
+    customer_id = customer_of(person)
+    require_requester(person.principal, customer_id)
+    view = await customers.customer_view(session, person.principal, customer_id)
+    if view.purchaser is None:
+        raise Conflict("no purchaser is assigned to this customer, so there is none to remove")
+    contacts = await customers.contacts_view(session, person.principal, customer_id)
+    roles = roles_to_hand_back(((c.side, c.roles) for c in contacts), settings.required_roles)
+    candidates = [c for c in contacts if c.side is Side.CUSTOMER]
+    return Scene(customer_id, view, roles, candidates)
+
+
+def _page(
+    request: Request,
+    person: SignedIn,
+    scene: Scene,
+    values: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "purchaser_removal.html",
+        person,
+        "Request purchaser removal",
+        status_code=status_code,
+        view=scene.view,
+        holders=[(holder_field(role), scene.labels[holder_field(role)]) for role in scene.roles],
+        candidates=scene.candidates,
+        approver=APPROVER,
+        values=values or {},
+        errors=errors or FormErrors(labels=scene.labels),
+    )
+
+
+@router.get(PATH, response_class=HTMLResponse)
+async def removal_form(
+    request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    scene = await _scene(session, person, settings)
+    return _page(request, person, scene)
+
+
+def _assignments(
+    scene: Scene, values: dict[str, str], errors: FormErrors
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The chosen holders as the schema's role assignments (one per contact, its roles
+    grouped), and for each assignment the fields that chose it."""
+    chosen: dict[str, list[Role]] = {}
+    for role in scene.roles:
+        name, value = holder_field(role), values[holder_field(role)]
+        if not value:
+            continue
+        try:
+            contact_id = str(uuid.UUID(value))
+        except ValueError:
+            label = scene.labels[name]
+            errors.fields[name].append(f"Choose the {label[:1].lower()}{label[1:]} from the list.")
+            continue
+        chosen.setdefault(contact_id, []).append(role)
+    assignments = [{"contact_id": cid, "roles": roles} for cid, roles in chosen.items()]
+    fields = [[holder_field(role) for role in roles] for roles in chosen.values()]
+    return assignments, fields
+
+
+def _place(
+    errors: FormErrors, scene: Scene, fields: list[list[str]], problems: list[Problem]
+) -> None:
+    """The rules' problems beside the selects they are about: an assignment's beside the
+    selects that made it, a role left unheld beside its own; the others as the API says."""
+    rest: list[Problem] = []
+    for problem in problems:
+        loc = [str(part) for part in problem.loc]
+        if loc[:1] == ["body"]:
+            loc.pop(0)
+        if loc[:1] != ["role_assignments"]:
+            rest.append(problem)
+            continue
+        message = problem.msg
+        for role in scene.roles:
+            message = message.replace(f"role {role.value} ", f"role {role_label(role)} ")
+        if len(loc) > 1 and loc[1].isdigit() and int(loc[1]) < len(fields):
+            targets = fields[int(loc[1])]
+        else:
+            targets = [
+                holder_field(role) for role in scene.roles if f"role {role.value} " in problem.msg
+            ]
+        if not targets:
+            errors.general.append(sentence(message))
+        for name in targets:
+            errors.fields[name].append(sentence(message))
+    add_problems(errors, rest, scene.known)
+
+
+async def _rules_alone(
+    session: AsyncSession, scene: Scene, assignments: list[dict[str, Any]], settings: Settings
+) -> list[Problem]:
+    """The rules' problems with the role assignments, for a form the schema refused (its
+    approver, say), so that every problem is told at once."""
+    try:
+        removal = PurchaserRemoval.model_validate({"role_assignments": assignments})
+    except ValueError:
+        return []
+    contacts = [contact_state(c) for c in await living_contacts(session, scene.customer_id)]
+    return purchaser_removal_problems(contacts, removal, settings.required_roles, None)
+
+
+@router.post(PATH, response_class=HTMLResponse)
+async def request_removal(sent: PostedForm) -> Response:
+    """Request purchaser removal: the form read as the API's schema, filed by the same
+    service as ``POST /customers/{id}/purchaser-removal-requests``."""
+    request, person, session, temporal, settings = sent
+    scene = await _scene(session, person, settings)
+    posted = await request.form()
+    values = {name: str(posted.get(name, "")).strip() for name in scene.labels}
+    errors = FormErrors(labels=scene.labels)
+    assignments, fields = _assignments(scene, values, errors)
+    data: dict[str, Any] = nested({name: values[name] for name in APPROVER})
+    data["role_assignments"] = assignments
+    form, schema_errors = parse(PurchaserRemovalCreate, data, scene.known, scene.labels)
+    for name, messages in schema_errors.fields.items():
+        errors.fields[name].extend(messages)
+    errors.general.extend(schema_errors.general)
+    status_code = 422
+    if form is None or errors:
+        _place(errors, scene, fields, await _rules_alone(session, scene, assignments, settings))
+    else:
+        try:
+            filed = await file_request(
+                Filing(session, temporal, settings, person.principal),
+                scene.customer_id,
+                RequestKind.PURCHASER_REMOVAL,
+                form,
+            )
+        except ValidationProblems as problems:
+            _place(errors, scene, fields, problems.problems)
+        except Conflict as conflict:
+            errors.general.append(sentence(conflict.detail))
+            status_code = 409
+        else:
+            return redirect(f"/portal/requests/{filed.id}", "filed")
+    return _page(request, person, scene, values, errors, status_code=status_code)

@@ -1,21 +1,26 @@
 """A customer's profile, its contacts, and the requests filed against them."""
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentUser, FilingDep, SessionDep
 from api.errors import error_responses
 from api.idempotency import KEYED
 from api.services import audit, customer_directory, customers
-from api.services.filing import file_request
+from api.services.filing import file_request, problems_beside_schema
 from api.services.request_views import present
+from api.services.requests import Filing
 from models.audit import AuditEventPublic
 from models.contact import ContactPublic
 from models.customer import CustomerListItem, CustomerPublic
+from models.enums import RequestKind
 from models.kinds import KINDS, Kind
 from models.request import ChangeRequest, RequestPublic
 
@@ -96,6 +101,55 @@ def _filing(kind: Kind) -> Callable[..., Awaitable[RequestPublic]]:
     return file
 
 
+@dataclass(frozen=True)
+class _Filed:
+    """A filing as far as its dependencies go, kept for when its body is refused."""
+
+    filing: Filing
+    customer_id: uuid.UUID
+    kind: RequestKind
+
+
+def _kept(kind: Kind) -> Callable[..., Awaitable[None]]:
+    async def keep(request: Request, customer_id: uuid.UUID, filing: FilingDep) -> None:
+        request.state.filed = _Filed(filing, customer_id, kind.kind)
+
+    return keep
+
+
+class _FilingRoute(APIRoute):
+    """A filing whose body the schema refuses answers one 422 with the rules' problems too,
+    checked on what of the body can be read, once the caller is known to be allowed to file.
+
+    The typed body stays, so that the schema validates and documents it as for any route.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def file(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as error:
+                filed: _Filed | None = getattr(request.state, "filed", None)
+                schema = list(error.errors())
+                if filed is None or any(e["loc"][:1] != ("body",) for e in schema):
+                    raise
+                problems = await problems_beside_schema(
+                    filed.filing,
+                    filed.customer_id,
+                    filed.kind,
+                    error.body,
+                    [tuple(e["loc"]) for e in schema],
+                )
+                if not problems:
+                    raise
+                rules = [{"loc": p.loc, "msg": p.msg, "type": p.type} for p in problems]
+                raise RequestValidationError([*schema, *rules], body=error.body) from None
+
+        return file
+
+
 for _kind in KINDS.values():
     router.add_api_route(
         f"/{{customer_id}}/{_kind.path}",
@@ -105,6 +159,8 @@ for _kind in KINDS.values():
         status_code=status.HTTP_201_CREATED,
         responses=FILING,
         openapi_extra=KEYED,
+        dependencies=[Depends(_kept(_kind))],
+        route_class_override=_FilingRoute,
     )
 
 

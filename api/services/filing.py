@@ -2,7 +2,8 @@
 at once; then stored and its workflow started."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -10,12 +11,13 @@ from api.errors import Conflict
 from api.identity import require_requester
 from api.services import requests
 from api.services.customers import load_customer
+from models.batch_reading import beside_schema, readable_batch
 from models.contact import Contact
 from models.customer import Customer
 from models.enums import RequestKind
 from models.filing import FilingContext
 from models.kinds import KINDS
-from models.problems import ValidationProblems
+from models.problems import Loc, Problem, ValidationProblems
 from models.queries import contact_state, emails_taken, living_contacts, purchaser_responsibility
 from models.request import ChangeRequest
 
@@ -35,6 +37,34 @@ async def file_request(
     if problems:
         raise ValidationProblems(problems)
     return await requests.submit(filing, customer_id, kind, described.stored(form, context))
+
+
+# How each kind's form is read past its schema, as far as its rules can still check it.
+_READABLE: dict[RequestKind, Callable[[Any], BaseModel | None]] = {
+    RequestKind.CONTACT_CHANGE: readable_batch,
+}
+
+
+async def problems_beside_schema(
+    filing: requests.Filing,
+    customer_id: uuid.UUID,
+    kind: RequestKind,
+    body: Any,
+    schema_locs: Sequence[Loc],
+) -> list[Problem]:
+    """A form its schema refused: who may file it is checked as in ``file_request`` (a
+    caller who may not file learns nothing of the rules), then the rules' problems with
+    what of ``body`` can be read, those the schema's errors do not already cover. Nothing
+    is stored."""
+    described = KINDS[kind]
+    require_requester(filing.principal, customer_id)
+    customer = await load_customer(filing.session, filing.principal, customer_id)
+    read = _READABLE.get(kind)
+    form = read(body) if read is not None else None
+    if form is None:
+        return []
+    context = await _context(filing, customer, described.emails(form))
+    return beside_schema(schema_locs, described.problems(form, context))
 
 
 async def _context(

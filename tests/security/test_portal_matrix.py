@@ -25,6 +25,8 @@ from models.user import ApiToken
 from settings import Settings
 from tests.conftest import Stack
 from tests.e2e.profile import NEW_LEGAL
+from tests.e2e.purchaser import URSULA
+from tests.e2e.test_contact_change import contact_id
 from tests.security.actors import Actor, Scene, set_scene
 from tests.security.test_authorization_matrix import app_routes, in_the_portal_matrix
 
@@ -52,6 +54,9 @@ TABLE = """
   POST                                in   in   ok   ok   403  403  403  ok   403  404
 /portal/contacts
   GET                                 in   in   200  200  200  200  200  200  200  404
+/portal/purchaser/removal
+  GET                                 in   in   200  200  403  403  403  409  403  404
+  POST                                in   in   ok   ok   403  403  403  409  403  404
 /portal/requests
   GET                                 in   in   200  200  200  200  200  200  200  200
 /portal/requests/{request_id}
@@ -149,6 +154,11 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
             "legal.address.postal_code": legal["postal_code"],
             "legal.address.country": legal["country"],
             "payment_same_as_legal": "yes",
+        },
+        "POST /portal/purchaser/removal": {
+            "holder.financial": contact_id(stack, "Teresa"),
+            "approver.name": URSULA["name"],
+            "approver.email": URSULA["email"],
         },
         "POST /portal/requests/{request_id}/reply": {"body": "A reply from the matrix."},
         "POST /portal/requests/{request_id}/decline": {"reason": "Declined by the matrix."},
