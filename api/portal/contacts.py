@@ -1,27 +1,220 @@
-"""The customer's contacts and their roles, read-only (the Contacts Manager comes later)."""
+"""The customer's contacts and their roles: the Contacts Manager for Management and Cust
+Admin (the batch of changes read from the form, filed by the same service as the API's),
+read-only for everyone else."""
+
+import re
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from api.deps import SessionDep
-from api.portal.auth import SignedInDep
+from api.deps import SessionDep, SettingsDep
+from api.errors import Conflict, Forbidden
+from api.portal.auth import PostedForm, SignedInDep
+from api.portal.forms import FormErrors, sentence
 from api.portal.profile import customer_of
-from api.portal.render import render
-from api.services import customers
+from api.portal.render import redirect, render
+from api.services import customers, request_views
+from api.services.filing import file_request, problems_beside_schema
+from api.services.portal_sessions import SignedIn
+from api.services.requests import Filing
+from models import contact_form
+from models.access import may_file
+from models.contact_change import ContactChangeCreate
+from models.contact_fields import DETAIL_FIELDS
+from models.contact_form import DETAIL_LABELS, NEW_ROWS, Origin, Row
+from models.enums import RequestKind, Responsibility, Role, Side
+from models.problems import Problem, ValidationProblems
+from models.request import ChangeRequest, RequestPublic
+from models.roles import roles_not_allowed
+from settings import Settings
 
 router = APIRouter()
 
 
-@router.get("/portal/contacts", response_class=HTMLResponse)
-async def contacts(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
-    """The contacts of the person's own customer, by the same service as the API's."""
+def _labels(rows: list[Row], new_rows: list[Row]) -> dict[str, str]:
+    """Each field's label, as the page shows it and the problems' summary names it."""
+    labels: dict[str, str] = {}
+    for row in rows:
+        for name in DETAIL_FIELDS:
+            labels[f"{row.key}.{name}"] = f"{DETAIL_LABELS[name]} for {row.name}"
+        labels[f"{row.key}.roles"] = f"Roles of {row.name}"
+        labels[f"{row.key}.delete"] = f"Delete {row.name}"
+    for row in new_rows:
+        numbered = "New contact" if row.number == 1 else f"New contact {row.number}"
+        for name in DETAIL_FIELDS:
+            labels[f"{row.key}.{name}"] = f"{numbered} {DETAIL_LABELS[name].lower()}"
+        labels[f"{row.key}.roles"] = (
+            "Roles for the new contact"
+            if row.number == 1
+            else f"Roles for new contact {row.number}"
+        )
+    return labels
+
+
+def _offered(settings: Settings, purchaser: Responsibility | None) -> list[Role]:
+    """The roles a customer contact may hold, in the form's columns: the required first."""
+    required = list(settings.required_roles)
+    return [
+        role
+        for role in required + [role for role in Role if role not in required]
+        if not roles_not_allowed(Side.CUSTOMER, frozenset({role}), purchaser)
+    ]
+
+
+async def _page(
+    request: Request,
+    person: SignedIn,
+    session: SessionDep,
+    settings: Settings,
+    rows: list[Row] | None = None,
+    new_rows: list[Row] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     customer_id = customer_of(person)
     view = await customers.customer_view(session, person.principal, customer_id)
+    contacts = await customers.contacts_view(session, person.principal, customer_id)
+    ours = [c for c in contacts if c.side is Side.CUSTOMER]
+    theirs = [c for c in contacts if c.side is not Side.CUSTOMER]
+    pending: RequestPublic | None = None
+    open_change = next(
+        (r for r in view.open_requests if r.kind is RequestKind.CONTACT_CHANGE), None
+    )
+    if open_change is not None:
+        pending = await request_views.present(
+            session, await session.get_one(ChangeRequest, open_change.id)
+        )
+    manages = may_file(person.principal, customer_id) and pending is None
+    rows = rows if rows is not None else [contact_form.current_row(c) for c in ours]
+    new_rows = new_rows if new_rows is not None else [contact_form.new_row(1)]
+    required = list(settings.required_roles)
+    offered = _offered(settings, view.purchaser.responsibility if view.purchaser else None)
     return render(
         request,
         "contacts.html",
         person,
         "Contacts",
+        status_code=status_code,
         view=view,
-        contacts=await customers.contacts_view(session, person.principal, customer_id),
+        contacts=contacts,
+        purchaser_contacts=theirs,
+        pending=pending,
+        manages=manages,
+        rows=rows,
+        new_rows=new_rows,
+        new_rows_field=NEW_ROWS,
+        roles=offered,
+        required=frozenset(required),
+        role_label=contact_form.role_label,
+        detail_fields=DETAIL_FIELDS,
+        labels=_labels(rows, new_rows),
+        values={
+            f"{row.key}.{name}": value
+            for row in rows + new_rows
+            for name, value in row.details.items()
+        },
+        errors=errors or FormErrors(labels=_labels(rows, new_rows)),
     )
+
+
+@router.get("/portal/contacts", response_class=HTMLResponse)
+async def contacts(
+    request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The contacts of the person's own customer, by the same service as the API's: the
+    Contacts Manager for those who may file, while no contact change is open."""
+    return await _page(request, person, session, settings)
+
+
+@router.post("/portal/contacts", response_class=HTMLResponse)
+async def request_contact_change(sent: PostedForm) -> Response:
+    """Add contact (the form again, one row more) or Request changes: the batch is the
+    difference between the form and the contacts, filed by the same service as the API's."""
+    request, person, session, temporal, settings = sent
+    customer_id = customer_of(person)
+    if not may_file(person.principal, customer_id):
+        raise Forbidden("only the customer's Management or Cust Admin may request changes")
+    posted = {name: str(value) for name, value in (await request.form()).items()}
+    current = [
+        c
+        for c in await customers.contacts_view(session, person.principal, customer_id)
+        if c.side is Side.CUSTOMER
+    ]
+    view = await customers.customer_view(session, person.principal, customer_id)
+    offered = _offered(settings, view.purchaser.responsibility if view.purchaser else None)
+    rows, new_rows = contact_form.read_rows(posted, current, offered)
+    if "add_row" in posted:
+        new_rows.append(contact_form.new_row(len(new_rows) + 1))
+        return await _page(request, person, session, settings, rows, new_rows)
+    errors = FormErrors(labels=_labels(rows, new_rows))
+    changes, origins = contact_form.batch(current, rows, new_rows)
+    filing = Filing(session, temporal, settings, person.principal)
+    if not changes:
+        errors.general.append("Nothing to change: change a contact, its roles, or add one.")
+    else:
+        body: dict[str, Any] = {"changes": changes}
+        try:
+            form = ContactChangeCreate.model_validate(body)
+        except ValidationError as refused:
+            schema = refused.errors()
+            for problem in schema:
+                _place(errors, problem["loc"], _said(problem), origins)
+            for rule in await problems_beside_schema(
+                filing,
+                customer_id,
+                RequestKind.CONTACT_CHANGE,
+                body,
+                [("body", *problem["loc"]) for problem in schema],
+            ):
+                _place(errors, rule.loc, sentence(rule.msg), origins)
+        else:
+            try:
+                filed = await file_request(filing, customer_id, RequestKind.CONTACT_CHANGE, form)
+            except ValidationProblems as problems:
+                _place_all(errors, problems.problems, origins)
+            except Conflict as conflict:
+                errors.general.append(sentence(conflict.detail))
+            else:
+                return redirect(f"/portal/requests/{filed.id}", "filed")
+    return await _page(request, person, session, settings, rows, new_rows, errors, 422)
+
+
+def _place_all(errors: FormErrors, problems: list[Problem], origins: list[Origin]) -> None:
+    for problem in problems:
+        _place(errors, problem.loc, sentence(problem.msg), origins)
+
+
+def _place(errors: FormErrors, loc: Any, message: str, origins: list[Origin]) -> None:
+    name = contact_form.field_of(tuple(loc), origins, message)
+    message = _REQUIRED.sub(lambda found: found.group(1) + _role_named(found.group(2)), message)
+    if name is None:
+        errors.general.append(message)
+    elif message not in errors.fields[name]:
+        errors.fields[name].append(message)
+
+
+_REQUIRED = re.compile(r"(required role )(\w+)")
+
+
+def _role_named(value: str) -> str:
+    """``Cust Admin`` for ``cust_admin``, as the page's columns name the role."""
+    return contact_form.role_label(Role(value)) if value in set(Role) else value
+
+
+def _said(problem: ErrorDetails) -> str:
+    """The schema's problem in words a person reads."""
+    kind, where = problem["type"], [str(part) for part in problem["loc"]]
+    if where[-1:] == ["roles"] and kind == "too_short":
+        return "Choose at least one role."
+    if kind == "missing" or kind == "string_too_short":
+        return f"Enter the {where[-1].replace('_', ' ')}."
+    if kind == "string_too_long":
+        return f"Make it at most {(problem.get('ctx') or {}).get('max_length')} characters long."
+    if where[-1:] == ["email"]:
+        return "Enter a valid email address, such as name@example.com."
+    if where[-1:] == ["phone"]:
+        return "Enter a phone number of digits, spaces and + ( ) . / -."
+    return sentence(problem["msg"].removeprefix("Value error, "))

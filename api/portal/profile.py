@@ -90,6 +90,7 @@ async def _page(
         pending=pending,
         may_file=may_file(person.principal, customer_id) and pending is None,
         may_remove_purchaser=view.purchaser is not None and may_file(person.principal, customer_id),
+        may_add_purchaser=view.purchaser is None and may_file(person.principal, customer_id),
         fields=FIELDS,
         values=values or _values(current),
         same=(current.payment == current.legal) if same is None else same,

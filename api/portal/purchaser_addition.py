@@ -1,5 +1,332 @@
-"""Portal pages: requesting a purchaser's addition (being built)."""
+"""Portal pages: requesting a purchaser's addition, its contacts in rows, with what the
+customer's own contacts give up once it is implemented."""
 
-from fastapi import APIRouter
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import SessionDep
+from api.errors import Conflict
+from api.identity import require_requester
+from api.portal.auth import PostedForm, SignedInDep
+from api.portal.forms import FormErrors, nested, parse, sentence
+from api.portal.profile import COUNTRIES, customer_of
+from api.portal.render import redirect, render
+from api.services import customers
+from api.services.filing import file_request
+from api.services.portal_sessions import SignedIn
+from api.services.requests import Filing
+from models.contact_change import ContactState
+from models.customer import CustomerPublic
+from models.enums import RequestKind, Responsibility, Role
+from models.problems import Problem, ValidationProblems
+from models.purchaser_addition import (
+    PurchaserAddition,
+    PurchaserAdditionCreate,
+    emails_of,
+    purchaser_addition_problems,
+    roles_after_addition,
+)
+from models.queries import contact_state, emails_taken, living_contacts
+from models.roles import purchaser_roles
 
 router = APIRouter()
+
+PATH = "/portal/purchaser/addition"
+ORGANISATION = {
+    "purchaser.name": "Purchaser name",
+    "purchaser.address.street": "Purchaser street",
+    "purchaser.address.city": "Purchaser city",
+    "purchaser.address.postal_code": "Purchaser postal code",
+    "purchaser.address.country": "Purchaser country",
+}
+RESPONSIBILITY = "responsibility"
+APPROVERS = {
+    "approvers.customer.name": "Customer approver name",
+    "approvers.customer.email": "Customer approver email",
+    "approvers.purchaser.name": "Purchaser approver name",
+    "approvers.purchaser.email": "Purchaser approver email",
+}
+DETAILS = {"first_name": "first name", "last_name": "last name", "email": "email", "phone": "phone"}
+CONTACTS = "contacts"
+ROWS = "rows"
+ADD_ROW = "add_row"
+MAX_ROWS = 50  # as many contacts as the schema takes
+# The roles a purchaser contact may hold under some responsibility, in the roles' order.
+CONTACT_ROLES = [r for r in Role if any(r in purchaser_roles(s) for s in Responsibility)]
+ENCLOSING = frozenset(
+    {"purchaser", "purchaser.address", "approvers", "approvers.customer", "approvers.purchaser"}
+)
+
+
+def role_label(role: Role) -> str:
+    return role.value.replace("_", " ").title()
+
+
+def row_name(index: int) -> str:
+    """How a row's fields are labelled: the first plain, the next ones numbered."""
+    return "Purchaser contact" if index == 0 else f"Purchaser contact {index + 1}"
+
+
+def roles_field(index: int) -> str:
+    return f"{CONTACTS}.{index}.roles"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One purchaser contact's fields: (name, label) of each detail, and of each role box."""
+
+    index: int
+    title: str
+    details: list[tuple[str, str]]
+    roles_name: str
+    roles: list[tuple[str, str]]
+
+
+def rows_of(count: int) -> list[Row]:
+    return [
+        Row(
+            index,
+            row_name(index),
+            [
+                (f"{CONTACTS}.{index}.{part}", f"{row_name(index)} {said}")
+                for part, said in DETAILS.items()
+            ],
+            roles_field(index),
+            [
+                (role.value, f"{role_label(role)} for {row_name(index).lower()}")
+                for role in CONTACT_ROLES
+            ],
+        )
+        for index in range(count)
+    ]
+
+
+def labels_for(count: int) -> dict[str, str]:
+    labels = dict(ORGANISATION) | {RESPONSIBILITY: "Responsibility", CONTACTS: "Purchaser contacts"}
+    for each in rows_of(count):
+        labels |= dict(each.details)
+        labels[each.roles_name] = f"Roles of {each.title.lower()}"
+    return labels | APPROVERS
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What the customer's own contacts give up under one responsibility."""
+
+    responsibility: Responsibility
+    contacts: list[tuple[str, str]]  # a contact's name, the roles it gives up
+
+    @property
+    def label(self) -> str:
+        return self.responsibility.value.title()
+
+
+def _name(contact: ContactState) -> str:
+    name = " ".join(
+        str(contact.details[part])
+        for part in ("first_name", "last_name")
+        if contact.details.get(part)
+    )
+    return name or contact.email or "(erased)"
+
+
+def losses(contacts: list[ContactState], responsibilities: list[Responsibility]) -> list[Loss]:
+    """For each responsibility, which customer contacts lose which roles (role exclusivity)."""
+    return [
+        Loss(
+            responsibility,
+            [
+                (_name(contact), ", ".join(role_label(r) for r in Role if r in roles))
+                for contact, roles in roles_after_addition(contacts, responsibility)
+            ],
+        )
+        for responsibility in responsibilities
+    ]
+
+
+@dataclass(frozen=True)
+class Scene:
+    customer_id: uuid.UUID
+    view: CustomerPublic
+    contacts: list[ContactState]
+
+
+async def _scene(session: AsyncSession, person: SignedIn) -> Scene:
+    """The form's facts, once the person may ask for it: 404 for someone who is no
+    customer's contact, 403 for one who may not file, 409 with a purchaser assigned."""
+    customer_id = customer_of(person)
+    require_requester(person.principal, customer_id)
+    view = await customers.customer_view(session, person.principal, customer_id)
+    if view.purchaser is not None:
+        raise Conflict("a purchaser is already assigned to this customer: remove it first")
+    contacts = [contact_state(c) for c in await living_contacts(session, customer_id)]
+    return Scene(customer_id, view, contacts)
+
+
+def _page(
+    request: Request,
+    person: SignedIn,
+    scene: Scene,
+    count: int = 1,
+    values: dict[str, str] | None = None,
+    chosen: dict[str, set[str]] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    values = values or {}
+    picked = values.get(RESPONSIBILITY, "")
+    responsibility = next((r for r in Responsibility if r.value == picked), None)
+    shown = [responsibility] if responsibility else list(Responsibility)
+    return render(
+        request,
+        "purchaser_addition.html",
+        person,
+        "Request purchaser addition",
+        status_code=status_code,
+        organisation=ORGANISATION,
+        approvers=APPROVERS,
+        responsibilities=[(r.value, r.value.title()) for r in Responsibility],
+        rows=rows_of(count),
+        count=count,
+        values=values,
+        chosen=chosen or {},
+        responsibility=responsibility,
+        losses=losses(scene.contacts, shown),
+        countries=COUNTRIES,
+        errors=errors or FormErrors(labels=labels_for(count)),
+    )
+
+
+@router.get(PATH, response_class=HTMLResponse)
+async def addition_form(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
+    scene = await _scene(session, person)
+    return _page(request, person, scene)
+
+
+def _count(posted: Any) -> int:
+    try:
+        count = int(str(posted.get(ROWS, "1")))
+    except ValueError:
+        count = 1
+    return max(1, min(count, MAX_ROWS))
+
+
+def _without_blank_rows(
+    count: int, values: dict[str, str], chosen: dict[str, set[str]]
+) -> tuple[int, dict[str, str], dict[str, set[str]]]:
+    """The form with rows left wholly blank (one added, say, then not used) taken out and
+    the rest numbered again; one blank row stays when all are."""
+    filled = [
+        each
+        for each in rows_of(count)
+        if chosen[each.roles_name] or any(values[name] for name, _ in each.details)
+    ]
+    kept = {name: value for name, value in values.items() if not name.startswith(f"{CONTACTS}.")}
+    ticked: dict[str, set[str]] = {}
+    for new in rows_of(max(1, len(filled))):
+        old = filled[new.index] if new.index < len(filled) else None
+        for (name, _), (was, _) in zip(new.details, (old or new).details, strict=True):
+            kept[name] = values[was] if old else ""
+        ticked[new.roles_name] = chosen[old.roles_name] if old else set()
+    return max(1, len(filled)), kept, ticked
+
+
+def _data(values: dict[str, str], chosen: dict[str, set[str]], count: int) -> dict[str, Any]:
+    """The form as the API's schema reads it: an empty phone is none given."""
+    flat = {name: value for name, value in values.items() if not name.startswith(f"{CONTACTS}.")}
+    data: dict[str, Any] = nested(flat)
+    data[CONTACTS] = []
+    for each in rows_of(count):
+        ticked = chosen[each.roles_name]
+        contact: dict[str, Any] = {name.rsplit(".", 1)[1]: values[name] for name, _ in each.details}
+        if not contact["phone"]:
+            contact["phone"] = None
+        contact["roles"] = [role.value for role in CONTACT_ROLES if role.value in ticked]
+        data[CONTACTS].append(contact)
+    return data
+
+
+def _plainer(errors: FormErrors, values: dict[str, str], count: int) -> None:
+    """The schema's words for an empty email, an unchosen responsibility or no role, as a
+    person is told."""
+    for name, label in errors.labels.items():
+        if name.endswith(".email") and errors.fields.get(name) and not values.get(name):
+            errors.fields[name] = [f"Enter the {label[:1].lower()}{label[1:]}."]
+    if errors.fields.get(RESPONSIBILITY):
+        errors.fields[RESPONSIBILITY] = ["Choose the responsibility."]
+    for each in rows_of(count):
+        if errors.fields.get(each.roles_name):
+            errors.fields[each.roles_name] = [f"Choose a role for the {each.title.lower()}."]
+
+
+async def _rules_alone(session: AsyncSession, data: dict[str, Any]) -> list[Problem]:
+    """The rules' problems with the purchaser and its contacts, for a form the schema
+    refused (its approvers, say), so that every problem is told at once."""
+    try:
+        addition = PurchaserAddition.model_validate(data)
+    except ValueError:
+        return []
+    taken = await emails_taken(session, emails_of(addition))
+    return purchaser_addition_problems(addition, None, frozenset(taken))
+
+
+def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -> None:
+    """The rules' problems beside their fields, role names as the page shows them."""
+    for problem in problems:
+        message = problem.msg
+        for role in Role:
+            message = message.replace(f"holds {role.value},", f"holds {role_label(role)},")
+            message = message.replace(f"{role.value} cannot", f"{role_label(role)} cannot")
+        errors.add(problem.loc, sentence(message), known)
+
+
+@router.post(PATH, response_class=HTMLResponse)
+async def request_addition(sent: PostedForm) -> Response:
+    """Request purchaser addition: the form read as the API's schema, filed by the same
+    service as ``POST /customers/{id}/purchaser-addition-requests``; or, with Add
+    purchaser contact, the form back with one more row."""
+    request, person, session, temporal, settings = sent
+    scene = await _scene(session, person)
+    posted = await request.form()
+    count = _count(posted)
+    labels = labels_for(count)
+    values = {
+        name: str(posted.get(name, "")).strip() for name in labels if not name.endswith(".roles")
+    }
+    values.pop(CONTACTS, None)
+    chosen = {
+        roles_field(i): {str(v) for v in posted.getlist(roles_field(i))} for i in range(count)
+    }
+    if posted.get(ADD_ROW) is not None:
+        more = min(count + 1, MAX_ROWS)
+        return _page(request, person, scene, more, values, chosen)
+    count, values, chosen = _without_blank_rows(count, values, chosen)
+    labels = labels_for(count)
+    known = frozenset(labels) | ENCLOSING
+    data = _data(values, chosen, count)
+    form, errors = parse(PurchaserAdditionCreate, data, known, labels)
+    _plainer(errors, values, count)
+    status_code = 422
+    if form is None:
+        _place(errors, await _rules_alone(session, data), known)
+    else:
+        try:
+            filed = await file_request(
+                Filing(session, temporal, settings, person.principal),
+                scene.customer_id,
+                RequestKind.PURCHASER_ADDITION,
+                form,
+            )
+        except ValidationProblems as problems:
+            _place(errors, problems.problems, known)
+        except Conflict as conflict:
+            errors.general.append(sentence(conflict.detail))
+            status_code = 409
+        else:
+            return redirect(f"/portal/requests/{filed.id}", "filed")
+    return _page(request, person, scene, count, values, chosen, errors, status_code)

@@ -54,6 +54,10 @@ TABLE = """
   POST                                in   in   ok   ok   403  403  403  ok   403  404
 /portal/contacts
   GET                                 in   in   200  200  200  200  200  200  200  404
+  POST                                in   in   ok   ok   403  403  403  ok   403  404
+/portal/purchaser/addition
+  GET                                 in   in   409  409  403  403  403  200  403  404
+  POST                                in   in   409  409  403  403  403  ok   403  404
 /portal/purchaser/removal
   GET                                 in   in   200  200  403  403  403  409  403  404
   POST                                in   in   ok   ok   403  403  403  409  403  404
