@@ -1,6 +1,6 @@
 """The benchmark: Signoff against the Temporal floor, open requests at scale, history length.
 
-    python -m bench.run [--requests 500] [--clients 20] [--open 10000] [--repeat 3]
+    python -m bench.run [--requests 500] [--clients 20] [--open 10000] [--repeat 3] [--pages 200]
                         [--output bench/results/latest.json] [--directory var/bench]
 
 Runs the embedded stack as ``make dev`` does (Temporal dev server on a SQLite file with WAL,
@@ -34,6 +34,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from bench import portal
 from bench.floor import FloorWorkflow, nothing
 from devstack.temporal import dev_server_command
 from models.contact import Contact
@@ -345,10 +346,12 @@ async def signoff(stack: Stack, count: int, clients: int) -> SignoffRun:
     return SignoffRun((count - len(latencies.failed)) / elapsed, latencies, used)
 
 
-async def paced(stack: Stack, count: int, per_s: float) -> Latencies:
+async def paced(
+    stack: Stack, count: int, per_s: float, people: list[BenchCustomer] | None = None
+) -> Latencies:
     """Requests arriving at a steady ``per_s``, however long each takes: latency below
     saturation, where 20 clients back to back measure the queue at capacity."""
-    people = customers(stack.database_url, count)
+    people = people or customers(stack.database_url, count)
     latencies = Latencies()
     async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
         started = time.perf_counter()
@@ -410,6 +413,52 @@ async def open_at_scale(stack: Stack, count: int, clients: int) -> dict[str, flo
         "database_mb": (stack.directory / "signoff.db").stat().st_size / 2**20,
         "open_submissions_failed": float(len(failed)),
     }
+
+
+@dataclass
+class PortalRun:
+    sequential: portal.Timings
+    paced: portal.Timings
+    load_failed: int
+
+
+async def portal_pages(stack: Stack, count: int, load_per_s: float) -> PortalRun:
+    """The portal's pages, ``count`` GETs each: one after another, then arriving at a steady
+    pace while profile changes arrive at ``load_per_s`` (half the end-to-end throughput)."""
+    pages = await portal.sign_in(stack.api, stack.database_url)
+    alone = await portal.sequential(stack.api, pages, count)
+    seconds = count * len(pages) / portal.PAGES_PER_S
+    filed = max(1, round(seconds * load_per_s))
+    people = customers(stack.database_url, filed)  # made before the clock starts
+    latencies: list[Latencies] = []
+
+    async def load() -> None:
+        latencies.append(await paced(stack, filed, load_per_s, people))
+
+    under_load = await portal.paced(stack.api, pages, count, load)
+    return PortalRun(alone, under_load, len(latencies[0].failed))
+
+
+def portal_figures(runs: list[PortalRun], load_per_s: float) -> dict[str, Any]:
+    """Each page's p50 and p99, the median over the rounds, marked against the target."""
+    median = statistics.median
+    figures: dict[str, Any] = {
+        "target_p99_ms": portal.TARGET_MS,
+        "paced_pages_per_s": portal.PAGES_PER_S,
+        "paced_load_per_s": load_per_s,
+        "paced_load_failed_calls": median(run.load_failed for run in runs),
+    }
+    for name in runs[0].sequential:
+        figures[name] = {}
+        for how in ("sequential", "paced"):
+            samples = [getattr(run, how)[name] for run in runs]
+            p99 = median(percentile(sample, 0.99) for sample in samples)
+            figures[name][how] = {
+                "p50_ms": median(median(sample) for sample in samples),
+                "p99_ms": p99,
+                "target": "met" if p99 < portal.TARGET_MS else "not met",
+            }
+    return figures
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -566,6 +615,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     paced_runs: list[Latencies] = []
     paced_rates: list[float] = []
     scales: list[dict[str, float]] = []
+    portal_runs: list[PortalRun] = []
     histories: dict[str, int] = {}
     for round_number in range(args.repeat):
         with embedded_stack(args.directory) as stack:
@@ -586,6 +636,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"round {round_number + 1}/{args.repeat}: {args.open} open requests", flush=True
                 )
                 scales.append(await open_at_scale(stack, args.open, args.clients))
+                print(f"round {round_number + 1}/{args.repeat}: portal pages", flush=True)
+                portal_runs.append(await portal_pages(stack, args.pages, rate))
     median = statistics.median
     back_to_back = [run.latencies for run in runs]
     result: dict[str, Any] = {
@@ -595,6 +647,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "clients": args.clients,
             "open": args.open,
             "repeat": args.repeat,
+            "pages": args.pages,
         },
         "floor_per_s": median(run.per_s for run in floors),
         "floor_unsandboxed_per_s": median(run.per_s for run in unsandboxed),
@@ -626,6 +679,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         # The issue's key is for the default 10,000; other sizes say theirs.
         size = "10k" if args.open == 10_000 else str(args.open)
         result[f"worker_rss_mb_{size}_open"] = result.pop("worker_rss_mb")
+        result["portal"] = portal_figures(portal_runs, median(paced_rates))
     return result
 
 
@@ -641,6 +695,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", type=int, default=200, help="GETs of each portal page")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--directory", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
@@ -652,8 +707,29 @@ def main() -> None:
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(key) for key in result)
     for key, value in result.items():
+        if key == "portal":
+            continue
         shown = f"{value:.2f}" if isinstance(value, float) else json.dumps(value)
         print(f"{key:<{width}}  {shown}")
+    if "portal" in result:
+        _print_portal(result["portal"])
+
+
+def _print_portal(figures: dict[str, Any]) -> None:
+    print(
+        f"portal pages, {figures['target_p99_ms']:.0f} ms p99 target; paced: "
+        f"{figures['paced_pages_per_s']:.0f} pages/s with profile changes at "
+        f"{figures['paced_load_per_s']:.1f}/s ({figures['paced_load_failed_calls']} failed)"
+    )
+    print(f"{'page':<10}  {'how':<10}  {'p50 ms':>8}  {'p99 ms':>8}  target")
+    for name, timings in figures.items():
+        if not isinstance(timings, dict):
+            continue
+        for how, figure in timings.items():
+            print(
+                f"{name:<10}  {how:<10}  {figure['p50_ms']:>8.1f}  {figure['p99_ms']:>8.1f}  "
+                f"{figure['target']}"
+            )
 
 
 if __name__ == "__main__":
