@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Conflict
 from api.identity import require_requester
@@ -14,7 +16,7 @@ from api.services.customers import load_customer
 from models.batch_reading import beside_schema, readable_batch
 from models.contact import Contact
 from models.customer import Customer
-from models.enums import RequestKind
+from models.enums import OPEN_STATUSES, RequestKind
 from models.filing import FilingContext
 from models.kinds import KINDS
 from models.problems import Loc, Problem, ValidationProblems
@@ -64,7 +66,24 @@ async def problems_beside_schema(
     if form is None:
         return []
     context = await _context(filing, customer, described.emails(form))
+    # As filing it would: an open request of the kind is answered (409) before any rule.
+    conflict = described.conflict(context)
+    if conflict is not None:
+        raise Conflict(conflict)
+    if await _open_of_kind(filing.session, customer_id, kind):
+        raise Conflict(f"an open {kind.label} request already exists for this customer")
     return beside_schema(schema_locs, described.problems(form, context))
+
+
+async def _open_of_kind(session: AsyncSession, customer_id: uuid.UUID, kind: RequestKind) -> bool:
+    found = await session.scalar(
+        select(ChangeRequest.id).where(
+            ChangeRequest.customer_id == customer_id,
+            ChangeRequest.kind == kind,
+            col(ChangeRequest.status).in_(OPEN_STATUSES),
+        )
+    )
+    return found is not None
 
 
 async def _context(

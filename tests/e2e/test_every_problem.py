@@ -101,3 +101,11 @@ async def test_who_may_not_file_learns_nothing_of_the_rules(stack: Stack) -> Non
     )
     assert anonymous.status_code == 401
     await nothing_filed(stack)
+
+
+async def test_an_open_change_of_the_kind_is_answered_before_the_rules(stack: Stack) -> None:
+    first = {"changes": [{"op": "add", "contact": ANNABELLE, "roles": ["agreement"]}]}
+    assert (await file(stack, first)).status_code == 201
+    response = await file(stack, issue_example(stack))
+    assert response.status_code == 409, response.text
+    assert "already" in response.json()["detail"]
