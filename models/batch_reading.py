@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from models.contact_change import (
+    CHANGE_OPS,
     AddContact,
     AddRoles,
     Change,
@@ -30,7 +31,6 @@ from models.problems import Loc, Problem
 
 # The schema's own limit: past it, the batch is not read at all.
 MOST_CHANGES = 100
-OPS = ("update", "add_roles", "remove_roles", "add", "remove")
 WHOLE_BATCH: Loc = ("body", "changes")
 
 _change = TypeAdapter[Change](Change)
@@ -76,7 +76,7 @@ def _readable_change(raw: Any) -> BaseModel:
         return _change.validate_python(raw)
     except ValidationError:
         pass
-    if not isinstance(raw, dict) or raw.get("op") not in OPS:
+    if not isinstance(raw, dict) or raw.get("op") not in CHANGE_OPS:
         return Unreadable()
     op = raw["op"]
     if op == "add":
@@ -157,7 +157,7 @@ def _readable_approver(raw: Any) -> Approver | None:
 def _untagged(loc: Loc) -> Loc:
     """The schema's loc of a change names its op (``changes, 0, "add", "roles"``); the
     rules' do not."""
-    if len(loc) > 3 and loc[:2] == WHOLE_BATCH and isinstance(loc[2], int) and loc[3] in OPS:
+    if len(loc) > 3 and loc[:2] == WHOLE_BATCH and isinstance(loc[2], int) and loc[3] in CHANGE_OPS:
         return (*loc[:3], *loc[4:])
     return loc
 

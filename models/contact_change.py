@@ -108,6 +108,8 @@ class RemoveContact(BaseModel):
 Change = Annotated[
     UpdateContact | AddRoles | RemoveRoles | AddContact | RemoveContact, Field(discriminator="op")
 ]
+# Every op a change may have, as its schema names it.
+CHANGE_OPS = ("update", "add_roles", "remove_roles", "add", "remove")
 # The changes that name an existing contact.
 _OF_A_CONTACT = (UpdateContact, AddRoles, RemoveRoles, RemoveContact)
 

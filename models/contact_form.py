@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.contact import ContactPublic
+from models.contact_change import CHANGE_OPS
 from models.contact_fields import DETAIL_FIELDS
 from models.enums import Role
 
 REQUIRED_DETAILS = ("first_name", "last_name", "email")
-OPS = ("update", "add_roles", "remove_roles", "add", "remove")
 NEW_ROWS = "new_rows"
 MOST_NEW_ROWS = 50
 DETAIL_LABELS = {
@@ -31,11 +31,6 @@ DETAIL_LABELS = {
     "job_title": "Job title",
 }
 _REQUIRED_ROLE = re.compile(r"required role (\w+)")
-
-
-def role_label(role: Role) -> str:
-    """``Cust Admin`` for ``cust_admin``: the role as a person reads it."""
-    return role.value.replace("_", " ").title()
 
 
 def contact_key(contact_id: uuid.UUID) -> str:
@@ -214,7 +209,7 @@ def field_of(loc: Sequence[str | int], origins: Sequence[Origin], message: str =
         return None
     origin = origins[index]
     rest = [str(part) for part in parts[2:]]
-    if rest[:1] and rest[0] in OPS:
+    if rest[:1] and rest[0] in CHANGE_OPS:
         rest.pop(0)
     if origin.op == "remove":
         return f"{origin.key}.delete"

@@ -14,6 +14,11 @@ class Role(StrEnum):
     PROCUREMENT = "procurement"
     PURCHASER = "purchaser"
 
+    @property
+    def label(self) -> str:
+        """``Cust Admin`` for ``cust_admin``: the role as a person reads it."""
+        return self.value.replace("_", " ").title()
+
 
 REQUESTER_ROLES = frozenset({Role.MANAGEMENT, Role.CUST_ADMIN})
 

@@ -108,7 +108,6 @@ async def _page(
         new_rows_field=NEW_ROWS,
         roles=offered,
         required=frozenset(required),
-        role_label=contact_form.role_label,
         detail_fields=DETAIL_FIELDS,
         labels=_labels(rows, new_rows),
         values={
@@ -201,7 +200,7 @@ _REQUIRED = re.compile(r"(required role )(\w+)")
 
 def _role_named(value: str) -> str:
     """``Cust Admin`` for ``cust_admin``, as the page's columns name the role."""
-    return contact_form.role_label(Role(value)) if value in set(Role) else value
+    return Role(value).label if value in set(Role) else value
 
 
 def _said(problem: ErrorDetails) -> str:

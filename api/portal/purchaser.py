@@ -39,10 +39,6 @@ PATH = "/portal/purchaser/removal"
 APPROVER = {"approver.name": "Customer approver name", "approver.email": "Customer approver email"}
 
 
-def role_label(role: Role) -> str:
-    return role.value.replace("_", " ").title()
-
-
 def holder_field(role: Role) -> str:
     return f"holder.{role.value}"
 
@@ -59,7 +55,7 @@ class Scene:
 
     @property
     def labels(self) -> dict[str, str]:
-        holders = {holder_field(role): f"New holder of {role_label(role)}" for role in self.roles}
+        holders = {holder_field(role): f"New holder of {role.label}" for role in self.roles}
         return holders | APPROVER
 
     @property
@@ -149,7 +145,7 @@ def _place(
             continue
         message = problem.msg
         for role in scene.roles:
-            message = message.replace(f"role {role.value} ", f"role {role_label(role)} ")
+            message = message.replace(f"role {role.value} ", f"role {role.label} ")
         if len(loc) > 1 and loc[1].isdigit() and int(loc[1]) < len(fields):
             targets = fields[int(loc[1])]
         else:

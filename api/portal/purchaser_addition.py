@@ -63,10 +63,6 @@ ENCLOSING = frozenset(
 )
 
 
-def role_label(role: Role) -> str:
-    return role.value.replace("_", " ").title()
-
-
 def row_name(index: int) -> str:
     """How a row's fields are labelled: the first plain, the next ones numbered."""
     return "Purchaser contact" if index == 0 else f"Purchaser contact {index + 1}"
@@ -97,10 +93,7 @@ def rows_of(count: int) -> list[Row]:
                 for part, said in DETAILS.items()
             ],
             roles_field(index),
-            [
-                (role.value, f"{role_label(role)} for {row_name(index).lower()}")
-                for role in CONTACT_ROLES
-            ],
+            [(role.value, f"{role.label} for {row_name(index).lower()}") for role in CONTACT_ROLES],
         )
         for index in range(count)
     ]
@@ -141,7 +134,7 @@ def losses(contacts: list[ContactState], responsibilities: list[Responsibility])
         Loss(
             responsibility,
             [
-                (_name(contact), ", ".join(role_label(r) for r in Role if r in roles))
+                (_name(contact), ", ".join(r.label for r in Role if r in roles))
                 for contact, roles in roles_after_addition(contacts, responsibility)
             ],
         )
@@ -280,8 +273,8 @@ def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -
     for problem in problems:
         message = problem.msg
         for role in Role:
-            message = message.replace(f"holds {role.value},", f"holds {role_label(role)},")
-            message = message.replace(f"{role.value} cannot", f"{role_label(role)} cannot")
+            message = message.replace(f"holds {role.value},", f"holds {role.label},")
+            message = message.replace(f"{role.value} cannot", f"{role.label} cannot")
         errors.add(problem.loc, sentence(message), known)
 
 

@@ -13,7 +13,6 @@ from models.contact_form import (
     field_of,
     new_row_count,
     read_rows,
-    role_label,
 )
 from models.enums import Role, Side
 
@@ -197,7 +196,7 @@ def test_each_problem_is_put_on_the_field_its_change_came_from() -> None:
 
 
 def test_roles_read_as_a_person_reads_them() -> None:
-    assert [role_label(role) for role in (Role.CUST_ADMIN, Role.MANAGEMENT)] == [
+    assert [role.label for role in (Role.CUST_ADMIN, Role.MANAGEMENT)] == [
         "Cust Admin",
         "Management",
     ]
