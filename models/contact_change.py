@@ -187,8 +187,9 @@ def contact_change_problems(
     problems += [
         Problem(
             loc=("body", "changes"),
-            msg=f"the required role {role.value} would be held by no contact",
+            msg=f"the required role {role.label} would be held by no contact",
             type="required_role_unheld",
+            role=role,
         )
         for role in required_roles
         if role not in held

@@ -4,20 +4,21 @@ the form field it is about. Pure: no I/O.
 
 Field names: an existing contact's row is ``c.<contact id>``, the n-th new row ``new.<n>``;
 a detail is ``<row>.<detail>`` (``c.<id>.phone``), a role box ``<row>.role.<role>``, the
-removal box ``c.<id>.delete``; ``<row>.roles`` names the row's roles as a whole (where a
-problem about them is shown) and ``c.<id>.shown`` marks a contact the form showed.
+removal box ``c.<id>.delete``, a new row's organisation ``new.<n>.side``; ``<row>.roles``
+names the row's roles as a whole (where a problem about them is shown), ``c.<id>.shown``
+marks a contact the form showed, and ``approver.name`` and ``approver.email`` name the
+purchaser's approver of a change to its side.
 """
 
-import re
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from models.contact import ContactPublic
 from models.contact_change import CHANGE_OPS
 from models.contact_fields import DETAIL_FIELDS
-from models.enums import Role
+from models.enums import Role, Side
 
 REQUIRED_DETAILS = ("first_name", "last_name", "email")
 NEW_ROWS = "new_rows"
@@ -30,7 +31,7 @@ DETAIL_LABELS = {
     "phone": "Phone",
     "job_title": "Job title",
 }
-_REQUIRED_ROLE = re.compile(r"required role (\w+)")
+APPROVER_FIELDS = ("name", "email")
 
 
 def contact_key(contact_id: uuid.UUID) -> str:
@@ -53,6 +54,7 @@ class Row:
     number: int | None = None
     delete: bool = False
     name: str = ""  # the contact's name as it is, which its labels use
+    side: Side = Side.CUSTOMER
 
     def blank(self) -> bool:
         return not self.roles and not any(self.details.values())
@@ -80,6 +82,7 @@ def current_row(contact: ContactPublic) -> Row:
         roles=frozenset(contact.roles),
         contact_id=contact.id,
         name=name_of(contact),
+        side=contact.side,
     )
 
 
@@ -91,6 +94,7 @@ def new_row(number: int, posted: Mapping[str, str] | None = None) -> Row:
         details={name: given.get(f"{key}.{name}", "").strip() for name in DETAIL_FIELDS},
         roles=_roles(given, key),
         number=number,
+        side=Side.PURCHASER if given.get(f"{key}.side") == Side.PURCHASER.value else Side.CUSTOMER,
     )
 
 
@@ -106,10 +110,11 @@ def new_row_count(posted: Mapping[str, str]) -> int:
 def read_rows(
     posted: Mapping[str, str],
     contacts: Sequence[ContactPublic],
-    offered: Collection[Role] = tuple(Role),
+    offered: Callable[[Side], Collection[Role]] = lambda _side: tuple(Role),
 ) -> tuple[list[Row], list[Row]]:
     """The rows of ``contacts`` as posted (a contact the form did not show stays as it is,
-    and so do the roles it holds that the form offered no box for) and the new rows."""
+    and so do the roles it holds that the form offered its side no box for) and the new
+    rows."""
     rows = []
     for contact in contacts:
         key = contact_key(contact.id)
@@ -120,10 +125,12 @@ def read_rows(
             Row(
                 key=key,
                 details={name: posted.get(f"{key}.{name}", "").strip() for name in DETAIL_FIELDS},
-                roles=_roles(posted, key) | (frozenset(contact.roles) - frozenset(offered)),
+                roles=_roles(posted, key)
+                | (frozenset(contact.roles) - frozenset(offered(contact.side))),
                 contact_id=contact.id,
                 delete=f"{key}.delete" in posted,
                 name=name_of(contact),
+                side=contact.side,
             )
         )
     news = [new_row(number, posted) for number in range(1, new_row_count(posted) + 1)]
@@ -174,7 +181,10 @@ def batch(
         details: dict[str, Any] = {
             name: value for name, value in row.details.items() if value or name in REQUIRED_DETAILS
         }
-        changes.append({"op": "add", "contact": details, "roles": _ordered(row.roles)})
+        added = {"op": "add", "contact": details, "roles": _ordered(row.roles)}
+        if row.side is Side.PURCHASER:
+            added["side"] = row.side.value
+        changes.append(added)
         origins.append(Origin(row.key, "add"))
     return changes, origins
 
@@ -191,19 +201,30 @@ def _updated(contact: ContactPublic, row: Row) -> dict[str, Any]:
     return updated
 
 
-def field_of(loc: Sequence[str | int], origins: Sequence[Origin], message: str = "") -> str | None:
+def approver(posted: Mapping[str, str]) -> dict[str, str] | None:
+    """The purchaser's approver as typed, None when both fields are left empty."""
+    typed = {name: posted.get(f"approver.{name}", "").strip() for name in APPROVER_FIELDS}
+    return typed if any(typed.values()) else None
+
+
+def field_of(
+    loc: Sequence[str | int], origins: Sequence[Origin], role: Role | None = None
+) -> str | None:
     """The form field a problem at ``loc`` (the API's, with or without ``body``, the
     schema's op tag or not) is about; None for one about no row.
 
-    A required role left unheld (about the whole batch) is put beside the roles of the
-    first row that took that role away."""
+    A required role left unheld (``role``, a problem about the whole batch) is put beside
+    the roles of the first row that took that role away."""
     parts = list(loc)
     if parts[:1] == ["body"]:
         parts.pop(0)
+    if parts[:1] == ["approver"]:
+        named = str(parts[1]) if len(parts) > 1 else ""
+        return f"approver.{named if named in APPROVER_FIELDS else 'email'}"
     if parts[:1] != ["changes"]:
         return None
     if len(parts) < 2 or not isinstance(parts[1], int):
-        return _taker(origins, message)
+        return _taker(origins, role)
     index = parts[1]
     if not 0 <= index < len(origins):
         return None
@@ -218,11 +239,9 @@ def field_of(loc: Sequence[str | int], origins: Sequence[Origin], message: str =
     return f"{origin.key}.roles"
 
 
-def _taker(origins: Sequence[Origin], message: str) -> str | None:
-    found = _REQUIRED_ROLE.search(message)
-    if found is None or found.group(1) not in {role.value for role in Role}:
+def _taker(origins: Sequence[Origin], role: Role | None) -> str | None:
+    if role is None:
         return None
-    role = Role(found.group(1))
     for origin in origins:
         if role in origin.roles:
             return f"{origin.key}.delete" if origin.op == "remove" else f"{origin.key}.roles"

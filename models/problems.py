@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from models.enums import Role
+
 Loc = tuple[str | int, ...]
 
 
@@ -10,6 +12,9 @@ class Problem:
     loc: Loc
     msg: str
     type: str = "value_error"
+    # The role a problem is about, where it is about one role (a required role left
+    # unheld), so that a form can put it beside what took the role away.
+    role: Role | None = None
 
 
 class ValidationProblems(Exception):

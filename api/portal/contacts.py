@@ -2,7 +2,7 @@
 Admin (the batch of changes read from the form, filed by the same service as the API's),
 read-only for everyone else."""
 
-import re
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,9 +22,10 @@ from api.services.portal_sessions import SignedIn
 from api.services.requests import Filing
 from models import contact_form
 from models.access import may_file
+from models.contact import ContactPublic
 from models.contact_change import ContactChangeCreate
 from models.contact_fields import DETAIL_FIELDS
-from models.contact_form import DETAIL_LABELS, NEW_ROWS, Origin, Row
+from models.contact_form import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, Origin, Row
 from models.enums import RequestKind, Responsibility, Role, Side
 from models.problems import Problem, ValidationProblems
 from models.request import ChangeRequest, RequestPublic
@@ -51,17 +52,31 @@ def _labels(rows: list[Row], new_rows: list[Row]) -> dict[str, str]:
             if row.number == 1
             else f"Roles for new contact {row.number}"
         )
+        labels[f"{row.key}.side"] = f"{numbered} organisation"
+    for name in APPROVER_FIELDS:
+        labels[f"approver.{name}"] = f"Purchaser approver {name}"
     return labels
 
 
-def _offered(settings: Settings, purchaser: Responsibility | None) -> list[Role]:
-    """The roles a customer contact may hold, in the form's columns: the required first."""
+def _columns(settings: Settings, purchaser: Responsibility | None) -> list[Role]:
+    """The roles some contact may hold, in the form's columns: the required first."""
     required = list(settings.required_roles)
     return [
         role
         for role in required + [role for role in Role if role not in required]
         if not roles_not_allowed(Side.CUSTOMER, frozenset({role}), purchaser)
+        or (purchaser and not roles_not_allowed(Side.PURCHASER, frozenset({role}), purchaser))
     ]
+
+
+def _allowed(columns: list[Role], purchaser: Responsibility | None) -> dict[Side, list[Role]]:
+    """The columns in which each side's contacts get a box: the roles their side may hold."""
+    return {
+        side: [
+            role for role in columns if not roles_not_allowed(side, frozenset({role}), purchaser)
+        ]
+        for side in Side
+    }
 
 
 async def _page(
@@ -71,14 +86,13 @@ async def _page(
     settings: Settings,
     rows: list[Row] | None = None,
     new_rows: list[Row] | None = None,
+    approver: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     customer_id = customer_of(person)
     view = await customers.customer_view(session, person.principal, customer_id)
     contacts = await customers.contacts_view(session, person.principal, customer_id)
-    ours = [c for c in contacts if c.side is Side.CUSTOMER]
-    theirs = [c for c in contacts if c.side is not Side.CUSTOMER]
     pending: RequestPublic | None = None
     open_change = next(
         (r for r in view.open_requests if r.kind is RequestKind.CONTACT_CHANGE), None
@@ -88,10 +102,11 @@ async def _page(
             session, await session.get_one(ChangeRequest, open_change.id)
         )
     manages = may_file(person.principal, customer_id) and pending is None
-    rows = rows if rows is not None else [contact_form.current_row(c) for c in ours]
+    rows = rows if rows is not None else [contact_form.current_row(c) for c in _ordered(contacts)]
     new_rows = new_rows if new_rows is not None else [contact_form.new_row(1)]
-    required = list(settings.required_roles)
-    offered = _offered(settings, view.purchaser.responsibility if view.purchaser else None)
+    responsibility = view.purchaser.responsibility if view.purchaser else None
+    columns = _columns(settings, responsibility)
+    allowed = _allowed(columns, responsibility)
     return render(
         request,
         "contacts.html",
@@ -100,21 +115,29 @@ async def _page(
         status_code=status_code,
         view=view,
         contacts=contacts,
-        purchaser_contacts=theirs,
         pending=pending,
         manages=manages,
         rows=rows,
         new_rows=new_rows,
         new_rows_field=NEW_ROWS,
-        roles=offered,
-        required=frozenset(required),
+        roles=columns,
+        allowed=allowed,
+        purchaser_roles=allowed[Side.PURCHASER],
+        required=frozenset(settings.required_roles),
         detail_fields=DETAIL_FIELDS,
+        # A change to the purchaser's side is approved by its contact holding the Purchaser
+        # role; with none, the form names the approver.
+        purchasers_approver=next(
+            (c for c in contacts if c.side is Side.PURCHASER and Role.PURCHASER in c.roles),
+            None,
+        ),
         labels=_labels(rows, new_rows),
         values={
             f"{row.key}.{name}": value
             for row in rows + new_rows
             for name, value in row.details.items()
-        },
+        }
+        | {f"approver.{name}": value for name, value in (approver or {}).items()},
         errors=errors or FormErrors(labels=_labels(rows, new_rows)),
     )
 
@@ -137,17 +160,15 @@ async def request_contact_change(sent: PostedForm) -> Response:
     if not may_file(person.principal, customer_id):
         raise Forbidden("only the customer's Management or Cust Admin may request changes")
     posted = {name: str(value) for name, value in (await request.form()).items()}
-    current = [
-        c
-        for c in await customers.contacts_view(session, person.principal, customer_id)
-        if c.side is Side.CUSTOMER
-    ]
+    current = _ordered(await customers.contacts_view(session, person.principal, customer_id))
     view = await customers.customer_view(session, person.principal, customer_id)
-    offered = _offered(settings, view.purchaser.responsibility if view.purchaser else None)
-    rows, new_rows = contact_form.read_rows(posted, current, offered)
+    responsibility = view.purchaser.responsibility if view.purchaser else None
+    allowed = _allowed(_columns(settings, responsibility), responsibility)
+    rows, new_rows = contact_form.read_rows(posted, current, allowed.__getitem__)
+    approver = contact_form.approver(posted) if view.purchaser else None
     if "add_row" in posted:
         new_rows.append(contact_form.new_row(len(new_rows) + 1))
-        return await _page(request, person, session, settings, rows, new_rows)
+        return await _page(request, person, session, settings, rows, new_rows, approver)
     errors = FormErrors(labels=_labels(rows, new_rows))
     changes, origins = contact_form.batch(current, rows, new_rows)
     filing = Filing(session, temporal, settings, person.principal)
@@ -155,6 +176,8 @@ async def request_contact_change(sent: PostedForm) -> Response:
         errors.general.append("Nothing to change: change a contact, its roles, or add one.")
     else:
         body: dict[str, Any] = {"changes": changes}
+        if approver is not None:
+            body["approver"] = approver
         try:
             form = ContactChangeCreate.model_validate(body)
         except ValidationError as refused:
@@ -168,7 +191,7 @@ async def request_contact_change(sent: PostedForm) -> Response:
                 body,
                 [("body", *problem["loc"]) for problem in schema],
             ):
-                _place(errors, rule.loc, sentence(rule.msg), origins)
+                _place(errors, rule.loc, sentence(rule.msg), origins, rule.role)
         else:
             try:
                 filed = await file_request(filing, customer_id, RequestKind.CONTACT_CHANGE, form)
@@ -178,29 +201,27 @@ async def request_contact_change(sent: PostedForm) -> Response:
                 errors.general.append(sentence(conflict.detail))
             else:
                 return redirect(f"/portal/requests/{filed.id}", "filed")
-    return await _page(request, person, session, settings, rows, new_rows, errors, 422)
+    return await _page(request, person, session, settings, rows, new_rows, approver, errors, 422)
+
+
+def _ordered(contacts: Collection[ContactPublic]) -> list[ContactPublic]:
+    """The customer's own contacts first, then the purchaser's."""
+    return sorted(contacts, key=lambda contact: contact.side is Side.PURCHASER)
 
 
 def _place_all(errors: FormErrors, problems: list[Problem], origins: list[Origin]) -> None:
     for problem in problems:
-        _place(errors, problem.loc, sentence(problem.msg), origins)
+        _place(errors, problem.loc, sentence(problem.msg), origins, problem.role)
 
 
-def _place(errors: FormErrors, loc: Any, message: str, origins: list[Origin]) -> None:
-    name = contact_form.field_of(tuple(loc), origins, message)
-    message = _REQUIRED.sub(lambda found: found.group(1) + _role_named(found.group(2)), message)
+def _place(
+    errors: FormErrors, loc: Any, message: str, origins: list[Origin], role: Role | None = None
+) -> None:
+    name = contact_form.field_of(tuple(loc), origins, role)
     if name is None:
         errors.general.append(message)
     elif message not in errors.fields[name]:
         errors.fields[name].append(message)
-
-
-_REQUIRED = re.compile(r"(required role )(\w+)")
-
-
-def _role_named(value: str) -> str:
-    """``Cust Admin`` for ``cust_admin``, as the page's columns name the role."""
-    return Role(value).label if value in set(Role) else value
 
 
 def _said(problem: ErrorDetails) -> str:

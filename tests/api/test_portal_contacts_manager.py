@@ -27,6 +27,7 @@ class _Form(HTMLParser):
         self._label_for: str | None = None
         self._text = ""
         self._inside = False
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         given = {key: value or "" for key, value in attrs}
@@ -38,6 +39,11 @@ class _Form(HTMLParser):
             self.ids[given.get("id", "")] = given["name"]
             if given.get("type") != "checkbox" or "checked" in given:
                 self.values[given["name"]] = given.get("value", "")
+        elif tag == "select" and "name" in given:
+            self.ids[given.get("id", "")] = self._select = given["name"]
+        elif tag == "option" and self._select is not None:
+            if self._select not in self.values or "selected" in given:
+                self.values[self._select] = given.get("value", "")
         elif tag == "label":
             self._label_for, self._text = given.get("for"), ""
 
@@ -49,6 +55,8 @@ class _Form(HTMLParser):
         if tag == "label" and self._label_for is not None:
             self.labels[" ".join(self._text.split())] = self._label_for
             self._label_for = None
+        elif tag == "select":
+            self._select = None
         elif tag == "form":
             self._inside = False
 

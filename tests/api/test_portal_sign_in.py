@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from devstack.outbox import CapturedMessage
 from models.portal_session import PortalSession
 from tests.conftest import PUBLIC_URL, Stack
 
@@ -27,14 +28,15 @@ async def ask_for_link(
 
 
 async def emailed_link(stack: Stack, email: str, count: int = 1) -> str:
-    await stack.wait_for_mail(
-        lambda m: (
-            email in m.recipients
-            and "sign-in" in m.subject.lower()
-            and len([x for x in stack.mail.messages if email in x.recipients]) >= count
-        )
-    )
-    messages = [m for m in stack.mail.messages if email in m.recipients]
+    def links_sent() -> list[CapturedMessage]:
+        return [
+            m
+            for m in stack.mail.messages
+            if email in m.recipients and "sign-in" in m.subject.lower()
+        ]
+
+    await stack.wait_for_mail(lambda _m: len(links_sent()) >= count)
+    messages = links_sent()
     found = LINK.search(messages[-1].text or "")
     assert found, messages[-1].text
     return found.group(1).replace("&amp;", "&")

@@ -48,7 +48,7 @@ async def test_the_schemas_and_the_rules_problems_in_one_answer(stack: Stack) ->
         ("body", "changes"),
     ], found
     assert "email" in found[0][1]
-    assert found[2][1] == "the required role management would be held by no contact"
+    assert found[2][1] == "the required role Management would be held by no contact"
     await nothing_filed(stack)
 
 

@@ -323,7 +323,8 @@ def test_each_required_role_left_unheld(role: Role, changes: list[dict[str, Any]
     assert [(problem.loc, problem.type) for problem in problems] == [
         (("body", "changes"), "required_role_unheld")
     ]
-    assert role.value in problems[0].msg
+    assert problems[0].role is role
+    assert role.label in problems[0].msg
 
 
 def test_removing_the_only_holder_of_two_required_roles() -> None:
@@ -333,8 +334,8 @@ def test_removing_the_only_holder_of_two_required_roles() -> None:
         (("body", "changes"), "required_role_unheld"),
         (("body", "changes"), "required_role_unheld"),
     ]
-    assert "management" in problems[0].msg
-    assert "cust_admin" in problems[1].msg
+    assert [problem.role for problem in problems] == [Role.MANAGEMENT, Role.CUST_ADMIN]
+    assert "Cust Admin" in problems[1].msg
 
 
 def test_a_required_role_may_move_to_a_new_contact() -> None:

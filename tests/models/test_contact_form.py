@@ -154,7 +154,7 @@ def test_blank_new_rows_ask_nothing_and_a_new_row_without_a_role_asks_an_additio
 def test_a_contact_the_form_did_not_show_and_roles_it_offered_no_box_for_stay() -> None:
     posted = as_posted(DEREK)  # Teresa and Timothy were not on the page
     posted.pop(f"{contact_key(DEREK.id)}.role.cust_admin")
-    rows, news = read_rows(posted, CONTACTS, offered=[Role.MANAGEMENT])
+    rows, news = read_rows(posted, CONTACTS, offered=lambda _side: [Role.MANAGEMENT])
     assert batch(CONTACTS, rows, news) == ([], [])
 
 
@@ -183,16 +183,16 @@ def test_each_problem_is_put_on_the_field_its_change_came_from() -> None:
     assert field_of(("body", "changes", 1, "roles"), origins) == f"{teresa}.roles"
     assert field_of(("body", "changes", 2), origins) == f"{contact_key(TIMOTHY.id)}.delete"
     assert field_of(("body", "changes", 9), origins) is None
-    assert field_of(("body", "approver"), origins) is None
+    # The purchaser's approver: beside the field, the approver as a whole beside its email.
+    assert field_of(("body", "approver", "name"), origins) == "approver.name"
+    assert field_of(("body", "approver"), origins) == "approver.email"
     # A required role left unheld: beside the row that took it away, else about no field.
-    unheld = "the required role financial would be held by no contact"
-    assert field_of(("body", "changes"), origins, unheld) == f"{teresa}.roles"
-    technical = "the required role technical would be held by no contact"
-    assert field_of(("body", "changes"), origins, technical) == (
+    assert field_of(("body", "changes"), origins, Role.FINANCIAL) == f"{teresa}.roles"
+    assert field_of(("body", "changes"), origins, Role.TECHNICAL) == (
         f"{contact_key(TIMOTHY.id)}.delete"
     )
-    agreement = "the required role agreement would be held by no contact"
-    assert field_of(("body", "changes"), origins, agreement) is None
+    assert field_of(("body", "changes"), origins, Role.AGREEMENT) is None
+    assert field_of(("body", "changes"), origins) is None
 
 
 def test_roles_read_as_a_person_reads_them() -> None:

@@ -1,0 +1,106 @@
+"""The Contacts Manager with a purchaser assigned, over real HTTP: the purchaser's contacts
+in rows of their own with boxes only for its roles, a new contact's organisation, a role
+on the wrong side refused beside its row, and a change to the purchaser's side sent to the
+purchaser's approver. The roles' information pages."""
+
+import pytest
+
+from tests.api.test_portal_contacts_manager import errors_beside, manager, new_contact
+from tests.api.test_portal_sign_in import derek
+from tests.api.test_portal_tickets import signed_in
+from tests.conftest import Stack
+from tests.e2e.purchaser import PAULA, PURCHASER, assign_purchaser
+
+PIA = {
+    "first_name": "Pia",
+    "last_name": "Purchase",
+    "email": "pia.purchase@partners.example.com",
+}
+
+
+async def test_the_purchasers_contacts_get_boxes_only_for_the_purchasers_roles(
+    stack: Stack,
+) -> None:
+    await assign_purchaser(stack)
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        form = await manager(client)
+        assert form.value("Phone for Paula Payer") == PAULA["phone"]
+        assert form.value("Financial for Paula Payer") == "on"
+        assert form.value("Purchaser for Paula Payer") == "on"
+        for absent in ("Management for Paula Payer", "Financial for Teresa Echie"):
+            with pytest.raises(AssertionError):
+                form.name(absent)
+        assert form.value("New contact organisation") == "customer"
+        assert f"{PURCHASER['name']} (purchaser)" in form.page.text
+        # Paula holds the Purchaser role: she approves, so no approver is asked for.
+        assert "approved by Paula Payer" in form.page.text
+        with pytest.raises(AssertionError):
+            form.name("Purchaser approver email")
+
+
+async def test_a_new_contact_at_the_purchaser_is_approved_by_the_purchaser(stack: Stack) -> None:
+    await assign_purchaser(stack)
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        form = await manager(client)
+        form.fill("New contact organisation", "purchaser")
+        new_contact(form, PIA, ["Purchaser"])
+        sent = await form.send(client)
+        assert sent.status_code == 303, sent.text
+        request_id = sent.headers["location"].split("/")[-1].split("?")[0]
+    shown = await stack.http.get(f"/requests/{request_id}", headers=stack.auth("Derek"))
+    added = shown.json()["requested"]["changes"]
+    assert added == [{"op": "add", "contact": PIA, "roles": ["purchaser"], "side": "purchaser"}], (
+        added
+    )
+    asked = await stack.wait_for_mail(
+        lambda m: m.recipients == (PAULA["email"],) and "approval" in m.subject
+    )
+    assert any("/approvals/" in url for url in asked.links)
+
+
+async def test_a_role_on_the_wrong_side_is_refused_beside_its_row(stack: Stack) -> None:
+    await assign_purchaser(stack)
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        form = await manager(client)
+        # Without a script a new row offers every box; the rules refuse the purchaser's
+        # Financial on a contact of the customer's.
+        new_contact(form, PIA | {"email": "pia@energy.example.com"}, ["Financial"])
+        sent = await form.send(client)
+        assert sent.status_code == 422, sent.text
+        beside = errors_beside(sent, "new.1.roles")
+        assert beside and "financial" in beside[0].lower(), sent.text
+        kept = await manager(client)
+        assert kept.value("Financial for Paula Payer") == "on"
+
+
+async def test_every_role_explained_on_one_page_and_each_on_its_own(stack: Stack) -> None:
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        contacts = await client.get("/portal/contacts")
+        assert 'href="/portal/roles"' in contacts.text
+        assert 'href="/portal/roles/cust_admin"' in contacts.text
+        every = await client.get("/portal/roles")
+        assert every.status_code == 200
+        for label in ("Management", "Cust Admin", "Financial", "Procurement", "Purchaser"):
+            assert f">{label}</a></li>" in every.text, label
+        # Required first, as the Contacts Manager's columns go.
+        assert every.text.index("role-financial") < every.text.index("role-technical")
+        one = await client.get("/portal/roles/management")
+        assert one.status_code == 200
+        assert "Read and download the customer&#39;s audit trail." in one.text
+        assert "A required role" in one.text
+        technical = await client.get("/portal/roles/technical")
+        assert "Request changes" not in technical.text
+        assert "A required role" not in technical.text
+        assert (await client.get("/portal/roles/superuser")).status_code == 404
+    anonymous = await stack.http.get("/portal/roles/management", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/portal/sign-in?next=")
+
+
+async def test_the_purchasers_roles_say_who_holds_them(stack: Stack) -> None:
+    await assign_purchaser(stack)
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        financial = await client.get("/portal/roles/financial")
+        assert f"Held only by contacts at the purchaser, {PURCHASER['name']}." in financial.text
+        agreement = await client.get("/portal/roles/agreement")
+        assert "Held by the customer's own contacts." in agreement.text
