@@ -18,7 +18,10 @@ PAGE_HEADERS = {
         "base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": with it, browsers send "Origin: null" with the page's form (the
+    # activation's, which signs in), and the same-origin check must refuse that. A link's
+    # token is in its page's address, and "same-origin" sends it to no other site.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }

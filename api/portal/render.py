@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.pages import TEMPLATES
+from api.pages import PAGE_HEADERS, TEMPLATES
 from api.portal.auth import form_token
 from api.services.portal_sessions import SignedIn
 from settings import Settings
@@ -18,10 +18,8 @@ PORTAL_HEADERS = {
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
-    # Not "no-referrer": with it, browsers send "Origin: null" with every form, which the
-    # same-origin check must refuse. The sign-in link's page carries its token in its
-    # address, and "same-origin" sends it to no other site.
-    "Referrer-Policy": "same-origin",
+    # As the link pages' (see api.pages): the sign-in link's token goes to no other site.
+    "Referrer-Policy": PAGE_HEADERS["Referrer-Policy"],
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }

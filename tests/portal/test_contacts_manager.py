@@ -1,5 +1,6 @@
-"""The Contacts Manager in two browsers: Derek files the reference's worked example by its
-labelled controls; Sam implements it from the queue; a refused batch shows every problem."""
+"""The Contacts Manager in the browser: Derek files the reference's worked example by its
+labelled controls; Sam implements it from the queue; Annabelle activates her account from
+her welcome email; a refused batch shows every problem."""
 
 import re
 
@@ -7,9 +8,10 @@ from playwright.async_api import Locator, Page, expect
 
 from tests.conftest import Stack
 from tests.e2e.test_contact_change import ANNABELLE
-from tests.portal.people import People
+from tests.portal.people import People, follow_link_in_mail
 from tests.portal.test_profile_change import SAM, email_of, signed_in
 
+ACTIVATION_LINK = re.compile(r"/activate/[^/?#\s]+$")
 NEW_FIELDS = {
     "salutation": "New contact salutation",
     "first_name": "New contact first name",
@@ -83,6 +85,22 @@ async def test_the_worked_example_from_the_contacts_manager_to_implemented(
     await expect(page.get_by_label("Cust Admin for Teresa Echie", exact=True)).to_be_checked()
     await expect(page.get_by_label("Delete Timothy Ester", exact=True)).to_have_count(0)
     await derek.check()
+
+    # Annabelle activates her account from her welcome email, and is signed in by it.
+    annabelle = await people("Annabelle", ANNABELLE["email"])
+    await follow_link_in_mail(annabelle, stack, ACTIVATION_LINK, subject="Welcome")
+    await annabelle.check()
+    await annabelle.click_button("Activate my account")
+    await expect(annabelle.page.get_by_role("status")).to_contain_text("Welcome to Signoff")
+    await annabelle.check()
+    await annabelle.page.get_by_role("link", name="Contacts", exact=True).click()
+    # Agreement is not a role that requests changes: she sees the contacts read-only.
+    await expect(annabelle.page.get_by_role("button", name="Request changes")).to_have_count(0)
+    ours = annabelle.page.get_by_role("table", name="Contacts of Example Energy plc")
+    await expect(ours.get_by_role("row", name=re.compile("Annabelle Greement"))).to_contain_text(
+        "Agreement"
+    )
+    await annabelle.check()
 
 
 async def test_a_refused_batch_shows_every_problem_at_once(people: People, stack: Stack) -> None:

@@ -63,6 +63,10 @@ TABLE = """
   POST                                in   in   ok   ok   403  403  403  409  403  404
 /portal/requests
   GET                                 in   in   200  200  200  200  200  200  200  200
+/portal/roles
+  GET                                 in   in   200  200  200  200  200  200  200  200
+/portal/roles/{role}
+  GET                                 in   in   200  200  200  200  200  200  200  200
 /portal/requests/{request_id}
   GET                                 in   in   200  200  200  200  200  404  404  200
   POST /reply                         in   in   ok   ok   ok   ok   ok   404  404  ok
@@ -204,7 +208,7 @@ async def test_every_page_answers_every_person_as_the_table_says(stack: Stack) -
                 select(ApiToken.id).where(ApiToken.token_hash == hash_token(stack.tokens["Derek"]))
             )
         ).one()
-    path = {**scene.path, "token": "not-a-link", "token_id": str(derek_token)}
+    path = {**scene.path, "token": "not-a-link", "token_id": str(derek_token), "role": "security"}
     signed = {actor.key: await _signed_in(stack, actor) for actor in actors}
     posts = bodies(stack)
     problems: list[str] = []
