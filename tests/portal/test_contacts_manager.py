@@ -114,7 +114,9 @@ async def test_a_refused_batch_shows_every_problem_at_once(people: People, stack
     await page.get_by_label("New contact 2 last name", exact=True).fill("Role")
     await page.get_by_label("New contact 2 email", exact=True).fill("nora@energy.example.com")
     await page.get_by_label("Management for Derek Emonstration", exact=True).uncheck()
-    await derek.click_button("Request changes")
+    # Enter in a field sends the batch (Request changes), not Add contact.
+    await page.get_by_label("New contact 2 email", exact=True).press("Enter")
+    await page.wait_for_load_state()
     alert = page.get_by_role("alert")
     await expect(alert).to_contain_text("There are 3 problems")
     await expect(alert).to_contain_text("Email for Teresa Echie")
