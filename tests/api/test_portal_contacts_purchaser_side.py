@@ -5,11 +5,11 @@ purchaser's approver. The roles' information pages."""
 
 import pytest
 
-from tests.api.test_portal_contacts_manager import errors_beside, manager, new_contact
+from tests.api.test_portal_contacts_manager import Manager, errors_beside, manager, new_contact
 from tests.api.test_portal_sign_in import derek
 from tests.api.test_portal_tickets import signed_in
 from tests.conftest import Stack
-from tests.e2e.purchaser import PAULA, PURCHASER, assign_purchaser
+from tests.e2e.purchaser import FORM, PAULA, PERCY, PURCHASER, assign_purchaser
 
 PIA = {
     "first_name": "Pia",
@@ -78,6 +78,11 @@ async def test_every_role_explained_on_one_page_and_each_on_its_own(stack: Stack
         contacts = await client.get("/portal/contacts")
         assert 'href="/portal/roles"' in contacts.text
         assert 'href="/portal/roles/cust_admin"' in contacts.text
+        # A contact's details list its roles, the required first, each a link to its page.
+        assert (
+            'Roles: <a href="/portal/roles/management">Management</a> (required), '
+            '<a href="/portal/roles/cust_admin">Cust Admin</a> (required)'
+        ) in contacts.text
         every = await client.get("/portal/roles")
         assert every.status_code == 200
         for label in ("Management", "Cust Admin", "Financial", "Procurement", "Purchaser"):
@@ -104,3 +109,30 @@ async def test_the_purchasers_roles_say_who_holds_them(stack: Stack) -> None:
         assert f"Held only by contacts at the purchaser, {PURCHASER['name']}." in financial.text
         agreement = await client.get("/portal/roles/agreement")
         assert "Held by the customer's own contacts." in agreement.text
+
+
+async def test_with_no_purchaser_contact_holding_its_role_the_form_names_the_approver(
+    stack: Stack,
+) -> None:
+    await assign_purchaser(stack, FORM | {"contacts": [PAULA | {"roles": ["financial"]}]})
+    async with signed_in(stack, derek(stack)["email"]) as client:
+        form = await manager(client)
+        assert "No contact at" in form.page.text
+        form.fill("New contact organisation", "purchaser")
+        new_contact(form, PIA, ["Purchaser"])
+        refused = await form.send(client)
+        assert refused.status_code == 422, refused.text
+        beside = errors_beside(refused, "approver.email")
+        assert beside and "name the purchaser" in beside[0], refused.text
+        # Nothing is filed, and everything typed is kept.
+        kept = Manager(refused)
+        assert kept.value("New contact organisation") == "purchaser"
+        assert kept.value("New contact email") == PIA["email"]
+        kept.fill("Purchaser approver name", PERCY["name"])
+        kept.fill("Purchaser approver email", PERCY["email"])
+        sent = await kept.send(client)
+        assert sent.status_code == 303, sent.text
+    asked = await stack.wait_for_mail(
+        lambda m: m.recipients == (PERCY["email"],) and "approval" in m.subject
+    )
+    assert any("/approvals/" in url for url in asked.links)
