@@ -5,7 +5,7 @@ policy itself, so the page cannot promise what the rules do not allow. Pure: no 
 import uuid
 from dataclasses import dataclass
 
-from models.access import Principal, may_file, may_read_audit
+from models.access import Principal, may_file, may_read_audit, sees_requests
 from models.enums import Responsibility, Role, Side
 from models.roles import roles_not_allowed
 
@@ -52,17 +52,16 @@ class RoleInformation:
         return self.role.label
 
 
-def _holder(role: Role) -> Principal:
-    side = Side.PURCHASER if role is Role.PURCHASER else Side.CUSTOMER
+def _holder(role: Role, side: Side) -> Principal:
     return Principal(
         user_id=_NOBODY, is_staff=False, customer_id=_CUSTOMER, side=side, roles=frozenset({role})
     )
 
 
-def _grants(role: Role) -> tuple[str, ...]:
-    holder = _holder(role)
+def _grants(role: Role, side: Side) -> tuple[str, ...]:
+    holder = _holder(role, side)
     grants = list(_EVERYONE)
-    if holder.side is Side.CUSTOMER:
+    if sees_requests(holder, _CUSTOMER):
         grants.insert(1, "Follow the customer's requests: their status, approvals and tickets.")
     if may_file(holder, _CUSTOMER):
         grants.append(
@@ -80,15 +79,15 @@ def _grants(role: Role) -> tuple[str, ...]:
     return tuple(grants)
 
 
-def _emails(role: Role) -> tuple[str, ...]:
+def _emails(role: Role, side: Side) -> tuple[str, ...]:
     emails = []
-    if may_file(_holder(role), _CUSTOMER):
+    if may_file(_holder(role, side), _CUSTOMER):
         emails.append(
             "For each request they file: its receipt, the approvers' answers, the service "
             "team's replies on its ticket, and its outcome (implemented, declined, cancelled "
             "or expired)."
         )
-    if role in (Role.FINANCIAL, Role.AGREEMENT):
+    if role in (Role.FINANCIAL, Role.AGREEMENT) and side is Side.CUSTOMER:
         emails.append("A notice when a purchaser organisation takes this role over from them.")
     if role is Role.PURCHASER:
         emails.append(
@@ -104,15 +103,18 @@ def role_information(
 ) -> RoleInformation:
     """``role`` explained, for a customer whose purchaser (if any) has ``purchaser``'s
     responsibility and who must always have some contact holding each of ``required``."""
+    side = (
+        Side.PURCHASER
+        if roles_not_allowed(Side.CUSTOMER, frozenset({role}), purchaser)
+        else Side.CUSTOMER
+    )
     return RoleInformation(
         role=role,
         for_whom=_FOR_WHOM[role],
-        grants=_grants(role),
-        emails=_emails(role),
+        grants=_grants(role, side),
+        emails=_emails(role, side),
         required=role in required,
-        held_by=Side.PURCHASER
-        if roles_not_allowed(Side.CUSTOMER, frozenset({role}), purchaser)
-        else Side.CUSTOMER,
+        held_by=side,
     )
 
 
