@@ -4,7 +4,8 @@ Each change the schema accepts is kept as it is; one refused only in some of its
 keeps its place with those fields left out (a new contact with a malformed email is still
 a new contact holding its roles); one whose op or contact cannot be read keeps its place
 as ``Unreadable``, which the rules pass over, so that every other problem names the right
-position. Pure: no I/O.
+position. The readings of the other kinds share its roles, its approver and
+``beside_schema``. Pure: no I/O.
 """
 
 import uuid
@@ -56,18 +57,22 @@ def readable_batch(body: Any) -> ContactChangeCreate | None:
     readable: list[Any] = [_readable_change(change) for change in changes]
     return ContactChangeCreate.model_construct(
         changes=readable,
-        approver=_readable_approver(body.get("approver")),
+        approver=readable_approver(body.get("approver")),
     )
 
 
-def beside_schema(schema_locs: Iterable[Loc], problems: Sequence[Problem]) -> list[Problem]:
+def beside_schema(
+    schema_locs: Iterable[Loc], problems: Sequence[Problem], whole: Loc
+) -> list[Problem]:
     """The rules' ``problems`` that the schema's errors (at ``schema_locs``) do not already
-    cover: one at, inside or around a field the schema refused says nothing more."""
+    cover: one at, inside or around a field the schema refused says nothing more, except
+    one about the ``whole`` list (a required role left unheld by the batch, say), which
+    stands unless the schema refused the list itself."""
     refused = [_untagged(loc) for loc in schema_locs]
     return [
         problem
         for problem in problems
-        if problem.loc == WHOLE_BATCH or not any(_nested(problem.loc, loc) for loc in refused)
+        if not any(_covered(problem.loc, loc, problem.loc == whole) for loc in refused)
     ]
 
 
@@ -95,7 +100,7 @@ def _readable_change(raw: Any) -> BaseModel:
             fields=DetailUpdates.model_construct(_fields_set=set(fields), **fields),
         )
     kind = AddRoles if op == "add_roles" else RemoveRoles
-    return kind.model_construct(op=op, contact_id=contact_id, roles=_readable_roles(raw))
+    return kind.model_construct(op=op, contact_id=contact_id, roles=readable_roles(raw))
 
 
 def _readable_addition(raw: dict[str, Any]) -> BaseModel:
@@ -108,7 +113,7 @@ def _readable_addition(raw: dict[str, Any]) -> BaseModel:
     every: dict[str, Any] = {name: details.get(name) for name in DETAIL_FIELDS}
     contact = NewContact.model_construct(**every)
     return AddContact.model_construct(
-        op="add", contact=contact, roles=_readable_roles(raw), side=side
+        op="add", contact=contact, roles=readable_roles(raw), side=side
     )
 
 
@@ -128,7 +133,7 @@ def _readable_details(raw: Any) -> dict[str, Any]:
     return readable
 
 
-def _readable_roles(raw: dict[str, Any]) -> list[Role]:
+def readable_roles(raw: dict[str, Any]) -> list[Role]:
     roles = raw.get("roles")
     if not isinstance(roles, list):
         return []
@@ -141,7 +146,7 @@ def _readable_roles(raw: dict[str, Any]) -> list[Role]:
     return list(dict.fromkeys(readable))
 
 
-def _readable_approver(raw: Any) -> Approver | None:
+def readable_approver(raw: Any) -> Approver | None:
     if raw is None:
         return None
     try:
@@ -162,6 +167,9 @@ def _untagged(loc: Loc) -> Loc:
     return loc
 
 
-def _nested(one: Loc, other: Loc) -> bool:
-    shorter = min(len(one), len(other))
-    return one[:shorter] == other[:shorter]
+def _covered(loc: Loc, refused: Loc, whole: bool) -> bool:
+    """Whether a rule's problem at ``loc`` says nothing more than the schema's at ``refused``:
+    it is at or inside it, or (unless about the whole list) around it."""
+    if loc[: len(refused)] == refused:
+        return True
+    return not whole and refused[: len(loc)] == loc

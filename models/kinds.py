@@ -31,7 +31,11 @@ from models.payloads import (
 from models.personal_data import FormPeople, approver_named
 from models.problems import Problem
 from models.profile_change import ProfileChangeCreate, profile_change_problems
-from models.purchaser_addition import PurchaserAdditionCreate, purchaser_addition_problems
+from models.purchaser_addition import (
+    PurchaserAdditionCreate,
+    emails_of,
+    purchaser_addition_problems,
+)
 from models.purchaser_removal import PurchaserRemovalCreate, purchaser_removal_problems
 
 Form = Any  # the kind's own form: each entry's functions take the kind's form
@@ -151,7 +155,7 @@ KINDS: dict[RequestKind, Kind] = {
                 if context.purchaser is not None
                 else None
             ),
-            emails=lambda form: (str(contact.email) for contact in form.contacts),
+            emails=emails_of,
             people=FormPeople(
                 approvers={side: ("approvers", side.value) for side in Side},
                 contacts=True,

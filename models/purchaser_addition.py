@@ -4,7 +4,7 @@ Problem messages name positions, sides and roles, never a person.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,10 +50,14 @@ class PurchaserAddition(BaseModel):
     contacts: list[PurchaserContact]
 
 
+# The most contacts one addition brings.
+MOST_CONTACTS = 50
+
+
 class PurchaserAdditionCreate(PurchaserAddition):
     model_config = ConfigDict(extra="forbid")
 
-    contacts: Annotated[list[PurchaserContact], Field(min_length=1, max_length=50)]
+    contacts: Annotated[list[PurchaserContact], Field(min_length=1, max_length=MOST_CONTACTS)]
     approvers: Approvers
 
 
@@ -71,6 +75,8 @@ def purchaser_addition_problems(
     """Every reason the form cannot be accepted; empty when it can.
 
     ``emails_in_use`` holds the (lower-case) emails living contacts already use, anywhere.
+    A form read past the schema (``purchaser_reading``) leaves out what it refused: its
+    responsibility, an email or an approver may be None, and the rules about them wait.
     """
     problems = _contact_problems(form, emails_in_use)
     if isinstance(form, PurchaserAdditionCreate):
@@ -80,29 +86,33 @@ def purchaser_addition_problems(
 
 def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) -> list[Problem]:
     problems: list[Problem] = []
-    allowed = purchaser_roles(form.responsibility)
-    seen = Counter(str(contact.email) for contact in form.contacts)
+    responsibility = form.responsibility
+    allowed = purchaser_roles(responsibility) if responsibility is not None else None
+    seen = Counter(emails_of(form))
     for index, contact in enumerate(form.contacts):
         loc = ("body", "contacts", index)
-        refused = set(contact.roles) - allowed
+        refused = set(contact.roles) - allowed if allowed is not None else set()
         if refused:
             names = ", ".join(sorted(role.value for role in refused))
             problems.append(
                 Problem(
                     (*loc, "roles"),
                     f"{names} cannot be held by a purchaser contact with "
-                    f"{form.responsibility.value} responsibility",
+                    f"{responsibility.value} responsibility",
                     "role_exclusivity",
                 )
             )
-        if str(contact.email) in emails_in_use or seen[str(contact.email)] > 1:
+        email = str(contact.email) if contact.email is not None else None
+        if email is not None and (email in emails_in_use or seen[email] > 1):
             problems.append(
                 Problem(
                     (*loc, "email"), "this email is already used by another contact", "email_in_use"
                 )
             )
+    if responsibility is None:
+        return problems
     held = {role for contact in form.contacts for role in contact.roles}
-    for role in sorted(responsibility_roles(form.responsibility) - held):
+    for role in sorted(responsibility_roles(responsibility) - held):
         problems.append(
             Problem(
                 ("body", "contacts"),
@@ -114,13 +124,12 @@ def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) ->
 
 
 def _approver_problems(form: PurchaserAdditionCreate, requester_email: str | None) -> list[Problem]:
-    return approver_problems(
-        requester_email,
-        [
-            (("body", "approvers", side.value, "email"), str(form.approvers.of(side).email))
-            for side in Side
-        ],
-    )
+    named = [
+        (("body", "approvers", side.value, "email"), str(approver.email))
+        for side in Side
+        if (approver := form.approvers.of(side)) is not None
+    ]
+    return approver_problems(requester_email, named)
 
 
 def roles_after_addition(
@@ -135,5 +144,6 @@ def roles_after_addition(
     ]
 
 
-def emails_of(form: PurchaserAddition) -> Iterable[str]:
-    return (str(contact.email) for contact in form.contacts)
+def emails_of(form: PurchaserAddition) -> list[str]:
+    """The emails the form gives its contacts (a malformed one read past the schema aside)."""
+    return [str(contact.email) for contact in form.contacts if contact.email is not None]

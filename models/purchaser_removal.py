@@ -31,10 +31,14 @@ class PurchaserRemoval(BaseModel):
     role_assignments: list[RoleAssignment] = []
 
 
+# The most role assignments one removal makes.
+MOST_ASSIGNMENTS = 50
+
+
 class PurchaserRemovalCreate(PurchaserRemoval):
     model_config = ConfigDict(extra="forbid")
 
-    role_assignments: Annotated[list[RoleAssignment], Field(max_length=50)] = []
+    role_assignments: Annotated[list[RoleAssignment], Field(max_length=MOST_ASSIGNMENTS)] = []
     approver: Approver
 
 
@@ -44,7 +48,11 @@ def purchaser_removal_problems(
     required_roles: Iterable[Role],
     requester_email: str | None,
 ) -> list[Problem]:
-    """Every reason the removal cannot be accepted against ``contacts``; empty when it can."""
+    """Every reason the removal cannot be accepted against ``contacts``; empty when it can.
+
+    A form read past the schema (``purchaser_reading``) leaves out what it refused: an
+    assignment's contact (None: a contact of no one) or the approver may be None.
+    """
     problems: list[Problem] = []
     customer_side = {c.id for c in contacts if c.side is Side.CUSTOMER}
     for index, assignment in enumerate(form.role_assignments):
@@ -76,7 +84,7 @@ def purchaser_removal_problems(
                     "required_role_unheld",
                 )
             )
-    if isinstance(form, PurchaserRemovalCreate):
+    if isinstance(form, PurchaserRemovalCreate) and form.approver is not None:
         named = [(("body", "approver", "email"), str(form.approver.email))]
         problems += approver_problems(requester_email, named)
     return problems

@@ -1,7 +1,7 @@
 import uuid
 from typing import Any
 
-from models.batch_reading import Unreadable, beside_schema, readable_batch
+from models.batch_reading import WHOLE_BATCH, Unreadable, beside_schema, readable_batch
 from models.contact_change import (
     AddContact,
     AddRoles,
@@ -116,4 +116,4 @@ def test_the_rules_say_nothing_more_where_the_schema_refused() -> None:
         ("body", "changes", 1, "add", "roles"),
         ("body", "approver", "email"),
     ]
-    assert beside_schema(schema, found) == [found[0], found[2]]
+    assert beside_schema(schema, found, WHOLE_BATCH) == [found[0], found[2]]
