@@ -11,7 +11,7 @@ rule. Pure: no I/O.
 import uuid
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from models.batch_reading import readable_approver, readable_roles
 from models.contact_fields import Email
@@ -33,6 +33,7 @@ _responsibility = TypeAdapter(Responsibility)
 _email = TypeAdapter[str](Email)
 _contact_id = TypeAdapter(uuid.UUID)
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def readable_addition(body: Any) -> PurchaserAdditionCreate | None:
@@ -44,7 +45,10 @@ def readable_addition(body: Any) -> PurchaserAdditionCreate | None:
     named: dict[str, Any] = {side.value: readable_approver(given.get(side.value)) for side in Side}
     read: dict[str, Any] = {
         "responsibility": _valid(_responsibility, body.get("responsibility")),
-        "contacts": [_readable_contact(raw) for raw in _listed(body, "contacts", MOST_CONTACTS)],
+        "contacts": [
+            _readable_item(raw, PurchaserContact, "email", _email)
+            for raw in _listed(body, "contacts", MOST_CONTACTS)
+        ],
         "approvers": Approvers.model_construct(**named),
     }
     return PurchaserAdditionCreate.model_construct(**read)
@@ -56,7 +60,9 @@ def readable_removal(body: Any) -> PurchaserRemovalCreate | None:
         return None
     assignments = _listed(body, "role_assignments", MOST_ASSIGNMENTS)
     read: dict[str, Any] = {
-        "role_assignments": [_readable_assignment(raw) for raw in assignments],
+        "role_assignments": [
+            _readable_item(raw, RoleAssignment, "contact_id", _contact_id) for raw in assignments
+        ],
         "approver": readable_approver(body.get("approver")),
     }
     return PurchaserRemovalCreate.model_construct(**read)
@@ -69,22 +75,12 @@ def _listed(body: dict[str, Any], name: str, most: int) -> list[Any]:
     return listed if isinstance(listed, list) and len(listed) <= most else []
 
 
-def _readable_contact(raw: Any) -> PurchaserContact:
+def _readable_item(raw: Any, model: type[M], name: str, adapter: TypeAdapter[Any]) -> M:
+    """A contact or an assignment: its field ``name`` (an email, a contact id) and its
+    roles, as the schema reads them or left out."""
     given = raw if isinstance(raw, dict) else {}
-    read: dict[str, Any] = {
-        "email": _valid(_email, given.get("email")),
-        "roles": readable_roles(given),
-    }
-    return PurchaserContact.model_construct(**read)
-
-
-def _readable_assignment(raw: Any) -> RoleAssignment:
-    given = raw if isinstance(raw, dict) else {}
-    read: dict[str, Any] = {
-        "contact_id": _valid(_contact_id, given.get("contact_id")),
-        "roles": readable_roles(given),
-    }
-    return RoleAssignment.model_construct(**read)
+    read: dict[str, Any] = {name: _valid(adapter, given.get(name)), "roles": readable_roles(given)}
+    return model.model_construct(**read)
 
 
 def _valid(adapter: TypeAdapter[T], raw: Any) -> T | None:

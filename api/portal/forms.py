@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from models.problems import Problem
+from models.problems import Loc, Problem
 
 # Field names in a form are the schema's locations joined by dots: ``legal.address.city``;
 # the rules' problems may start theirs with "body", as in the API's answer.
@@ -19,14 +19,22 @@ _BODY = "body"
 @dataclass
 class FormErrors:
     """Messages by field name, and those about no one field; ``labels`` name the fields in
-    the summary above the form."""
+    the summary above the form; ``refused``: where the schema refused the form, as the API's
+    422 says it (under "body")."""
 
     fields: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     general: list[str] = field(default_factory=list)
     labels: Mapping[str, str] = field(default_factory=dict)
+    refused: list[Loc] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.general) or any(self.fields.values())
+
+    def extend(self, other: "FormErrors") -> None:
+        for name, messages in other.fields.items():
+            self.fields[name].extend(messages)
+        self.general.extend(other.general)
+        self.refused.extend(other.refused)
 
     def add(self, loc: Iterable[str | int], message: str, known: frozenset[str]) -> None:
         """File ``message`` under the field ``loc`` names, else under its nearest named
@@ -71,6 +79,7 @@ def parse(
         for problem in error.errors():
             name = ".".join(str(part) for part in problem["loc"])
             errors.add(problem["loc"], _friendly(problem, errors.labels.get(name)), known)
+            errors.refused.append((_BODY, *problem["loc"]))
         return None, errors
 
 

@@ -13,24 +13,18 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import Conflict
 from api.identity import require_requester
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, add_problems, nested, parse, sentence
+from api.portal.filing import file_form
+from api.portal.forms import FormErrors, add_problems, nested, sentence
 from api.portal.profile import customer_of
 from api.portal.render import redirect, render
 from api.services import customers
-from api.services.filing import file_request
 from api.services.portal_sessions import SignedIn
 from api.services.requests import Filing
 from models.contact import ContactPublic
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
-from models.problems import Problem, ValidationProblems
-from models.purchaser_removal import (
-    PurchaserRemoval,
-    PurchaserRemovalCreate,
-    purchaser_removal_problems,
-    roles_to_hand_back,
-)
-from models.queries import contact_state, living_contacts
+from models.problems import Problem
+from models.purchaser_removal import roles_to_hand_back
 from settings import Settings
 
 router = APIRouter()
@@ -159,23 +153,11 @@ def _place(
     add_problems(errors, rest, scene.known)
 
 
-async def _rules_alone(
-    session: AsyncSession, scene: Scene, assignments: list[dict[str, Any]], settings: Settings
-) -> list[Problem]:
-    """The rules' problems with the role assignments, for a form the schema refused (its
-    approver, say), so that every problem is told at once."""
-    try:
-        removal = PurchaserRemoval.model_validate({"role_assignments": assignments})
-    except ValueError:
-        return []
-    contacts = [contact_state(c) for c in await living_contacts(session, scene.customer_id)]
-    return purchaser_removal_problems(contacts, removal, settings.required_roles, None)
-
-
 @router.post(PATH, response_class=HTMLResponse)
 async def request_removal(sent: PostedForm) -> Response:
     """Request purchaser removal: the form read as the API's schema, filed by the same
-    service as ``POST /customers/{id}/purchaser-removal-requests``."""
+    service as ``POST /customers/{id}/purchaser-removal-requests`` or refused with every
+    problem as it would be."""
     request, person, session, temporal, settings = sent
     scene = await _scene(session, person, settings)
     posted = await request.form()
@@ -184,26 +166,15 @@ async def request_removal(sent: PostedForm) -> Response:
     assignments, fields = _assignments(scene, values, errors)
     data: dict[str, Any] = nested({name: values[name] for name in APPROVER})
     data["role_assignments"] = assignments
-    form, schema_errors = parse(PurchaserRemovalCreate, data, scene.known, scene.labels)
-    for name, messages in schema_errors.fields.items():
-        errors.fields[name].extend(messages)
-    errors.general.extend(schema_errors.general)
-    status_code = 422
-    if form is None or errors:
-        _place(errors, scene, fields, await _rules_alone(session, scene, assignments, settings))
-    else:
-        try:
-            filed = await file_request(
-                Filing(session, temporal, settings, person.principal),
-                scene.customer_id,
-                RequestKind.PURCHASER_REMOVAL,
-                form,
-            )
-        except ValidationProblems as problems:
-            _place(errors, scene, fields, problems.problems)
-        except Conflict as conflict:
-            errors.general.append(sentence(conflict.detail))
-            status_code = 409
-        else:
-            return redirect(f"/portal/requests/{filed.id}", "filed")
-    return _page(request, person, scene, values, errors, status_code=status_code)
+    outcome = await file_form(
+        Filing(session, temporal, settings, person.principal),
+        scene.customer_id,
+        RequestKind.PURCHASER_REMOVAL,
+        data,
+        scene.known,
+        errors,
+    )
+    if outcome.filed is not None:
+        return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
+    _place(errors, scene, fields, outcome.problems)
+    return _page(request, person, scene, values, errors, status_code=outcome.status_code)

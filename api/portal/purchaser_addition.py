@@ -13,25 +13,19 @@ from api.deps import SessionDep
 from api.errors import Conflict
 from api.identity import require_requester
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, nested, parse, sentence
+from api.portal.filing import file_form
+from api.portal.forms import FormErrors, nested, sentence
 from api.portal.profile import COUNTRIES, customer_of
 from api.portal.render import redirect, render
 from api.services import customers
-from api.services.filing import file_request
 from api.services.portal_sessions import SignedIn
 from api.services.requests import Filing
 from models.contact_change import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
-from models.problems import Problem, ValidationProblems
-from models.purchaser_addition import (
-    PurchaserAddition,
-    PurchaserAdditionCreate,
-    emails_of,
-    purchaser_addition_problems,
-    roles_after_addition,
-)
-from models.queries import contact_state, emails_taken, living_contacts
+from models.problems import Problem
+from models.purchaser_addition import MOST_CONTACTS, roles_after_addition
+from models.queries import contact_state, living_contacts
 from models.roles import purchaser_roles
 
 router = APIRouter()
@@ -55,7 +49,7 @@ DETAILS = {"first_name": "first name", "last_name": "last name", "email": "email
 CONTACTS = "contacts"
 ROWS = "rows"
 ADD_ROW = "add_row"
-MAX_ROWS = 50  # as many contacts as the schema takes
+MAX_ROWS = MOST_CONTACTS  # as many contacts as the schema takes
 # The roles a purchaser contact may hold under some responsibility, in the roles' order.
 CONTACT_ROLES = [r for r in Role if any(r in purchaser_roles(s) for s in Responsibility)]
 ENCLOSING = frozenset(
@@ -257,17 +251,6 @@ def _plainer(errors: FormErrors, values: dict[str, str], count: int) -> None:
             errors.fields[each.roles_name] = [f"Choose a role for the {each.title.lower()}."]
 
 
-async def _rules_alone(session: AsyncSession, data: dict[str, Any]) -> list[Problem]:
-    """The rules' problems with the purchaser and its contacts, for a form the schema
-    refused (its approvers, say), so that every problem is told at once."""
-    try:
-        addition = PurchaserAddition.model_validate(data)
-    except ValueError:
-        return []
-    taken = await emails_taken(session, emails_of(addition))
-    return purchaser_addition_problems(addition, None, frozenset(taken))
-
-
 def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -> None:
     """The rules' problems beside their fields, role names as the page shows them."""
     for problem in problems:
@@ -281,8 +264,9 @@ def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -
 @router.post(PATH, response_class=HTMLResponse)
 async def request_addition(sent: PostedForm) -> Response:
     """Request purchaser addition: the form read as the API's schema, filed by the same
-    service as ``POST /customers/{id}/purchaser-addition-requests``; or, with Add
-    purchaser contact, the form back with one more row."""
+    service as ``POST /customers/{id}/purchaser-addition-requests`` or refused with every
+    problem as it would be; or, with Add purchaser contact, the form back with one more
+    row."""
     request, person, session, temporal, settings = sent
     scene = await _scene(session, person)
     posted = await request.form()
@@ -301,25 +285,18 @@ async def request_addition(sent: PostedForm) -> Response:
     count, values, chosen = _without_blank_rows(count, values, chosen)
     labels = labels_for(count)
     known = frozenset(labels) | ENCLOSING
-    data = _data(values, chosen, count)
-    form, errors = parse(PurchaserAdditionCreate, data, known, labels)
+    errors = FormErrors(labels=labels)
+    outcome = await file_form(
+        Filing(session, temporal, settings, person.principal),
+        scene.customer_id,
+        RequestKind.PURCHASER_ADDITION,
+        _data(values, chosen, count),
+        known,
+        errors,
+    )
+    if outcome.filed is not None:
+        return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
+    # The schema's words made plainer first: the rules' own stand as they are.
     _plainer(errors, values, count)
-    status_code = 422
-    if form is None:
-        _place(errors, await _rules_alone(session, data), known)
-    else:
-        try:
-            filed = await file_request(
-                Filing(session, temporal, settings, person.principal),
-                scene.customer_id,
-                RequestKind.PURCHASER_ADDITION,
-                form,
-            )
-        except ValidationProblems as problems:
-            _place(errors, problems.problems, known)
-        except Conflict as conflict:
-            errors.general.append(sentence(conflict.detail))
-            status_code = 409
-        else:
-            return redirect(f"/portal/requests/{filed.id}", "filed")
-    return _page(request, person, scene, count, values, chosen, errors, status_code)
+    _place(errors, outcome.problems, known)
+    return _page(request, person, scene, count, values, chosen, errors, outcome.status_code)

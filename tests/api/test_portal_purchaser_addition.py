@@ -6,9 +6,12 @@ customer without a purchaser get the form."""
 import re
 from typing import Any
 
-from tests.api.test_portal_purchaser_removal import signed_in
+import httpx
+
+from tests.api.test_portal_purchaser_removal import email_of, signed_in
 from tests.api.test_portal_requests import csrf
 from tests.conftest import Stack
+from tests.e2e.profile import request_rows
 from tests.e2e.purchaser import FORM, PAULA, PERCY, PURCHASER, URSULA, assign_purchaser
 
 PAGE = "/portal/purchaser/addition"
@@ -112,6 +115,13 @@ async def test_add_purchaser_contact_numbers_the_next_row(stack: Stack) -> None:
         assert filed.status_code == 303, filed.text
 
 
+async def refused(client: httpx.AsyncClient, page: httpx.Response, form: dict[str, Any]) -> str:
+    answer = await client.post(PAGE, data=posted(csrf(page), form))
+    assert answer.status_code == 422, answer.text
+    assert "nothing was sent" in answer.text
+    return answer.text
+
+
 async def test_a_refused_form_says_every_problem_beside_its_field(stack: Stack) -> None:
     form = FORM | {
         "contacts": [PAULA | {"email": "not-an-email"}],
@@ -119,11 +129,8 @@ async def test_a_refused_form_says_every_problem_beside_its_field(stack: Stack) 
     }
     async with signed_in(stack, "Derek") as client:
         page = await client.get(PAGE)
-        refused = await client.post(PAGE, data=posted(csrf(page), form))
-        assert refused.status_code == 422, refused.text
-        text = refused.text
+        text = await refused(client, page, form)
         assert "There are 3 problems" in text, text
-        assert "nothing was sent" in text
         assert "Enter the customer approver name." in text
         assert "Enter the customer approver email." in text
         assert 'href="#f-contacts-0-email"' in text
@@ -136,12 +143,28 @@ async def test_a_refused_form_says_every_problem_beside_its_field(stack: Stack) 
         taken = FORM | {
             "contacts": [PAULA | {"email": URSULA["email"], "roles": ["agreement"]}],
         }
-        refused = await client.post(PAGE, data=posted(csrf(page), taken))
-        assert refused.status_code == 422, refused.text
-        text = refused.text
+        text = await refused(client, page, taken)
         assert 'id="f-contacts-0-email-error">This email is already used' in text
         assert 'id="f-contacts-0-roles-error">Agreement cannot be held' in text
         assert 'id="f-contacts-error">No purchaser contact holds Financial' in text
+
+        # The issue's example, as the API answers it: the schema's and the rules' problems
+        # at once (a malformed contact email, the responsibility's role held by no contact,
+        # the requester as an approver).
+        derek = {"name": "Derek Emonstration", "email": email_of(stack, "Derek").upper()}
+        example = FORM | {
+            "contacts": [PAULA | {"email": "paula.payer@", "roles": ["purchaser"]}],
+            "approvers": {"customer": derek, "purchaser": PERCY},
+        }
+        text = await refused(client, page, example)
+        assert "There are 3 problems" in text, text
+        assert 'id="f-contacts-0-email-error">' in text
+        assert 'name="contacts.0.email" value="paula.payer@"' in text
+        assert 'id="f-contacts-error">No purchaser contact holds Financial' in text
+        assert (
+            'id="f-approvers-customer-email-error">The requester may not approve their own' in text
+        )
+    assert await request_rows(stack) == 0
 
 
 async def test_only_requesters_of_a_customer_without_a_purchaser(stack: Stack) -> None:

@@ -72,24 +72,27 @@ async def test_every_problem_at_once_and_only_requesters_with_a_purchaser(stack:
     await assign_purchaser(stack)
     async with signed_in(stack, "Derek") as client:
         page = await client.get(FORM)
-        refused = await client.post(
-            FORM,
-            data={
-                "csrf_token": csrf(page),
-                "holder.financial": "",
-                "approver.name": "",
-                "approver.email": "not-an-email",
-            },
-        )
-        assert refused.status_code == 422, refused.text
-        text = refused.text
-        assert "There are 3 problems" in text, text
+
+        async def refused(email: str) -> str:
+            """The form refused with no new holder of Financial and no approver's name."""
+            fields = {"holder.financial": "", "approver.name": "", "approver.email": email}
+            answer = await client.post(FORM, data={"csrf_token": csrf(page), **fields})
+            assert answer.status_code == 422, answer.text
+            assert "There are 3 problems" in answer.text, answer.text
+            return answer.text
+
+        text = await refused("not-an-email")
         assert "Enter the customer approver name." in text
         assert "The required role Financial would be held by no contact" in text
         assert 'value="not-an-email"' in text
         assert 'id="f-approver-email" name="approver.email"' in text
         assert text.count('aria-invalid="true"') == 3
         assert "nothing was sent" in text
+        # The rules see the approver the schema takes: the requester may not be one.
+        text = await refused(email_of(stack, "Derek"))
+        assert 'id="f-approver-name-error">Enter the customer approver name.' in text
+        assert 'id="f-holder-financial-error">The required role Financial would be' in text
+        assert 'id="f-approver-email-error">The requester may not approve their own' in text
 
     async with signed_in(stack, "Timothy") as client:
         assert (await client.get(FORM)).status_code == 403

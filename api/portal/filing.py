@@ -1,0 +1,50 @@
+"""A request's form filed from its page by the same services as the API's, every problem
+told at once: the schema's, and the rules' on what of the form they can still check."""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.errors import Conflict
+from api.portal.forms import FormErrors, parse, sentence
+from api.services.filing import file_request, problems_beside_schema
+from api.services.requests import Filing
+from models.enums import RequestKind
+from models.kinds import KINDS
+from models.problems import Problem, ValidationProblems
+from models.request import ChangeRequest
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The request filed; or, in ``errors``, the schema's problems and why it cannot be
+    filed now, with the rules' ``problems`` for the page to put beside its fields."""
+
+    filed: ChangeRequest | None
+    status_code: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+async def file_form(
+    filing: Filing,
+    customer_id: uuid.UUID,
+    kind: RequestKind,
+    data: dict[str, Any],
+    known: frozenset[str],
+    errors: FormErrors,
+) -> Outcome:
+    """``data``, the form as the API's JSON, read by the kind's schema into ``errors``
+    (which may hold the page's own problems already: then nothing is filed), and filed as
+    ``POST /customers/{id}/<kind>-requests`` files it."""
+    form, schema = parse(KINDS[kind].form, data, known, errors.labels)
+    errors.extend(schema)
+    try:
+        if form is not None and not errors:
+            return Outcome(await file_request(filing, customer_id, kind, form), 201)
+        problems = await problems_beside_schema(filing, customer_id, kind, data, errors.refused)
+    except ValidationProblems as refused:
+        problems = refused.problems
+    except Conflict as conflict:
+        errors.general.append(sentence(conflict.detail))
+        return Outcome(None, 409)
+    return Outcome(None, 422, problems)
