@@ -1,5 +1,6 @@
-"""A purchaser addition in the browser: Derek opens the form from the profile and files
-Purchase Partners with Paula; Ursula and Percy approve from their emailed pages; Sam
+"""A purchaser addition in the browser: Derek opens the form from the profile, is told
+every problem of his first try at once, and files Purchase Partners with Paula (pressing
+Enter in a field, as people do); Ursula and Percy approve from their emailed pages; Sam
 implements it from the queue; Derek's profile shows the purchaser."""
 
 import re
@@ -25,6 +26,12 @@ async def approve(person: Person, stack: Stack) -> None:
     await person.check()
 
 
+async def press_enter(person: Person, label: str) -> None:
+    """Press Enter in the field labelled ``label``, as a person sends a form from it."""
+    async with person.page.expect_navigation():
+        await person.page.get_by_label(label, exact=True).press("Enter")
+
+
 async def test_a_purchaser_addition_filed_approved_and_implemented(
     people: People, stack: Stack
 ) -> None:
@@ -46,25 +53,42 @@ async def test_a_purchaser_addition_filed_approved_and_implemented(
     await page.get_by_label("Responsibility", exact=True).select_option(label="Financial")
     await page.get_by_label("Purchaser contact first name", exact=True).fill(PAULA["first_name"])
     await page.get_by_label("Purchaser contact last name", exact=True).fill(PAULA["last_name"])
-    await page.get_by_label("Purchaser contact email", exact=True).fill(PAULA["email"])
+    await page.get_by_label("Purchaser contact email", exact=True).fill("paula.payer@")
     await page.get_by_label("Purchaser contact phone", exact=True).fill(PAULA["phone"])
-    await page.get_by_label("Financial for purchaser contact", exact=True).check()
     await page.get_by_label("Purchaser for purchaser contact", exact=True).check()
     # Without JavaScript: the form comes back with the input kept and one more row, which
     # left blank is no contact.
     await derek.click_button("Add purchaser contact")
     await expect(page.get_by_label("Purchaser contact 2 first name", exact=True)).to_be_empty()
     await expect(page.get_by_label("Purchaser contact email", exact=True)).to_have_value(
-        PAULA["email"]
+        "paula.payer@"
     )
-    await expect(page.get_by_label("Financial for purchaser contact", exact=True)).to_be_checked()
+    await expect(page.get_by_label("Purchaser for purchaser contact", exact=True)).to_be_checked()
     await expect(page.get_by_role("main")).to_contain_text("With Financial responsibility")
     await derek.check()
-    await page.get_by_label("Customer approver name", exact=True).fill(URSULA["name"])
-    await page.get_by_label("Customer approver email", exact=True).fill(URSULA["email"])
+    await page.get_by_label("Customer approver name", exact=True).fill("Derek Emonstration")
+    await page.get_by_label("Customer approver email", exact=True).fill(derek.email or "")
     await page.get_by_label("Purchaser approver name", exact=True).fill(PERCY["name"])
     await page.get_by_label("Purchaser approver email", exact=True).fill(PERCY["email"])
-    await derek.click_button("Request purchaser addition")
+    # One button a person meets requests the addition; Enter in a field presses it, not Add
+    # purchaser contact. Every problem at once: the email, the role the responsibility needs
+    # held by no contact, the requester as an approver.
+    await expect(page.get_by_role("button", name="Request purchaser addition")).to_have_count(1)
+    await press_enter(derek, "Purchaser approver email")
+    problems = page.get_by_role("alert")
+    await expect(problems).to_contain_text("There are 3 problems; nothing was sent.")
+    await expect(problems).to_contain_text("No purchaser contact holds Financial")
+    await expect(problems).to_contain_text("The requester may not approve their own request")
+    await expect(page.get_by_label("Purchaser contact email", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(page.get_by_label("Purchaser contact 2 first name", exact=True)).to_have_count(0)
+    await derek.check()
+    await page.get_by_label("Purchaser contact email", exact=True).fill(PAULA["email"])
+    await page.get_by_label("Financial for purchaser contact", exact=True).check()
+    await page.get_by_label("Customer approver name", exact=True).fill(URSULA["name"])
+    await page.get_by_label("Customer approver email", exact=True).fill(URSULA["email"])
+    await press_enter(derek, "Customer approver email")
     await expect(page.get_by_role("status")).to_contain_text("Your request is filed")
     assert re.search(r"/portal/requests/[0-9a-f-]{36}\?done=filed$", page.url), page.url
     await expect(page.get_by_role("main")).to_contain_text(PAULA["email"])
