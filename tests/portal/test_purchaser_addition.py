@@ -26,6 +26,29 @@ async def approve(person: Person, stack: Stack) -> None:
     await person.check()
 
 
+async def implement_from_the_queue(sam: Person, request_page: str) -> None:
+    """Sam, signed in, opens the request at ``request_page`` from the queue once it waits
+    for the service team, and implements it."""
+    await expect(sam.page.get_by_role("heading", level=1)).to_have_text("Queue")
+    # Once approved, the request waits for the service team: the queue shows it then.
+    link = sam.page.get_by_role("row", name=re.compile("Example Energy plc")).get_by_role(
+        "link", name=re.compile(r"^SO-")
+    )
+    for _ in range(50):
+        await sam.goto(request_page)
+        if await sam.page.get_by_role("button", name="Implement", exact=True).count():
+            break
+        await sam.page.wait_for_timeout(100)
+    await sam.goto("/portal/queue")
+    await link.first.click()
+    await sam.page.wait_for_load_state()
+    assert sam.page.url.split("?")[0] == request_page
+    await sam.check()
+    await sam.click_button("Implement")
+    await expect(sam.page.get_by_role("main")).to_contain_text("implemented")
+    await sam.check()
+
+
 async def press_enter(person: Person, label: str) -> None:
     """Press Enter in the field labelled ``label``, as a person sends a form from it."""
     async with person.page.expect_navigation():
@@ -98,25 +121,7 @@ async def test_a_purchaser_addition_filed_approved_and_implemented(
     await approve(await people("Ursula", URSULA["email"]), stack)
     await approve(await people("Percy", PERCY["email"]), stack)
 
-    sam = await signed_in(people, stack, "Sam", SAM)
-    await expect(sam.page.get_by_role("heading", level=1)).to_have_text("Queue")
-    # Once both approved, the request waits for the service team: the queue shows it then.
-    link = sam.page.get_by_role("row", name=re.compile("Example Energy plc")).get_by_role(
-        "link", name=re.compile(r"^SO-")
-    )
-    for _ in range(50):
-        await sam.goto(request_page)
-        if await sam.page.get_by_role("button", name="Implement", exact=True).count():
-            break
-        await sam.page.wait_for_timeout(100)
-    await sam.goto("/portal/queue")
-    await link.first.click()
-    await sam.page.wait_for_load_state()
-    assert sam.page.url.split("?")[0] == request_page
-    await sam.check()
-    await sam.click_button("Implement")
-    await expect(sam.page.get_by_role("main")).to_contain_text("implemented")
-    await sam.check()
+    await implement_from_the_queue(await signed_in(people, stack, "Sam", SAM), request_page)
 
     await derek.goto("/portal/profile")
     await expect(page.get_by_role("main")).to_contain_text(PURCHASER["name"])

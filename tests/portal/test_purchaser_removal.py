@@ -1,17 +1,23 @@
-"""A purchaser removal in the browser: Derek opens the form from the profile, gives the
-purchaser's Financial back to Teresa, names Ursula to approve, and lands on the request."""
+"""A purchaser removal in the browser, to its end: Derek opens the form from the profile,
+gives the purchaser's Financial back to Teresa and names Ursula to approve; Ursula approves
+from her emailed link; Sam implements it from the queue; Derek's profile has no purchaser
+left, and his Contacts page shows Financial with Teresa and none of the purchaser's
+contacts."""
 
 import re
 
 from playwright.async_api import expect
 
 from tests.conftest import Stack
-from tests.e2e.purchaser import PURCHASER, URSULA, assign_purchaser
+from tests.e2e.purchaser import PAULA, PURCHASER, URSULA, assign_purchaser
 from tests.portal.people import People
-from tests.portal.test_profile_change import email_of, signed_in
+from tests.portal.test_profile_change import SAM, email_of, signed_in
+from tests.portal.test_purchaser_addition import approve, implement_from_the_queue
 
 
-async def test_a_purchaser_removal_from_the_profile(people: People, stack: Stack) -> None:
+async def test_a_purchaser_removal_filed_approved_and_implemented(
+    people: People, stack: Stack
+) -> None:
     await assign_purchaser(stack)
     derek = await signed_in(people, stack, "Derek", email_of(stack, "Derek"))
     page = derek.page
@@ -32,4 +38,22 @@ async def test_a_purchaser_removal_from_the_profile(people: People, stack: Stack
     await expect(page.get_by_role("status")).to_contain_text("Your request is filed")
     assert re.search(r"/portal/requests/[0-9a-f-]{36}\?done=filed$", page.url), page.url
     await expect(page.get_by_role("main")).to_contain_text(URSULA["email"])
+    await derek.check()
+    request_page = page.url.split("?")[0]
+
+    await approve(await people("Ursula", URSULA["email"]), stack)
+    await implement_from_the_queue(await signed_in(people, stack, "Sam", SAM), request_page)
+
+    await derek.goto("/portal/profile")
+    main = page.get_by_role("main")
+    await expect(main).to_contain_text("No purchaser organisation is assigned")
+    await expect(main).not_to_contain_text(PURCHASER["name"])
+    await expect(page.get_by_role("button", name="Request purchaser removal")).to_have_count(0)
+    await derek.check()
+    await page.get_by_role("link", name="Contacts", exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Contacts")
+    await expect(page.get_by_label("Financial for Teresa Echie", exact=True)).to_be_checked()
+    await expect(page.get_by_label("Financial for Ursula Ser", exact=True)).not_to_be_checked()
+    for trace in (PAULA["first_name"], PAULA["last_name"], PAULA["email"], PURCHASER["name"]):
+        await expect(main).not_to_contain_text(trace)
     await derek.check()
