@@ -17,8 +17,9 @@ from models.request import ChangeRequest
 
 @dataclass(frozen=True)
 class Outcome:
-    """The request filed; or, in ``errors``, the schema's problems and why it cannot be
-    filed now, with the rules' ``problems`` for the page to put beside its fields."""
+    """The request filed; or none, the schema's problems (and why it cannot be filed now)
+    put in the page's errors, and the rules' ``problems`` left for the page to put beside
+    its fields."""
 
     filed: ChangeRequest | None
     status_code: int
