@@ -369,7 +369,7 @@ def _contradictions(
         problems.append(
             Problem(
                 _loc(dropped[role], "roles"),
-                f"the role {role.value} is both added (change {added[role]}) and removed",
+                f"the role {role.label} is both added (change {added[role]}) and removed",
                 "contradictory_change",
             )
         )
@@ -420,7 +420,7 @@ def _role_problems(
                     problems.append(
                         Problem(
                             _loc(index, "roles"),
-                            f"the contact already holds {role.value}",
+                            f"the contact already holds {role.label}",
                             "role_already_held",
                         )
                     )
@@ -430,7 +430,7 @@ def _role_problems(
                     problems.append(
                         Problem(
                             _loc(index, "roles"),
-                            f"the contact does not hold {role.value}",
+                            f"the contact does not hold {role.label}",
                             "role_not_held",
                         )
                     )
@@ -447,7 +447,7 @@ def _role_problems(
             )
         forbidden = roles_not_allowed(contact.side, contact.roles, purchaser)
         if forbidden:
-            names = ", ".join(sorted(role.value for role in forbidden))
+            names = ", ".join(sorted(role.label for role in forbidden))
             where = (
                 "with no purchaser assigned"
                 if purchaser is None

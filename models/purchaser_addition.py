@@ -93,7 +93,7 @@ def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) ->
         loc = ("body", "contacts", index)
         refused = set(contact.roles) - allowed if allowed is not None else set()
         if refused:
-            names = ", ".join(sorted(role.value for role in refused))
+            names = ", ".join(sorted(role.label for role in refused))
             problems.append(
                 Problem(
                     (*loc, "roles"),
@@ -116,8 +116,9 @@ def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) ->
         problems.append(
             Problem(
                 ("body", "contacts"),
-                f"no purchaser contact holds {role.value}, which its responsibility needs",
+                f"no purchaser contact holds {role.label}, which its responsibility needs",
                 "responsibility_unheld",
+                role=role,
             )
         )
     return problems

@@ -79,9 +79,10 @@ def purchaser_removal_problems(
             problems.append(
                 Problem(
                     ("body", "role_assignments"),
-                    f"the required role {role.value} would be held by no contact once the "
+                    f"the required role {role.label} would be held by no contact once the "
                     "purchaser leaves: assign it to a customer contact",
                     "required_role_unheld",
+                    role=role,
                 )
             )
     if isinstance(form, PurchaserRemovalCreate) and form.approver is not None:

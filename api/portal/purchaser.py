@@ -138,14 +138,10 @@ def _place(
             rest.append(problem)
             continue
         message = problem.msg
-        for role in scene.roles:
-            message = message.replace(f"role {role.value} ", f"role {role.label} ")
         if len(loc) > 1 and loc[1].isdigit() and int(loc[1]) < len(fields):
             targets = fields[int(loc[1])]
         else:
-            targets = [
-                holder_field(role) for role in scene.roles if f"role {role.value} " in problem.msg
-            ]
+            targets = [holder_field(role) for role in scene.roles if role is problem.role]
         if not targets:
             errors.general.append(sentence(message))
         for name in targets:

@@ -135,7 +135,7 @@ async def test_a_purchaser_addition_answers_every_problem_at_once(stack: Stack) 
         (["body", "approvers", "customer", "email"], "requester_approves"),
     ]
     found = problems(response)
-    assert found[1][1] == "no purchaser contact holds financial, which its responsibility needs"
+    assert found[1][1] == "no purchaser contact holds Financial, which its responsibility needs"
     assert found[2][1] == "the requester may not approve their own request"
     await nothing_filed(stack)
 

@@ -486,9 +486,9 @@ def test_exclusivity_of_an_added_role(
 @pytest.mark.parametrize(
     "responsibility, refused",
     [
-        (Responsibility.FINANCIAL, "financial"),
-        (Responsibility.CONTRACTUAL, "agreement"),
-        (Responsibility.BOTH, "agreement, financial"),
+        (Responsibility.FINANCIAL, "Financial"),
+        (Responsibility.CONTRACTUAL, "Agreement"),
+        (Responsibility.BOTH, "Agreement, Financial"),
     ],
 )
 def test_exclusivity_names_the_refused_roles(responsibility: Responsibility, refused: str) -> None:
@@ -503,7 +503,7 @@ def test_exclusivity_names_the_refused_roles(responsibility: Responsibility, ref
         (at(0, "roles"), "role_exclusivity"),
         (at(1, "roles"), "role_exclusivity"),
     ]
-    on_purchaser = sorted({"financial", "agreement", "technical"} - set(refused.split(", ")))
+    on_purchaser = sorted({"Financial", "Agreement", "Technical"} - set(refused.split(", ")))
     assert ", ".join(on_purchaser) in problems[0].msg
     assert refused in problems[1].msg
 
