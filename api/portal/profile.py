@@ -8,19 +8,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
-from api.errors import Conflict, NotFound
+from api.errors import NotFound
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, add_problems, nested, parse
+from api.portal.filing import file_form
+from api.portal.forms import FormErrors, add_problems, nested
 from api.portal.render import redirect, render
 from api.services import customers, request_views
-from api.services.filing import file_request
 from api.services.portal_sessions import SignedIn
 from api.services.requests import Filing
 from models.access import may_file
 from models.customer import CustomerProfile, CustomerPublic
 from models.enums import RequestKind
-from models.problems import ValidationProblems
-from models.profile_change import ProfileChangeCreate
 from models.request import ChangeRequest, RequestPublic
 
 router = APIRouter()
@@ -118,19 +116,10 @@ async def request_profile_change(
     data: dict[str, Any] = nested(values)
     if same:
         data["payment"] = None
-    form, errors = parse(ProfileChangeCreate, data, KNOWN, FIELDS)
-    if form is not None:
-        try:
-            filed = await file_request(
-                Filing(session, temporal, settings, person.principal),
-                customer_id,
-                RequestKind.PROFILE_CHANGE,
-                form,
-            )
-        except ValidationProblems as problems:
-            add_problems(errors, problems.problems, KNOWN)
-        except Conflict as conflict:
-            errors.general.append(conflict.detail[:1].upper() + conflict.detail[1:] + ".")
-        else:
-            return redirect(f"/portal/requests/{filed.id}", "filed")
-    return await _page(request, person, session, values, same, errors, status_code=422)
+    errors = FormErrors(labels=FIELDS)
+    filing = Filing(session, temporal, settings, person.principal)
+    outcome = await file_form(filing, customer_id, RequestKind.PROFILE_CHANGE, data, KNOWN, errors)
+    if outcome.filed is not None:
+        return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
+    add_problems(errors, outcome.problems, KNOWN)
+    return await _page(request, person, session, values, same, errors, outcome.status_code)
