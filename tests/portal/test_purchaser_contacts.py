@@ -11,7 +11,7 @@ from tests.conftest import Stack
 from tests.e2e.purchaser import PAULA, PURCHASER, assign_purchaser
 from tests.portal.people import People, follow_link_in_mail
 from tests.portal.test_profile_change import SAM, email_of, signed_in
-from tests.portal.test_purchaser_addition import APPROVAL_LINK
+from tests.portal.test_purchaser_addition import APPROVAL_LINK, implement_from_the_queue
 
 PIA = {
     "New contact first name": "Pia",
@@ -70,15 +70,7 @@ async def test_a_contact_added_at_the_purchaser_with_the_purchasers_approval(
     await expect(paula.page.get_by_role("heading", level=1)).to_have_text("Thank you: you approved")
     await paula.check()
 
-    sam = await signed_in(people, stack, "Sam", SAM)
-    for _ in range(50):
-        await sam.goto(request_page)
-        if await sam.page.get_by_role("button", name="Implement", exact=True).count():
-            break
-        await sam.page.wait_for_timeout(100)
-    await sam.click_button("Implement")
-    await expect(sam.page.get_by_role("main")).to_contain_text("implemented")
-    await sam.check()
+    await implement_from_the_queue(await signed_in(people, stack, "Sam", SAM), request_page)
 
     await derek.goto("/portal/contacts")
     await expect(page.get_by_label("Purchaser for Pia Purchase", exact=True)).to_be_checked()
