@@ -180,10 +180,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationProblems)
     async def _problems(_request: Request, error: ValidationProblems) -> JSONResponse:
-        detail = [
-            {"loc": list(problem.loc), "msg": problem.msg, "type": problem.type}
-            for problem in error.problems
-        ]
+        detail = [problem.detail() for problem in error.problems]
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 

@@ -19,9 +19,10 @@ PAGE_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     # Not "no-referrer": with it, browsers send "Origin: null" with the page's form (the
-    # activation's, which signs in), and the same-origin check must refuse that. A link's
-    # token is in its page's address, and "same-origin" sends it to no other site.
-    "Referrer-Policy": "same-origin",
+    # activation's, which signs in), and the same-origin check must refuse that.
+    # "strict-origin" keeps the form's Origin and sends any Referer as the origin alone, so
+    # the token in the page's address goes nowhere, not even to Signoff's own access log.
+    "Referrer-Policy": "strict-origin",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }

@@ -1,6 +1,7 @@
 """A validation problem, reported to the client as one entry of a 422 ``detail`` list."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.enums import Role
 
@@ -15,6 +16,13 @@ class Problem:
     # The role a problem is about, where it is about one role (a required role left
     # unheld), so that a form can put it beside what took the role away.
     role: Role | None = None
+
+    def detail(self) -> dict[str, Any]:
+        """The problem as one entry of a 422's ``detail``: its role too, where it has one."""
+        entry: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg, "type": self.type}
+        if self.role is not None:
+            entry["role"] = self.role.value
+        return entry
 
 
 class ValidationProblems(Exception):

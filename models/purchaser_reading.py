@@ -2,10 +2,11 @@
 check it, as ``batch_reading`` reads a contact-change batch.
 
 What the rules look at is kept where the schema accepts it and left out where it does not:
-a malformed responsibility, email, contact id or approver is None, a role that is none is
-dropped. Each contact and each assignment keeps its place, so that every problem names the
-right position; what is not read at all (the purchaser's name and address) takes part in no
-rule. Pure: no I/O.
+a malformed responsibility, email or contact id is None, a role that is none is dropped,
+and a malformed approver is kept as named, with what was typed (the rules about who may
+approve still hold). Each contact and each assignment keeps its place, so that every
+problem names the right position; what is not read at all (the purchaser's name and
+address) takes part in no rule. Pure: no I/O.
 """
 
 import uuid

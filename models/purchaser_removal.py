@@ -69,7 +69,7 @@ def purchaser_removal_problems(
             problems.append(
                 Problem(
                     (*loc, "roles"),
-                    "the purchaser role ends with the purchaser (role exclusivity)",
+                    "the Purchaser role ends with the purchaser (role exclusivity)",
                     "role_exclusivity",
                 )
             )

@@ -2,6 +2,7 @@
 Admin (the batch of changes read from the form, filed by the same service as the API's),
 read-only for everyone else."""
 
+import uuid
 from collections.abc import Collection
 from typing import Any
 
@@ -23,7 +24,7 @@ from api.services.requests import Filing
 from models import contact_form
 from models.access import may_file
 from models.contact import ContactPublic
-from models.contact_change import ContactChangeCreate
+from models.contact_change import ContactChangeCreate, ContactState, purchasers_approver
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_form import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, Origin, Row
 from models.enums import RequestKind, Responsibility, Role, Side
@@ -127,10 +128,7 @@ async def _page(
         detail_fields=DETAIL_FIELDS,
         # A change to the purchaser's side is approved by its contact holding the Purchaser
         # role; with none, the form names the approver.
-        purchasers_approver=next(
-            (c for c in contacts if c.side is Side.PURCHASER and Role.PURCHASER in c.roles),
-            None,
-        ),
+        purchasers_approver=purchasers_approver([_state(c) for c in contacts]),
         labels=_labels(rows, new_rows),
         values={
             f"{row.key}.{name}": value
@@ -164,7 +162,7 @@ async def request_contact_change(sent: PostedForm) -> Response:
     view = await customers.customer_view(session, person.principal, customer_id)
     responsibility = view.purchaser.responsibility if view.purchaser else None
     allowed = _allowed(_columns(settings, responsibility), responsibility)
-    rows, new_rows = contact_form.read_rows(posted, current, allowed.__getitem__)
+    rows, new_rows = contact_form.read_rows(posted, current, lambda side: allowed[side])
     approver = contact_form.approver(posted) if view.purchaser else None
     if "add_row" in posted:
         new_rows.append(contact_form.new_row(len(new_rows) + 1))
@@ -172,6 +170,7 @@ async def request_contact_change(sent: PostedForm) -> Response:
     errors = FormErrors(labels=_labels(rows, new_rows))
     changes, origins = contact_form.batch(current, rows, new_rows)
     filing = Filing(session, temporal, settings, person.principal)
+    status_code = 422
     if not changes:
         errors.general.append("Nothing to change: change a contact, its roles, or add one.")
     else:
@@ -179,29 +178,49 @@ async def request_contact_change(sent: PostedForm) -> Response:
         if approver is not None:
             body["approver"] = approver
         try:
-            form = ContactChangeCreate.model_validate(body)
-        except ValidationError as refused:
-            schema = refused.errors()
-            for problem in schema:
-                _place(errors, problem["loc"], _said(problem), origins)
-            for rule in await problems_beside_schema(
-                filing,
-                customer_id,
-                RequestKind.CONTACT_CHANGE,
-                body,
-                [("body", *problem["loc"]) for problem in schema],
-            ):
-                _place(errors, rule.loc, sentence(rule.msg), origins, rule.role)
+            filed = await _file(filing, customer_id, body, errors, origins)
+        except Conflict as conflict:
+            errors.general.append(sentence(conflict.detail))
+            status_code = 409
         else:
-            try:
-                filed = await file_request(filing, customer_id, RequestKind.CONTACT_CHANGE, form)
-            except ValidationProblems as problems:
-                _place_all(errors, problems.problems, origins)
-            except Conflict as conflict:
-                errors.general.append(sentence(conflict.detail))
-            else:
+            if filed is not None:
                 return redirect(f"/portal/requests/{filed.id}", "filed")
-    return await _page(request, person, session, settings, rows, new_rows, approver, errors, 422)
+    return await _page(
+        request, person, session, settings, rows, new_rows, approver, errors, status_code
+    )
+
+
+async def _file(
+    filing: Filing,
+    customer_id: uuid.UUID,
+    body: dict[str, Any],
+    errors: FormErrors,
+    origins: list[Origin],
+) -> ChangeRequest | None:
+    """The batch filed as the API files it; or None, and its problems, the schema's and the
+    rules' at once, beside the fields they are about."""
+    try:
+        form = ContactChangeCreate.model_validate(body)
+    except ValidationError as refused:
+        schema = refused.errors()
+        for problem in schema:
+            _place(errors, problem["loc"], _said(problem), origins)
+        locs = [("body", *problem["loc"]) for problem in schema]
+        kind = RequestKind.CONTACT_CHANGE
+        _place_all(
+            errors, await problems_beside_schema(filing, customer_id, kind, body, locs), origins
+        )
+        return None
+    try:
+        return await file_request(filing, customer_id, RequestKind.CONTACT_CHANGE, form)
+    except ValidationProblems as problems:
+        _place_all(errors, problems.problems, origins)
+        return None
+
+
+def _state(contact: ContactPublic) -> ContactState:
+    details = {name: getattr(contact, name) for name in DETAIL_FIELDS}
+    return ContactState(contact.id, contact.side, details, frozenset(contact.roles))
 
 
 def _ordered(contacts: Collection[ContactPublic]) -> list[ContactPublic]:

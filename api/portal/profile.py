@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.filing import file_form
+from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors, add_problems, nested
 from api.portal.render import redirect, render
 from api.services import customers, request_views

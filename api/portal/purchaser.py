@@ -13,7 +13,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import Conflict
 from api.identity import require_requester
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.filing import file_form
+from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors, add_problems, nested, sentence
 from api.portal.profile import customer_of
 from api.portal.render import redirect, render

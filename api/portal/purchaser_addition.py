@@ -13,7 +13,7 @@ from api.deps import SessionDep
 from api.errors import Conflict
 from api.identity import require_requester
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.filing import file_form
+from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors, nested, sentence
 from api.portal.profile import COUNTRIES, customer_of
 from api.portal.render import redirect, render
@@ -252,13 +252,9 @@ def _plainer(errors: FormErrors, values: dict[str, str], count: int) -> None:
 
 
 def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -> None:
-    """The rules' problems beside their fields, role names as the page shows them."""
+    """The rules' problems beside their fields."""
     for problem in problems:
-        message = problem.msg
-        for role in Role:
-            message = message.replace(f"holds {role.value},", f"holds {role.label},")
-            message = message.replace(f"{role.value} cannot", f"{role.label} cannot")
-        errors.add(problem.loc, sentence(message), known)
+        errors.add(problem.loc, sentence(problem.msg), known)
 
 
 @router.post(PATH, response_class=HTMLResponse)

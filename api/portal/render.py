@@ -18,7 +18,7 @@ PORTAL_HEADERS = {
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
-    # As the link pages' (see api.pages): the sign-in link's token goes to no other site.
+    # As the link pages' (see api.pages): the sign-in link's token goes into no Referer.
     "Referrer-Policy": PAGE_HEADERS["Referrer-Policy"],
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",

@@ -34,6 +34,7 @@ async def _purchaser(
 async def every_role(
     request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
+    """All roles: who each is for, what it grants, which automated emails it brings."""
     name, responsibility = await _purchaser(session, person)
     return render(
         request,
@@ -49,6 +50,7 @@ async def every_role(
 async def one_role(
     request: Request, role: str, person: SignedInDep, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
+    """One role's information, linked from its column in the Contacts Manager."""
     if role not in set(Role):
         raise NotFound("there is no such role")
     name, responsibility = await _purchaser(session, person)

@@ -144,7 +144,7 @@ class _FilingRoute(APIRoute):
                 )
                 if not problems:
                     raise
-                rules = [{"loc": p.loc, "msg": p.msg, "type": p.type} for p in problems]
+                rules = [problem.detail() for problem in problems]
                 raise RequestValidationError([*schema, *rules], body=error.body) from None
 
         return file

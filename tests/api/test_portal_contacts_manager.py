@@ -72,6 +72,10 @@ class Manager:
         assert parsed.values, "no Contacts Manager on the page"
         self.values, self._ids, self._labels = parsed.values, parsed.ids, parsed.labels
 
+    def has(self, label: str) -> bool:
+        """Whether the form has a field labelled ``label``."""
+        return label in self._labels
+
     def name(self, label: str) -> str:
         assert label in self._labels, f"{label!r} not among {sorted(self._labels)}"
         return self._ids[self._labels[label]]

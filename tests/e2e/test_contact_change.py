@@ -161,9 +161,9 @@ async def test_worked_example_from_submission_to_activation(stack: Stack) -> Non
         shown = await stack.http.request(method, path)
         assert shown.status_code == 200
         assert shown.headers["cache-control"] == "no-store"
-        # The token in the address goes to no other site; the activation form keeps its
+        # The token in the address goes into no Referer; the activation form keeps its
         # Origin, which the sign-in it starts is checked by.
-        assert shown.headers["referrer-policy"] == "same-origin"
+        assert shown.headers["referrer-policy"] == "strict-origin"
         assert "default-src 'none'" in shown.headers["content-security-policy"]
     assert "Annabelle Greement" in shown.text and '<form method="post">' in shown.text
     assert await annabelles_account(stack) == (UserState.PENDING_ACTIVATION, 0, None)

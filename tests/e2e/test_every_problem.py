@@ -52,6 +52,8 @@ async def test_the_schemas_and_the_rules_problems_in_one_answer(stack: Stack) ->
     ], found
     assert "email" in found[0][1]
     assert found[2][1] == "the required role Management would be held by no contact"
+    # A problem about one role names it as the API spells it, for clients to read.
+    assert [p.get("role") for p in response.json()["detail"]] == [None, None, "management"]
     await nothing_filed(stack)
 
 
