@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Index
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from models.common import Text
@@ -14,12 +15,16 @@ from models.types import UTCDateTime, enum_type, utcnow
 
 class ChangeRequest(SQLModel, table=True):
     __tablename__ = "change_request"
+    __table_args__ = (
+        # Lists page through requests by age: those of a status (the queue's open ones)
+        # from an index holding their order, and all of them likewise.
+        Index("ix_change_request_status_created_at", "status", "created_at", "id"),
+        Index("ix_change_request_created_at", "created_at", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: RequestKind = Field(sa_column=Column(enum_type(RequestKind), nullable=False))
-    status: RequestStatus = Field(
-        sa_column=Column(enum_type(RequestStatus), nullable=False, index=True)
-    )
+    status: RequestStatus = Field(sa_column=Column(enum_type(RequestStatus), nullable=False))
     customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
     requester_id: uuid.UUID = Field(foreign_key="user_account.id")
     # The submitted data; NULL once erased (rejection or expiry).

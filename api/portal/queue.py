@@ -1,9 +1,11 @@
-"""The service team's queue: open requests, oldest first, by kind, customer and status; and
-finding a request by its ticket number."""
+"""The service team's queue: open requests, oldest first, by kind, customer and status, a
+page of them at a time; and finding a request by its ticket number."""
 
+import math
 import uuid
 from enum import StrEnum
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,11 +15,15 @@ from api.errors import NotFound
 from api.portal.auth import SignedInDep
 from api.portal.render import redirect, render
 from api.services import request_lists
-from api.services.request_lists import OPEN, RequestFilters, StatusFilter
+from api.services.request_lists import CUSTOMER_NAME_MAX, OPEN, RequestFilters, StatusFilter
 from models.access import may_decide
+from models.customer import Customer
 from models.enums import RequestKind, RequestStatus
 
 router = APIRouter()
+
+# The queue shows this many requests a page, the oldest first; the rest on the next pages.
+PAGE_SIZE = 50
 
 STATUSES: dict[str, str] = {
     OPEN: "Open (waiting for approval or for the service team)",
@@ -54,6 +60,11 @@ def _status(value: str) -> StatusFilter | None:
     return OPEN if value == OPEN else _choice(RequestStatus, value)
 
 
+def _page_number(value: str) -> int:
+    """The page asked for; anything but a page number is the first page."""
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
 @router.get("/portal/queue", response_class=HTMLResponse)
 async def queue(request: Request, person: SignedInDep, session: SessionDep) -> Response:
     if not may_decide(person.principal):
@@ -67,25 +78,55 @@ async def queue(request: Request, person: SignedInDep, session: SessionDep) -> R
             return redirect(f"/portal/requests/{found.id}")
         not_found = request_lists.ticket_key(ticket)
     status_value = query.get("status", OPEN)
+    customer_id = _customer(query.get("customer_id", ""))
+    typed_name = query.get("customer", "").strip()[:CUSTOMER_NAME_MAX]
+    customer_name = typed_name
+    if customer_id is not None and not typed_name:
+        # A link naming the customer (its id) shows its name in the field.
+        chosen = await session.get(Customer, customer_id)
+        customer_name = chosen.legal_name if chosen is not None else ""
     filters = RequestFilters(
         kind=_choice(RequestKind, query.get("kind", "")),
-        customer_id=_customer(query.get("customer_id", "")),
+        customer_id=customer_id,
         status=_status(status_value),
+        customer_name=typed_name or None,
     )
+    total = await request_lists.count_requests(session, person.principal, filters)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(_page_number(query.get("page", "")), pages)
     listing = await request_lists.list_requests(
-        session, person.principal, filters, oldest_first=True
+        session,
+        person.principal,
+        filters,
+        oldest_first=True,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
+    chosen_status = status_value if filters.status is not None else ""
+    # The other pages keep the filters (the status even when it is "any": none means open).
+    shown = {"kind": filters.kind or "", "customer_id": customer_id or "", "customer": typed_name}
+    kept = {name: str(value) for name, value in shown.items() if value}
+    kept["status"] = chosen_status
+
+    def page_link(number: int) -> str:
+        return "/portal/queue?" + urlencode({**kept, "page": number})
+
     return render(
         request,
         "queue.html",
         person,
         "Queue",
         listing=listing,
+        total=total,
+        page=page,
+        pages=pages,
+        previous_page=page_link(page - 1) if page > 1 else None,
+        next_page=page_link(page + 1) if page < pages else None,
         filters=filters,
-        chosen_status=status_value if filters.status is not None else "",
+        customer_name=customer_name,
+        chosen_status=chosen_status,
         statuses=STATUSES,
         kinds=KINDS,
-        customers=await request_lists.customer_choices(session, person.principal),
         ticket=ticket,
         not_found=not_found,
     )

@@ -5,6 +5,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import ColumnElement, false, func
+from sqlalchemy.orm import load_only
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +18,11 @@ from models.request import ChangeRequest, RequestListItem
 
 # A list shows at most this many; a longer one says it shows the first of them.
 LIMIT = 200
+# Longer than any legal name: a search for more finds nothing.
+CUSTOMER_NAME_MAX = 200
 OPEN: Literal["open"] = "open"
+# What a list shows of a request: never its form or outcome, which can be long.
+_LISTED = ("id", "kind", "status", "customer_id", "ticket_number", "created_at", "updated_at")
 StatusFilter = RequestStatus | Literal["open"]
 
 
@@ -27,25 +33,56 @@ class RequestFilters:
     # A status, or "open" for both open ones.
     status: StatusFilter | None = None
     ticket: str | None = None
+    # Part of a customer's legal name, in any case.
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True)
 class RequestListing:
     items: list[RequestListItem]
-    # More matched than ``limit``: the items are the first ``limit`` of them.
+    # More matched than ``limit`` after ``offset``: the items are ``limit`` of them.
     truncated: bool
     limit: int
-
-
-@dataclass(frozen=True)
-class CustomerChoice:
-    id: uuid.UUID
-    name: str
+    offset: int = 0
 
 
 def ticket_key(number: str) -> str:
     """A ticket number as typed (" so-00042 ") as it is stored ("SO-00042")."""
     return number.strip().upper()
+
+
+def _matching(principal: Principal, filters: RequestFilters) -> list[ColumnElement[bool]] | None:
+    """The conditions on a request ``principal`` may see that ``filters`` match; None when
+    the caller sees no request at all."""
+    conditions: list[ColumnElement[bool]] = []
+    if not principal.is_staff:
+        own = principal.customer_id
+        if own is None or not sees_requests(principal, own):
+            return None
+        conditions.append(col(ChangeRequest.customer_id) == own)
+    if filters.kind is not None:
+        conditions.append(col(ChangeRequest.kind) == filters.kind)
+    if filters.customer_id is not None:
+        conditions.append(col(ChangeRequest.customer_id) == filters.customer_id)
+    if filters.customer_name:
+        conditions.append(_named(filters.customer_name))
+    if filters.status == OPEN:
+        conditions.append(col(ChangeRequest.status).in_(OPEN_STATUSES))
+    elif filters.status is not None:
+        conditions.append(col(ChangeRequest.status) == filters.status)
+    if filters.ticket is not None:
+        conditions.append(col(ChangeRequest.ticket_number) == ticket_key(filters.ticket))
+    return conditions
+
+
+def _named(name: str) -> ColumnElement[bool]:
+    """Requests of a customer whose legal name contains ``name``, in any case."""
+    if len(name) > CUSTOMER_NAME_MAX:
+        return false()
+    customers = select(Customer.id).where(
+        func.lower(col(Customer.legal_name)).contains(name.lower(), autoescape=True)
+    )
+    return col(ChangeRequest.customer_id).in_(customers)
 
 
 async def list_requests(
@@ -54,34 +91,30 @@ async def list_requests(
     filters: RequestFilters | None = None,
     oldest_first: bool = False,
     limit: int = LIMIT,
+    offset: int = 0,
 ) -> RequestListing:
     """The requests ``principal`` may see (``models.access.sees_requests``) that match
-    ``filters``, newest first unless ``oldest_first``."""
-    filters = filters or RequestFilters()
-    query = select(ChangeRequest, Customer.legal_name).join(
-        Customer,
-        col(Customer.id) == col(ChangeRequest.customer_id),
-    )
-    if not principal.is_staff:
-        own = principal.customer_id
-        if own is None or not sees_requests(principal, own):
-            return RequestListing([], False, limit)
-        query = query.where(col(ChangeRequest.customer_id) == own)
-    if filters.kind is not None:
-        query = query.where(col(ChangeRequest.kind) == filters.kind)
-    if filters.customer_id is not None:
-        query = query.where(col(ChangeRequest.customer_id) == filters.customer_id)
-    if filters.status == OPEN:
-        query = query.where(col(ChangeRequest.status).in_(OPEN_STATUSES))
-    elif filters.status is not None:
-        query = query.where(col(ChangeRequest.status) == filters.status)
-    if filters.ticket is not None:
-        query = query.where(col(ChangeRequest.ticket_number) == ticket_key(filters.ticket))
+    ``filters``, newest first unless ``oldest_first``: ``limit`` of them from ``offset``, in
+    one query that reads no request's form."""
+    conditions = _matching(principal, filters or RequestFilters())
+    if conditions is None:
+        return RequestListing([], False, limit, offset)
     created = col(ChangeRequest.created_at)
     order = (created.asc(), col(ChangeRequest.id).asc())
     if not oldest_first:
         order = (created.desc(), col(ChangeRequest.id).desc())
-    rows = list(await session.exec(query.order_by(*order).limit(limit + 1)))
+    # The page's ids first, from the index on status and age alone; then their rows.
+    page = (
+        select(ChangeRequest.id).where(*conditions).order_by(*order).offset(offset).limit(limit + 1)
+    )
+    query = (
+        select(ChangeRequest, Customer.legal_name)
+        .options(load_only(*(getattr(ChangeRequest, name) for name in _LISTED)))
+        .join(Customer, col(Customer.id) == col(ChangeRequest.customer_id))
+        .where(col(ChangeRequest.id).in_(page))
+        .order_by(*order)
+    )
+    rows = list(await session.exec(query))
     items = [
         RequestListItem(
             id=request.id,
@@ -95,7 +128,18 @@ async def list_requests(
         )
         for request, name in rows[:limit]
     ]
-    return RequestListing(items, len(rows) > limit, limit)
+    return RequestListing(items, len(rows) > limit, limit, offset)
+
+
+async def count_requests(
+    session: AsyncSession, principal: Principal, filters: RequestFilters | None = None
+) -> int:
+    """How many requests ``list_requests`` would list, however many pages they take."""
+    conditions = _matching(principal, filters or RequestFilters())
+    if conditions is None:
+        return 0
+    query = select(func.count()).select_from(ChangeRequest).where(*conditions)
+    return int((await session.exec(query)).one())
 
 
 async def find_by_ticket(
@@ -104,14 +148,3 @@ async def find_by_ticket(
     """The request whose ticket is ``number``, if the caller may see it."""
     found = await list_requests(session, principal, RequestFilters(ticket=number), limit=1)
     return found.items[0] if found.items else None
-
-
-async def customer_choices(session: AsyncSession, principal: Principal) -> list[CustomerChoice]:
-    """The customers whose requests the caller may see, by name: every one for staff."""
-    query = select(Customer.id, Customer.legal_name).order_by(col(Customer.legal_name))
-    if not principal.is_staff:
-        own = principal.customer_id
-        if own is None or not sees_requests(principal, own):
-            return []
-        query = query.where(col(Customer.id) == own)
-    return [CustomerChoice(id_, name) for id_, name in await session.exec(query)]
