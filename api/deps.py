@@ -31,11 +31,13 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.close()
 
 
-def _temporal(request: Request) -> Client:
+# Dependencies are coroutines even when they do no I/O: FastAPI runs a plain function in a
+# thread pool, a round trip between threads on every request.
+async def _temporal(request: Request) -> Client:
     return _state(request).temporal
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return _state(request).settings
 
 

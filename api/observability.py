@@ -2,13 +2,14 @@
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.enums import RequestKind, RequestStatus
 from models.request import ChangeRequest
@@ -65,20 +66,40 @@ class Metrics:
 
 def install_request_context(app: FastAPI, metrics: Metrics) -> None:
     """Give every request an id (echoed back), and count and time it by route."""
+    app.add_middleware(RequestContext, metrics=metrics)
 
-    @app.middleware("http")
-    async def _context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
-        token = HTTP_REQUEST_ID.set(request_id[:64])
+
+class RequestContext:
+    """Plain ASGI rather than ``@app.middleware("http")``, whose wrapper runs every request
+    in a task of its own and passes the response through a stream."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = (Headers(scope=scope).get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
+        status_code: int | None = None
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        token = HTTP_REQUEST_ID.set(request_id)
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         finally:
             HTTP_REQUEST_ID.reset(token)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
-        response.headers[REQUEST_ID_HEADER] = request_id[:64]
-        return response
+        if status_code is None:
+            return
+        method = scope["method"]
+        route = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.http_requests.labels(method, route, str(status_code)).inc()
+        self.metrics.http_latency.labels(method, route).observe(time.perf_counter() - started)

@@ -1,6 +1,6 @@
 """Server-rendered pages for people who arrive by an emailed link (no JavaScript)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,12 +34,12 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     )
 
 
-def opened_in_browser(page: str) -> Callable[[Request], None]:
+def opened_in_browser(page: str) -> Callable[[Request], Awaitable[None]]:
     """Emails sent before the portal linked to the JSON paths: a browser opening one (it
     sends no token and asks for HTML) is sent to the portal's page, ``page`` naming it with
     the path's parameters. A JSON client without a token still gets its 401."""
 
-    def to_the_page(request: Request) -> None:
+    async def to_the_page(request: Request) -> None:
         if "authorization" in request.headers:
             return
         if "text/html" not in request.headers.get("accept", ""):

@@ -26,12 +26,12 @@ from api.portal import (
     tickets,
     tokens,
 )
-from api.portal.auth import FormRefused, SignInRequired, same_origin
+from api.portal.auth import FormRefused, SignInRequired, from_this_site
 from api.portal.render import redirect, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
-router = APIRouter(dependencies=[Depends(same_origin)], include_in_schema=False)
+router = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
 for pages in (
     sign_in,
     profile,

@@ -66,6 +66,12 @@ def same_origin(request: Request, settings: SettingsDep) -> None:
         raise FormRefused("the form came from another origin")
 
 
+async def from_this_site(request: Request, settings: SettingsDep) -> None:
+    """``same_origin`` as the portal's dependency (a coroutine: FastAPI runs a plain
+    function in its thread pool)."""
+    same_origin(request, settings)
+
+
 def _own_origins(request: Request, settings: Settings) -> set[str]:
     public = urlsplit(settings.public_url)
     return {f"{public.scheme}://{public.netloc}", f"{request.url.scheme}://{request.url.netloc}"}
