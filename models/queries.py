@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -75,10 +76,64 @@ async def comment_author(
     if ticket.request_id is not None:
         request = await session.get(ChangeRequest, ticket.request_id)
         requester = request.requester_id if request else None
+    contact = await session.get(Contact, user.contact_id) if user and user.contact_id else None
+    return named_author(comment, user, contact, requester)
+
+
+@dataclass(frozen=True)
+class Authors:
+    """What naming the comments of some tickets takes, read in one query per table."""
+
+    users: dict[uuid.UUID, User]
+    contacts: dict[uuid.UUID, Contact]
+    # The requester of each ticket's request, by the request's id.
+    requesters: dict[uuid.UUID, uuid.UUID]
+
+    def of(self, comment: TicketComment, ticket: Ticket) -> tuple[str, Capacity]:
+        """``comment_author``, without a query."""
+        user = self.users.get(comment.author_id) if comment.author_id else None
+        contact = self.contacts.get(user.contact_id) if user and user.contact_id else None
+        requester = self.requesters.get(ticket.request_id) if ticket.request_id else None
+        return named_author(comment, user, contact, requester)
+
+
+async def authors(
+    session: AsyncSession, comments: Iterable[TicketComment], tickets: Iterable[Ticket]
+) -> Authors:
+    """The authors of ``comments`` on ``tickets``, and the requesters of their requests."""
+    user_ids = {comment.author_id for comment in comments if comment.author_id}
+    request_ids = {ticket.request_id for ticket in tickets if ticket.request_id}
+    users: dict[uuid.UUID, User] = {}
+    contacts: dict[uuid.UUID, Contact] = {}
+    requesters: dict[uuid.UUID, uuid.UUID] = {}
+    if user_ids:
+        found = await session.exec(select(User).where(col(User.id).in_(user_ids)))
+        users = {user.id: user for user in found}
+    contact_ids = {user.contact_id for user in users.values() if user.contact_id}
+    if contact_ids:
+        found_contacts = await session.exec(select(Contact).where(col(Contact.id).in_(contact_ids)))
+        contacts = {contact.id: contact for contact in found_contacts}
+    if request_ids:
+        rows = await session.exec(
+            select(ChangeRequest.id, ChangeRequest.requester_id).where(
+                col(ChangeRequest.id).in_(request_ids)
+            )
+        )
+        requesters = dict(rows.all())
+    return Authors(users, contacts, requesters)
+
+
+def named_author(
+    comment: TicketComment,
+    user: User | None,
+    contact: Contact | None,
+    requester_id: uuid.UUID | None,
+) -> tuple[str, Capacity]:
+    """The name a comment by ``user`` (their ``contact``) is shown with, and its capacity."""
     written_as = capacity(
         comment.kind,
         by_staff=bool(user and user.is_staff),
-        by_requester=user is not None and user.id == requester,
+        by_requester=user is not None and user.id == requester_id,
     )
     if user is None:
         if comment.side is not None:
@@ -86,6 +141,5 @@ async def comment_author(
         return "Signoff", written_as
     if user.is_staff:
         return f"{user.name or 'Service team'} (service team)", written_as
-    contact = await session.get(Contact, user.contact_id) if user.contact_id else None
     name = contact.display_name if contact and contact.display_name else "former contact"
     return name, written_as

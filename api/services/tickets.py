@@ -22,7 +22,7 @@ from models.kinds import KINDS
 from models.payloads import Notification, TicketNotice
 from models.personal_data import approver_named
 from models.problems import Problem, ValidationProblems
-from models.queries import comment_author, purchaser_of
+from models.queries import Authors, authors, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import (
     CommentCreate,
@@ -73,7 +73,7 @@ async def list_tickets(
 ) -> list[TicketPublic]:
     """The tickets the caller may see, newest first; only ``customer_id``'s if given."""
     visible = await _visible(session, principal, customer_id=customer_id)
-    return [await _present(session, ticket) for ticket in visible]
+    return await _present_all(session, visible)
 
 
 async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:
@@ -169,7 +169,7 @@ async def add_comment(
     by_requester = request is not None and request.requester_id == principal.user_id
     written_as = capacity(kind, principal.is_staff, by_requester)
     await announce_comment(session, temporal, task_queue, ticket, request, comment, written_as)
-    return (await _comments(session, ticket, [comment]))[0]
+    return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
 
 
 def _news_id(ticket: Ticket, what: str, at: datetime) -> str:
@@ -279,26 +279,41 @@ def _notice(
 
 
 async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
-    comments = await session.exec(
-        select(TicketComment)
-        .where(TicketComment.ticket_id == ticket.id)
-        .order_by(col(TicketComment.id))
-    )
-    return TicketPublic.model_validate(
-        {
-            **ticket.model_dump(),
-            "visible_to": list(Side) if ticket.shared else [ticket.side],
-            "comments": await _comments(session, ticket, list(comments)),
-        }
-    )
+    return (await _present_all(session, [ticket]))[0]
 
 
-async def _comments(
-    session: AsyncSession, ticket: Ticket, comments: list[TicketComment]
-) -> list[CommentPublic]:
+async def _present_all(session: AsyncSession, tickets: list[Ticket]) -> list[TicketPublic]:
+    """The tickets with their conversations, in a query per table however many they are."""
+    if not tickets:
+        return []
+    ids = [ticket.id for ticket in tickets]
+    comments = list(
+        await session.exec(
+            select(TicketComment)
+            .where(col(TicketComment.ticket_id).in_(ids))
+            .order_by(col(TicketComment.id))
+        )
+    )
+    named = await authors(session, comments, tickets)
+    by_ticket: dict[int, list[TicketComment]] = {}
+    for comment in comments:
+        by_ticket.setdefault(comment.ticket_id, []).append(comment)
+    return [
+        TicketPublic.model_validate(
+            {
+                **ticket.model_dump(),
+                "visible_to": list(Side) if ticket.shared else [ticket.side],
+                "comments": _comments(ticket, by_ticket.get(ticket.id or 0, []), named),
+            }
+        )
+        for ticket in tickets
+    ]
+
+
+def _comments(ticket: Ticket, comments: list[TicketComment], named: Authors) -> list[CommentPublic]:
     shown = []
     for comment in comments:
-        author, written_as = await comment_author(session, comment, ticket)
+        author, written_as = named.of(comment, ticket)
         shown.append(
             CommentPublic(
                 id=comment.id or 0,
