@@ -420,6 +420,8 @@ class PortalRun:
     sequential: portal.Timings
     paced: portal.Timings
     load_failed: int
+    # Cores each process kept busy during the paced run; "machine" counts every process.
+    paced_cores: dict[str, float]
 
 
 async def portal_pages(stack: Stack, count: int, load_per_s: float) -> PortalRun:
@@ -435,8 +437,12 @@ async def portal_pages(stack: Stack, count: int, load_per_s: float) -> PortalRun
     async def load() -> None:
         latencies.append(await paced(stack, filed, load_per_s, people))
 
+    before, busy_before, started = stack.cpu_seconds(), _machine_busy_seconds(), time.perf_counter()
     under_load = await portal.paced(stack.api, pages, count, load)
-    return PortalRun(alone, under_load, len(latencies[0].failed))
+    elapsed = time.perf_counter() - started
+    cores = {name: (used - before[name]) / elapsed for name, used in stack.cpu_seconds().items()}
+    cores["machine"] = (_machine_busy_seconds() - busy_before) / elapsed
+    return PortalRun(alone, under_load, len(latencies[0].failed), cores)
 
 
 def portal_figures(runs: list[PortalRun], load_per_s: float) -> dict[str, Any]:
@@ -447,6 +453,7 @@ def portal_figures(runs: list[PortalRun], load_per_s: float) -> dict[str, Any]:
         "paced_pages_per_s": portal.PAGES_PER_S,
         "paced_load_per_s": load_per_s,
         "paced_load_failed_calls": median(run.load_failed for run in runs),
+        "paced_cpu_cores": _median_by_key([run.paced_cores for run in runs]),
     }
     for name in runs[0].sequential:
         figures[name] = {}
@@ -465,6 +472,13 @@ def _cpu_seconds(pid: int) -> float:
     # utime and stime, fields 14 and 15 of /proc/<pid>/stat, counted after the command name.
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used (all cores), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:
@@ -721,9 +735,11 @@ def _print_portal(figures: dict[str, Any]) -> None:
         f"{figures['paced_pages_per_s']:.0f} pages/s with profile changes at "
         f"{figures['paced_load_per_s']:.1f}/s ({figures['paced_load_failed_calls']} failed)"
     )
+    cores = ", ".join(f"{name} {used:.2f}" for name, used in figures["paced_cpu_cores"].items())
+    print(f"cores busy during the paced run (of {os.cpu_count()}): {cores}")
     print(f"{'page':<10}  {'how':<10}  {'p50 ms':>8}  {'p99 ms':>8}  target")
     for name, timings in figures.items():
-        if not isinstance(timings, dict):
+        if not isinstance(timings, dict) or name == "paced_cpu_cores":
             continue
         for how, figure in timings.items():
             print(
