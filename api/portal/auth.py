@@ -4,7 +4,7 @@ token bound to the session (signed with itsdangerous)."""
 from typing import Annotated, NamedTuple
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request, Response
+from fastapi import BackgroundTasks, Depends, Request, Response
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
@@ -12,6 +12,7 @@ from temporalio.client import Client
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.services import portal_sessions
 from api.services.portal_sessions import SignedIn
+from models.types import utcnow
 from settings import Settings
 
 COOKIE = "signoff_session"
@@ -78,12 +79,16 @@ def _own_origins(request: Request, settings: Settings) -> set[str]:
 
 
 async def _maybe_signed_in(
-    request: Request, session: SessionDep, settings: SettingsDep
+    request: Request, session: SessionDep, settings: SettingsDep, later: BackgroundTasks
 ) -> SignedIn | None:
     key = request.cookies.get(COOKIE)
     if not key or len(key) > 200:
         return None
-    return await portal_sessions.signed_in(session, key, settings)
+    person = await portal_sessions.signed_in(session, key, settings)
+    if person is not None and person.touch_due:
+        sessions = request.app.state.signoff.sessions
+        later.add_task(portal_sessions.touch, sessions, person.session_id, utcnow())
+    return person
 
 
 MaybeSignedIn = Annotated[SignedIn | None, Depends(_maybe_signed_in)]

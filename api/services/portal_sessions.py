@@ -1,18 +1,20 @@
 """Portal sessions: started at sign-in, found by the hash of the cookie's key, ended by
 signing out, by their idle or absolute timeout, or with the person's account."""
 
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.identity import Principal, principal_of
 from models.contact import Contact
-from models.database import begin_write
+from models.database import SessionFactory, begin_write, transaction
 from models.enums import UserState
 from models.portal_session import PortalSession
 from models.tokens import hash_token
@@ -22,6 +24,7 @@ from settings import Settings
 
 # Being active refreshes the idle timeout, but writes at most this often.
 TOUCH_EVERY = timedelta(minutes=1)
+log = logging.getLogger("signoff.portal")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class SignedIn:
     principal: Principal
     name: str
     email: str
+    # Its idle timeout is due a refresh (``touch``), at most every ``TOUCH_EVERY``.
+    touch_due: bool = False
 
 
 async def start(
@@ -89,20 +94,28 @@ async def signed_in(session: AsyncSession, key: str, settings: Settings) -> Sign
     if principal is None:
         return None
     assert portal_session.id is not None
-    if now - portal_session.last_seen_at > TOUCH_EVERY:
-        await begin_write(session)
-        await session.exec(
-            update(PortalSession)
-            .where(col(PortalSession.id) == portal_session.id)
-            .values(last_seen_at=now)
-        )
-        await session.commit()
     return SignedIn(
         session_id=portal_session.id,
         principal=principal,
         name=contact.display_name if contact else user.name or "",
         email=(contact.email if contact else user.email) or "",
+        touch_due=now - portal_session.last_seen_at > TOUCH_EVERY,
     )
+
+
+async def touch(sessions: SessionFactory, session_id: int, now: datetime) -> None:
+    """Refresh a session's idle timeout, once its page has been answered: reading a page never
+    waits for a write. A database too busy to take the write skips it; the next page tries
+    again, long before the idle timeout."""
+    try:
+        async with transaction(sessions) as session:
+            await session.exec(
+                update(PortalSession)
+                .where(col(PortalSession.id) == session_id)
+                .values(last_seen_at=now)
+            )
+    except OperationalError as error:
+        log.warning("portal session %s: idle timeout not refreshed (%s)", session_id, error)
 
 
 async def end(session: AsyncSession, key: str) -> None:
