@@ -28,17 +28,20 @@ async def ask_for_link(
 
 
 async def emailed_link(stack: Stack, email: str, count: int = 1) -> str:
-    def links_sent() -> list[CapturedMessage]:
+    """The link of the latest sign-in email to ``email``, once ``count`` have arrived (other
+    emails, a request's news, may arrive before or after it)."""
+
+    def sign_ins() -> list[CapturedMessage]:
         return [
             m
             for m in stack.mail.messages
             if email in m.recipients and "sign-in" in m.subject.lower()
         ]
 
-    await stack.wait_for_mail(lambda _m: len(links_sent()) >= count)
-    messages = links_sent()
-    found = LINK.search(messages[-1].text or "")
-    assert found, messages[-1].text
+    await stack.wait_for_mail(lambda _: len(sign_ins()) >= count)
+    latest = sign_ins()[-1]
+    found = LINK.search(latest.text or "")
+    assert found, latest.text
     return found.group(1).replace("&amp;", "&")
 
 
