@@ -29,7 +29,7 @@ from models.contact_fields import DETAIL_FIELDS
 from models.contact_form import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, Origin, Row
 from models.enums import RequestKind, Responsibility, Role, Side
 from models.problems import Problem, ValidationProblems
-from models.request import ChangeRequest, RequestPublic
+from models.request import ChangeRequest
 from models.roles import roles_not_allowed
 from settings import Settings
 
@@ -94,14 +94,7 @@ async def _page(
     customer_id = customer_of(person)
     view = await customers.customer_view(session, person.principal, customer_id)
     contacts = await customers.contacts_view(session, person.principal, customer_id)
-    pending: RequestPublic | None = None
-    open_change = next(
-        (r for r in view.open_requests if r.kind is RequestKind.CONTACT_CHANGE), None
-    )
-    if open_change is not None:
-        pending = await request_views.present(
-            session, await session.get_one(ChangeRequest, open_change.id)
-        )
+    pending = await request_views.open_of_kind(session, view, RequestKind.CONTACT_CHANGE)
     manages = may_file(person.principal, customer_id) and pending is None
     rows = rows if rows is not None else [contact_form.current_row(c) for c in _ordered(contacts)]
     new_rows = new_rows if new_rows is not None else [contact_form.new_row(1)]

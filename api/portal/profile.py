@@ -19,7 +19,6 @@ from api.services.requests import Filing
 from models.access import may_file
 from models.customer import CustomerProfile, CustomerPublic
 from models.enums import RequestKind
-from models.request import ChangeRequest, RequestPublic
 
 router = APIRouter()
 
@@ -70,14 +69,7 @@ async def _page(
     customer_id = customer_of(person)
     view: CustomerPublic = await customers.customer_view(session, person.principal, customer_id)
     current = CustomerProfile(legal=view.legal, payment=view.payment)
-    pending: RequestPublic | None = None
-    open_change = next(
-        (r for r in view.open_requests if r.kind is RequestKind.PROFILE_CHANGE), None
-    )
-    if open_change is not None:
-        pending = await request_views.present(
-            session, await session.get_one(ChangeRequest, open_change.id)
-        )
+    pending = await request_views.open_of_kind(session, view, RequestKind.PROFILE_CHANGE)
     return render(
         request,
         "profile.html",

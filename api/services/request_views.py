@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.approval import Approval
 from models.contact_change import ContactState, project, stored_batch
-from models.customer import Customer
+from models.customer import Customer, CustomerPublic
 from models.enums import RequestKind, Role, Side
 from models.profile_change import ProfileChangeCreate
 from models.purchaser import Purchaser
@@ -156,3 +156,13 @@ async def present(session: AsyncSession, request: ChangeRequest) -> RequestPubli
             ],
         }
     )
+
+
+async def open_of_kind(
+    session: AsyncSession, customer: CustomerPublic, kind: RequestKind
+) -> RequestPublic | None:
+    """The customer's open request of ``kind`` as its page shows it, if it has one."""
+    found = next((r for r in customer.open_requests if r.kind is kind), None)
+    if found is None:
+        return None
+    return await present(session, await session.get_one(ChangeRequest, found.id))
