@@ -329,8 +329,7 @@ class CustomerDataActivities:
 
 
 def _write(contact: Contact, state: ContactState) -> None:
-    for name, value in state.details.items():
-        setattr(contact, name, str(value) if value is not None else None)
+    contact.set_details(state.details)
     contact.roles = sorted(role.value for role in state.roles)
 
 

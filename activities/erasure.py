@@ -7,7 +7,6 @@ from the email log, and from the stored answers of idempotent requests.
 """
 
 import json
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -16,8 +15,10 @@ from sqlalchemy import Text, cast, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.access import Principal, TicketFacts, sees_ticket
 from models.contact import Contact
 from models.contact_fields import DETAIL_FIELDS
+from models.database import erased_in
 from models.email_log import EmailLog
 from models.enums import LinkPurpose, Side, UserState
 from models.idempotency import IdempotentAnswer, readable
@@ -31,7 +32,7 @@ from models.personal_data import (
     without_person,
 )
 from models.portal_session import PortalSession
-from models.redaction import Person, redact, redaction_pattern
+from models.redaction import Person, Redaction, redact, redaction_for
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken, User
@@ -43,10 +44,13 @@ _NAMING_OUTSIDERS = tuple(kind for kind, described in KINDS.items() if described
 async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -> None:
     """Archive the contact's user, revoke its tokens and links, and erase who they were."""
     assert contact.id is not None
-    # Who they are now, and the details the customer's requests ever gave them.
+    erased_in(session)
+    # Who they are now, who they were before each update, and the details the customer's
+    # requests ever gave them.
     person = Person.from_details(
         [
             {name: getattr(contact, name) for name in DETAIL_FIELDS},
+            *contact.former_details,
             *(
                 given
                 for request in await _requests_naming(session, contact.customer_id, ())
@@ -79,6 +83,7 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
         )
     for name in DETAIL_FIELDS:
         setattr(contact, name, None)
+    contact.former_details = []
     contact.roles = []
     contact.removed_at = at
     for request in requests:
@@ -136,13 +141,16 @@ async def _forget_in(
         .where(col(EmailLog.request_id) == request.id, func.lower(EmailLog.to_address).in_(emails))
         .values(to_address=None)
     )
+    erased_in(session)
     await _spend_links(session, at, col(LinkToken.request_id) == request.id)
-    pattern = redaction_pattern(people)
+    redaction = redaction_for(people)
     for logged in await session.exec(select(EmailLog).where(EmailLog.request_id == request.id)):
-        logged.subject = redact(logged.subject, pattern)
+        logged.subject = redact(logged.subject, redaction)
     known = await _still_known(session, request, emails)
     strangers = [person for person in people if not person.emails & known]
-    await _erase_copies(session, request.customer_id, strangers, at)
+    # A request is its customer's side's business: what it brought in went no further than
+    # what that side can read.
+    await _erase_copies(session, request.customer_id, strangers, at, readable_by=Side.CUSTOMER)
 
 
 async def _erase_copies(
@@ -151,10 +159,11 @@ async def _erase_copies(
     people: list[Person],
     at: datetime,
     users: Iterable[uuid.UUID] = (),
+    readable_by: Side | None = None,
 ) -> None:
     """What was copied of these people beyond request forms: the email log, the customer's
-    ticket texts, and the kept answers of idempotent requests (and every answer kept for
-    their own account)."""
+    ticket texts (only those ``readable_by`` that side's contacts, if given), and the kept
+    answers of idempotent requests (and every answer kept for their own account)."""
     emails = {email for person in people for email in person.emails}
     if emails:
         await session.exec(
@@ -162,39 +171,57 @@ async def _erase_copies(
             .where(func.lower(EmailLog.to_address).in_(emails))
             .values(to_address=None)
         )
-    pattern = redaction_pattern(people)
-    if pattern is not None:
-        await _redact_tickets(session, customer_id, pattern)
+    redaction = redaction_for(people)
+    if redaction is not None:
+        await _redact_tickets(session, customer_id, redaction, readable_by)
     accounts = set(users)
-    if pattern is None and not accounts:
+    if redaction is None and not accounts:
         return
     answers = await session.exec(
         select(IdempotentAnswer).where(col(IdempotentAnswer.erased_at).is_(None))
     )
     for answer in answers:
-        if answer.user_id in accounts or _carries(answer.body, pattern):
+        if answer.user_id in accounts or _carries(answer.body, redaction):
             answer.erase(at)
 
 
-def _carries(body: bytes | None, pattern: re.Pattern[str] | None) -> bool:
-    return body is not None and pattern is not None and bool(pattern.search(readable(body)))
+def _carries(body: bytes | None, redaction: Redaction | None) -> bool:
+    return body is not None and redaction is not None and redaction.finds(readable(body))
 
 
 async def _redact_tickets(
-    session: AsyncSession, customer_id: uuid.UUID, pattern: re.Pattern[str]
+    session: AsyncSession, customer_id: uuid.UUID, redaction: Redaction, readable_by: Side | None
 ) -> None:
-    """Redact every form of these people in the customer's ticket texts."""
-    tickets = list(await session.exec(select(Ticket).where(Ticket.customer_id == customer_id)))
+    """Redact these people from the customer's ticket texts that name them: a ticket's
+    subject and body together, each comment on its own."""
+    tickets = [
+        ticket
+        for ticket in await session.exec(select(Ticket).where(Ticket.customer_id == customer_id))
+        if readable_by is None or _readable_by(ticket, readable_by)
+    ]
     for ticket in tickets:
-        ticket.subject = redact(ticket.subject, pattern)
-        ticket.body = redact(ticket.body, pattern)
+        subject, body = redaction.redact_together([ticket.subject, ticket.body])
+        if (subject, body) != (ticket.subject, ticket.body):
+            ticket.subject, ticket.body = subject, body
     comments = await session.exec(
         select(TicketComment).where(
             col(TicketComment.ticket_id).in_([ticket.id for ticket in tickets])
         )
     )
     for comment in comments:
-        comment.body = redact(comment.body, pattern)
+        body = redaction.redact(comment.body)
+        if body != comment.body:
+            comment.body = body
+
+
+def _readable_by(ticket: Ticket, side: Side) -> bool:
+    """Whether a contact of ``side`` at the ticket's customer may read it (the access
+    policy's rule, asked about anyone of that side)."""
+    anyone = Principal(
+        user_id=uuid.UUID(int=0), is_staff=False, customer_id=ticket.customer_id, side=side
+    )
+    facts = TicketFacts(ticket.customer_id, ticket.side, ticket.shared, ticket.created_at)
+    return sees_ticket(anyone, facts, None)
 
 
 async def _leave_form(

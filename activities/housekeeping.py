@@ -6,7 +6,7 @@ from sqlalchemy import or_
 from sqlmodel import col, delete
 from temporalio import activity
 
-from models.database import SessionFactory, transaction
+from models.database import SessionFactory, erased_in, transaction
 from models.enums import LinkPurpose
 from models.failed_attempt import COUNTED_FOR, FailedAttempt
 from models.idempotency import IdempotentAnswer
@@ -28,6 +28,8 @@ class HousekeepingActivities:
         attempts that no longer count, portal sessions that have ended, and sign-in links
         long expired; how many rows."""
         async with transaction(self._sessions) as session:
+            # A checkpoint an erasure could not make (a reader held the WAL) is made now.
+            erased_in(session)
             answers = await session.exec(
                 delete(IdempotentAnswer).where(col(IdempotentAnswer.expires_at) <= command.at)
             )

@@ -1,11 +1,13 @@
 """A person at the customer or at its purchaser, with the roles they hold."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import BaseModel
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from models.contact_fields import DETAIL_FIELDS
 from models.enums import Role, Side
 from models.types import UTCDateTime, enum_type, utcnow
 
@@ -22,8 +24,29 @@ class Contact(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     job_title: str | None = Field(default=None, max_length=200)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The details the contact held before each update, so that erasing them finds every
+    # email, phone, name and job title they ever had: emptied with them.
+    former_details: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+    def set_details(self, details: Mapping[str, object]) -> None:
+        """Take new details, keeping the values they replace (erasure must find them all)."""
+        replaced = {
+            name: str(before)
+            for name in DETAIL_FIELDS
+            if name in details
+            and (before := getattr(self, name)) is not None
+            and (details[name] is None or str(details[name]) != before)
+        }
+        if replaced:
+            self.former_details = [*self.former_details, replaced]
+        for name in DETAIL_FIELDS:
+            if name in details:
+                value = details[name]
+                setattr(self, name, str(value) if value is not None else None)
 
     @property
     def role_set(self) -> frozenset[Role]:

@@ -1,6 +1,7 @@
 """Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
 
 import asyncio
+import logging
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator
@@ -15,6 +16,8 @@ from sqlmodel import create_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+log = logging.getLogger("signoff.database")
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -48,6 +51,9 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # What is deleted or overwritten is zeroed in the file, not just unlinked: erased
+    # personal data must not stay readable in free space.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     # Transactions are begun by _begin below rather than by the driver.
     dbapi_connection.isolation_level = None
@@ -165,6 +171,33 @@ async def begin_write(session: AsyncSession) -> None:
     connection.info[_TURN] = (asyncio.get_running_loop(), lock)
 
 
+_ERASED = "signoff_erased"
+
+
+def erased_in(session: AsyncSession) -> None:
+    """Mark the session's unit of work as erasing personal data: once it is committed, the
+    database files are cleared of what it erased (``clear_erased``)."""
+    session.info[_ERASED] = True
+
+
+async def clear_erased(engine: AsyncEngine) -> bool:
+    """Move every page written so far into SQLite's database file and empty its WAL, which
+    would otherwise keep the pages as they were before an erasure (deleted content itself is
+    zeroed: ``secure_delete``). False if a reader held the WAL for longer than the busy
+    timeout; the next erasure or the housekeeping schedule clears it then. Nothing to do on
+    PostgreSQL (README: what it keeps until VACUUM)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        # The driver's own connection: outside any transaction, as a checkpoint must be.
+        assert raw.driver_connection is not None
+        cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, *_ = await cursor.fetchone()
+        await cursor.close()
+    return not busy
+
+
 @asynccontextmanager
 async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work that writes: committed when the block ends, rolled back on error."""
@@ -176,3 +209,6 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
+        engine = session.bind if session.info.pop(_ERASED, False) else None
+        if isinstance(engine, AsyncEngine) and not await clear_erased(engine):
+            log.warning("erased data stays in the database's WAL until its next checkpoint")

@@ -36,6 +36,9 @@ class ChangeRequest(SQLModel, table=True):
     # The workflow id is reused by the customer's next request of this kind; the run id
     # names this request's execution.
     run_id: str | None = Field(default=None, max_length=64)
+    # How many of its approvers were emailed at addresses that are not the customer's
+    # contacts: what a customer may send such addresses in a day is limited.
+    outside_approval_emails: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

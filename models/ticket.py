@@ -22,6 +22,8 @@ class Ticket(SQLModel, table=True):
     subject: str = Field(max_length=200)
     body: str
     raised_by_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    # The portal form that raised it: the same form posted again raises no second ticket.
+    form_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 
@@ -35,6 +37,8 @@ class TicketComment(SQLModel, table=True):
     # The approver's side, for comments from an approval page (approvers are not users).
     side: Side | None = Field(default=None, sa_column=Column(enum_type(Side)))
     body: str
+    # The portal form that wrote it: the same form posted again adds no second comment.
+    form_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 

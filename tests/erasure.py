@@ -7,11 +7,14 @@ the models do not know is searched too.
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from models.database import SessionFactory
 
@@ -76,3 +79,39 @@ async def assert_kept(sessions: SessionFactory, *values: str) -> None:
     that the search can find what it looks for."""
     for value in values:
         assert await traces_left(sessions, value), f"{value!r} is no longer stored"
+
+
+def files_hold(database_url: str, *values: str) -> list[str]:
+    """Which of the values SQLite's files (the database, its WAL and shared memory) still
+    hold, byte for byte in any case: erased rows must not linger in free pages or in the WAL.
+    None on PostgreSQL, whose files are the server's (README: what it keeps until VACUUM).
+
+    The files are read by a process of their own: closing a file this process has open
+    would drop every POSIX lock SQLite holds on it here (a lock belongs to the process, not
+    to the descriptor), and another process would then take the database for its own."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return []
+    path = Path(url.database)
+    files = [str(path.with_name(f"{path.name}{suffix}")) for suffix in ("", "-wal", "-shm")]
+    read = subprocess.run(
+        [sys.executable, "-c", _FIND_IN_FILES, json.dumps({"files": files, "values": values})],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    found: list[str] = json.loads(read.stdout)
+    return found
+
+
+_FIND_IN_FILES = """
+import json, pathlib, sys
+asked = json.loads(sys.argv[1])
+found = []
+for name in asked["files"]:
+    file = pathlib.Path(name)
+    data = file.read_bytes().lower() if file.exists() else b""
+    lower = [value for value in asked["values"] if value.lower().encode() in data]
+    found += [f"{file.name}: {value!r}" for value in lower]
+print(json.dumps(found))
+"""

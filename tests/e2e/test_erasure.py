@@ -3,12 +3,14 @@ an Idempotency-Key, leaves none of their values in any table (blobs and JSON dec
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 
+from devstack.outbox import CapturedMessage
 from tests.api.test_portal_sign_in import browser, sign_in
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.purchaser import (
@@ -18,10 +20,11 @@ from tests.e2e.purchaser import (
     PURCHASER,
     URSULA,
     approval_links,
+    assign_purchaser,
     decide,
 )
 from tests.e2e.test_contact_change import ANNABELLE, contact_id, contacts
-from tests.erasure import assert_erased, assert_kept
+from tests.erasure import assert_erased, assert_kept, files_hold
 
 PETER: dict[str, Any] = {
     "first_name": "Peter",
@@ -444,3 +447,150 @@ async def test_a_request_never_applied_erases_the_people_it_brought_in(
     else:
         assert shown["requested"] is None
     _reachable(keyed, await caller.retries())
+
+
+TIMOTHY_EMAILS = (
+    "timothy.ester@energy.example.com",
+    "tim.ester@energy.example.com",
+    "t.ester@energy.example.com",
+)
+# His phone as the demo data has it, as people typed it, and the one he was given later.
+TIMOTHY_PHONES = (
+    "+44 161 496 0003",
+    "0161-496 0003",
+    "+44 (0)161 4960003",
+    "+441614960003",
+    "+44 161 496 0033",
+    "0161 496 0033",
+)
+TIMOTHY_JOBS = ("Systems Engineer", "Network Lead", "Head of Networks")
+TIMOTHY_NAMES = ("Timothy Ester", "Ester, Timothy", "Mr T. Ester")
+MARCH = "Invoice total for March looks wrong"
+
+
+def _to(email: str) -> Callable[[CapturedMessage], bool]:
+    return lambda message: message.recipients == (email,)
+
+
+async def _update(caller: Caller, contact: str, **fields: str) -> None:
+    change = {"op": "update", "contact_id": contact, "fields": fields}
+    await caller.implement(await caller.file("contact-change", {"changes": [change]}))
+
+
+async def test_every_value_a_contact_ever_held_goes_with_them(stack: Stack) -> None:
+    """Timothy, a demo contact, is written about and emailed under the details he had from
+    the start, is given a new email, phone and job title twice, and is removed: none of the
+    emails, phones (in any format), job titles or full names he ever had stays in any table,
+    nor in the database's files; a text that does not name him keeps every word."""
+    caller = Caller(stack, keyed=True)
+    timothy = contact_id(stack, "Timothy")
+    own = (
+        await caller.post(
+            "/tickets",
+            {
+                "subject": "Timothy Ester: VPN access",
+                "body": "Timothy Ester, Systems Engineer, on 0161-496 0003 or +44 (0)161 4960003.",
+            },
+            who="Timothy",
+        )
+    ).json()["number"]
+    comments = f"/tickets/{own}/comments"
+    await caller.post(comments, {"body": "Mr T. Ester: we called +441614960003."}, who="Sam")
+    march = (
+        await caller.post(
+            "/tickets",
+            {"subject": MARCH, "body": f"{MARCH}: Timothy Ester (Ester, Timothy; Mr T. Ester)."},
+            who="Teresa",
+        )
+    ).json()["number"]
+    unnamed = (
+        await caller.post(
+            "/tickets", {"subject": "Quarter end", "body": f"{MARCH}. Ask Timothy."}, who="Teresa"
+        )
+    ).json()["number"]
+
+    await _update(
+        caller, timothy, email=TIMOTHY_EMAILS[1], phone="+44 161 496 0033", job_title="Network Lead"
+    )
+    await caller.post(
+        comments,
+        {"body": f"Now {TIMOTHY_EMAILS[1]}, 0161 496 0033; Timothy is our Network Lead."},
+        who="Sam",
+    )
+    await _update(caller, timothy, email=TIMOTHY_EMAILS[2], job_title="Head of Networks")
+    await caller.post(comments, {"body": "Noted, Mr Ester, Head of Networks."}, who="Sam")
+    # The service team's replies went to the address he had at the time.
+    for email in TIMOTHY_EMAILS:
+        await stack.wait_for_mail(_to(email))
+
+    removed = await caller.file(
+        "contact-change", {"changes": [{"op": "remove", "contact_id": timothy}]}
+    )
+    await caller.implement(removed)
+    await stack.run_ended(removed["id"])
+
+    held = (*TIMOTHY_EMAILS, *TIMOTHY_PHONES, *TIMOTHY_JOBS, *TIMOTHY_NAMES)
+    await assert_erased(stack.sessions, *held)
+    assert files_hold(stack.settings.database_url, *held) == []
+    await assert_kept(stack.sessions, MARCH, "Ask Timothy", "Teresa", "Echie")
+    sam = stack.auth("Sam")
+    shown = (await stack.http.get(f"/tickets/{march}", headers=sam)).json()
+    assert shown["subject"] == MARCH
+    gone = "[removed contact]"
+    assert shown["body"] == f"{MARCH}: {gone} ({gone}; {gone})."
+    kept = (await stack.http.get(f"/tickets/{unnamed}", headers=sam)).json()
+    assert kept["body"] == f"{MARCH}. Ask Timothy."
+    thread = (await stack.http.get(f"/tickets/{own}", headers=sam)).json()
+    assert [c["body"] for c in thread["comments"]] == [
+        f"{gone}: we called {gone}.",
+        f"Now {gone}, {gone}; {gone} is our {gone}.",
+        f"Noted, {gone}, {gone}.",
+    ]
+
+
+INVOICE_TEAM = {
+    "first_name": "Invoice",
+    "last_name": "Team",
+    "email": "invoice.team@partners.example.com",
+}
+MARCH_PLEASE = {"name": "March Please", "email": "march.please@partners.example.com"}
+
+
+async def test_redaction_touches_only_texts_that_name_the_person_and_the_requester_reads(
+    stack: Stack,
+) -> None:
+    """Derek names a new purchaser contact "Invoice Team" and the purchaser's approver "March
+    Please", then cancels: they go from his own comment, which names them, and from nothing
+    else: not "Invoice total for March" in Teresa's ticket or the service team's reply, and
+    not the purchaser's unshared ticket, which Derek cannot read."""
+    paula = await assign_purchaser(stack, _form(contacts=[{**PAULA, "roles": ["financial"]}]))
+    paulas = {"Authorization": f"Bearer {paula}"}
+    theirs = {"subject": MARCH, "body": f"Invoice Team and March Please: {MARCH}."}
+    unshared = await stack.http.post("/tickets", json=theirs, headers=paulas)
+    assert unshared.status_code == 201, unshared.text
+    teresas = {"subject": MARCH, "body": "May we grant it? I will check."}
+    ours = await stack.http.post("/tickets", json=teresas, headers=stack.auth("Teresa"))
+    number = ours.json()["number"]
+    sam = stack.auth("Sam")
+    await stack.http.post(f"/tickets/{number}/comments", json={"body": MARCH}, headers=sam)
+
+    add = {"op": "add", "side": "purchaser", "contact": INVOICE_TEAM, "roles": ["financial"]}
+    caller = Caller(stack, keyed=False)
+    request = await caller.file("contact-change", {"changes": [add], "approver": MARCH_PLEASE})
+    said = f"Invoice Team starts Monday; write to {INVOICE_TEAM['email']}."
+    await caller.post(f"/tickets/{request['ticket_number']}/comments", {"body": said})
+    cancelled = await stack.http.post(
+        f"/requests/{request['id']}/cancel", headers=stack.auth("Derek")
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await stack.run_ended(request["id"])
+
+    await assert_erased(stack.sessions, INVOICE_TEAM["email"], MARCH_PLEASE["email"])
+    shown = (await stack.http.get(f"/tickets/{number}", headers=sam)).json()
+    assert (shown["subject"], shown["body"]) == (MARCH, teresas["body"])
+    assert [c["body"] for c in shown["comments"]] == [MARCH]
+    kept = (await stack.http.get(f"/tickets/{unshared.json()['number']}", headers=paulas)).json()
+    assert (kept["subject"], kept["body"]) == (theirs["subject"], theirs["body"])
+    thread = (await stack.http.get(f"/tickets/{request['ticket_number']}", headers=sam)).json()
+    gone = "[removed contact]"
+    assert f"{gone} starts Monday; write to {gone}." in [c["body"] for c in thread["comments"]]
