@@ -48,10 +48,15 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     # The largest request body the API reads; a larger one is answered 413 unread.
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    # Approval emails one customer's filings may send in a day to people who are not its
+    # contacts (a purchaser's approver, say): past it, a filing is refused (429).
+    outside_approval_emails_per_day: int = Field(default=10, gt=0)
     # How long the answer to a request with an Idempotency-Key is kept for its retries.
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     # How often expired answers are purged (a Temporal schedule, in the Temporal UI).
     purge_interval_seconds: int = Field(default=3600, gt=0)
+    # The bearer token Prometheus scrapes the API's /metrics with ("": not served).
+    metrics_token: str = ""
     # Where the worker serves Temporal SDK metrics for Prometheus ("" turns them off).
     worker_metrics_address: str = "127.0.0.1:9464"
     # How long a stopping worker lets in-flight activities finish.

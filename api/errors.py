@@ -1,5 +1,6 @@
 """Domain and Temporal errors mapped to HTTP in one place."""
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,7 +33,8 @@ _MEANINGS = {
     "request with this Idempotency-Key is still being answered (see Retry-After)",
     410: "The link has been used or has expired",
     413: "The request body is larger than this API accepts",
-    429: "Too many failed attempts from this client; see Retry-After",
+    429: "Too many failed attempts from this client, or too many approval emails to people "
+    "who are not the customer's contacts today; see Retry-After",
     503: "The database or the workflow service is unavailable; nothing was changed",
 }
 
@@ -78,6 +80,16 @@ class Conflict(ApiError):
 
 class Unavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class TooMany(ApiError):
+    """A limit reached for now; ``retry_after``: in how many seconds it allows again."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class Refused(Conflict):
@@ -149,6 +161,9 @@ def temporal_errors(
 def json_error(error: Exception) -> JSONResponse:
     """The JSON answer to a domain error, or to the database being down; anything else is
     raised again."""
+    if isinstance(error, TooMany):
+        headers = {"Retry-After": str(error.retry_after)}
+        return JSONResponse({"detail": error.detail}, error.status_code, headers=headers)
     if isinstance(error, ApiError):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
     if isinstance(error, DBAPIError) and database_down(error):
@@ -160,7 +175,8 @@ def json_error(error: Exception) -> JSONResponse:
 
 def invalid_json(error: RequestValidationError) -> JSONResponse:
     # The errors echo the input, which may hold what UTF-8 cannot carry (a lone UTF-16
-    # surrogate): it is echoed as its escape instead.
+    # surrogate), or what JSON cannot (NaN, Infinity, and 1e400 read as Infinity): each is
+    # echoed as words instead.
     detail = _encodable(jsonable_encoder(error.errors()))
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
@@ -185,7 +201,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _encodable(value: Any) -> Any:
-    """``value`` with every string made encodable as UTF-8."""
+    """``value`` with every string made encodable as UTF-8, and every number as JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, list):

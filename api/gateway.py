@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
@@ -52,24 +53,53 @@ async def store_comment(
     body: str,
     author_id: uuid.UUID | None = None,
     side: Side | None = None,
+    form_key: str | None = None,
 ) -> int:
-    """Keep a comment on the request's ticket; its id travels in the message."""
+    """Keep a comment on the request's ticket; its id travels in the message. The same form
+    (``form_key``) sent again keeps nothing more: the first comment's id."""
     ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
     if ticket is None or ticket.id is None:
         raise TicketNotRaised("the request's ticket is still being raised; try again in a moment")
     await begin_write(session)
+    kept = await _kept_before(session, ticket.id, form_key)
+    if kept is not None:
+        return kept
     comment = TicketComment(
         ticket_id=ticket.id,
         author_id=author_id,
         kind=kind,
         side=side,
         body=body,
+        form_key=form_key,
         created_at=utcnow(),
     )
     session.add(comment)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        kept = await _kept_before(session, ticket.id, form_key)
+        if kept is None:
+            raise
+        return kept
     assert comment.id is not None
     return comment.id
+
+
+async def _kept_before(session: AsyncSession, ticket_id: int, form_key: str | None) -> int | None:
+    """The comment the form with this key left on the ticket, if it was sent before (the
+    write begun for it ends)."""
+    if form_key is None:
+        return None
+    kept = await session.scalar(
+        select(TicketComment.id).where(
+            TicketComment.ticket_id == ticket_id, TicketComment.form_key == form_key
+        )
+    )
+    if kept is None:
+        return None
+    await session.commit()
+    return int(kept)
 
 
 async def decide(

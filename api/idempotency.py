@@ -18,6 +18,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from fastapi import status
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select, update
@@ -160,9 +161,10 @@ async def _admit(
 async def _settle(
     sessions: SessionFactory, claim: IdempotentAnswer, answer: dict[str, Any]
 ) -> None:
-    """Keep the answer; or, if the server failed to give one (5xx), free the key."""
+    """Keep the answer; or, if the server failed to give one (5xx) or said to try again
+    later (429), free the key."""
     answer["settled"] = True
-    if answer["status"] >= 500:
+    if answer["status"] >= 500 or answer["status"] == status.HTTP_429_TOO_MANY_REQUESTS:
         await _release(sessions, claim)
         return
     await _keep(sessions, claim, answer["status"], answer["headers"], b"".join(answer["chunks"]))

@@ -65,7 +65,8 @@ class Metrics:
 
 
 def install_request_context(app: FastAPI, metrics: Metrics) -> None:
-    """Give every request an id (echoed back), and count and time it by route."""
+    """Give every request an id (echoed back), count and time it by route, and mark every
+    answer ``nosniff``."""
     app.add_middleware(RequestContext, metrics=metrics)
 
 
@@ -88,7 +89,10 @@ class RequestContext:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                # Every answer, static files and errors too: browsers take its type as said.
+                headers["X-Content-Type-Options"] = "nosniff"
             await send(message)
 
         token = HTTP_REQUEST_ID.set(request_id)

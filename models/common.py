@@ -19,6 +19,10 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 def _single_line(value: str) -> str:
     if any(unicodedata.category(ch) in _NOT_ON_ONE_LINE for ch in value):
         raise ValueError("must be a single line of text without control characters")
+    return refuse_bidi_controls(value)
+
+
+def refuse_bidi_controls(value: str) -> str:
     if not _BIDI_CONTROLS.isdisjoint(value):
         raise ValueError("must not contain bidirectional override characters")
     return value
@@ -29,6 +33,12 @@ def refuse_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
+
+
+def plain_text(value: str) -> str:
+    """Free text people write (a ticket, a comment, a reason): any line breaks, but nothing
+    the database cannot store or that makes it read as other text."""
+    return refuse_bidi_controls(refuse_nul(value))
 
 
 Line = Annotated[
@@ -44,7 +54,7 @@ ShortLine = Annotated[
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
-    AfterValidator(refuse_nul),
+    AfterValidator(plain_text),
 ]
 
 

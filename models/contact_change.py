@@ -392,7 +392,7 @@ def _email_problems(
         )
         if email in emails_elsewhere or counts[email] > 1:
             problems.append(
-                Problem(loc, "this email is already used by another contact", "email_in_use")
+                Problem(loc, "this email is already used by another account", "email_in_use")
             )
     return problems
 

@@ -19,6 +19,7 @@ from models.contact import ContactPublic
 from models.contact_change import CHANGE_OPS
 from models.contact_fields import DETAIL_FIELDS
 from models.enums import Role, Side
+from models.ids import ascii_number
 
 REQUIRED_DETAILS = ("first_name", "last_name", "email")
 NEW_ROWS = "new_rows"
@@ -100,10 +101,7 @@ def new_row(number: int, posted: Mapping[str, str] | None = None) -> Row:
 
 def new_row_count(posted: Mapping[str, str]) -> int:
     """How many new rows the form had (at least one is always offered)."""
-    try:
-        count = int(posted.get(NEW_ROWS, "1"))
-    except ValueError:
-        count = 1
+    count = ascii_number(posted.get(NEW_ROWS, "1"), 9) or 1
     return min(max(count, 1), MOST_NEW_ROWS)
 
 

@@ -73,6 +73,11 @@ class Kind:
             side for side in self.people.approvers if approver_named(self.people, requested, side)
         )
 
+    def approvers(self, requested: dict[str, Any]) -> list[Approver]:
+        """The approvers the kept form asks, one a side."""
+        named = (approver_named(self.people, requested, side) for side in self.people.approvers)
+        return [approver for approver in named if approver is not None]
+
     def initial_status(self, requested: dict[str, Any]) -> RequestStatus:
         if self.approval_sides(requested):
             return RequestStatus.AWAITING_APPROVAL

@@ -106,7 +106,7 @@ def _contact_problems(form: PurchaserAddition, emails_in_use: frozenset[str]) ->
         if email is not None and (email in emails_in_use or seen[email] > 1):
             problems.append(
                 Problem(
-                    (*loc, "email"), "this email is already used by another contact", "email_in_use"
+                    (*loc, "email"), "this email is already used by another account", "email_in_use"
                 )
             )
     if responsibility is None:

@@ -3,7 +3,9 @@
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Result, null, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,17 +42,26 @@ def contact_state(contact: Contact) -> ContactState:
     )
 
 
-async def emails_taken(session: AsyncSession, emails: Iterable[str]) -> dict[str, uuid.UUID]:
-    """Which of ``emails`` a living contact uses, and at which customer (lower case)."""
+async def emails_taken(session: AsyncSession, emails: Iterable[str]) -> dict[str, uuid.UUID | None]:
+    """Which of ``emails`` an account uses (lower case): a living contact, at its customer,
+    or a member of the service team, at none. An email names one account."""
     wanted = {email.lower() for email in emails}
     if not wanted:
         return {}
-    taken = await session.exec(
-        select(func.lower(Contact.email), Contact.customer_id).where(
-            func.lower(Contact.email).in_(wanted)
-        )
+    contacts = select(func.lower(Contact.email), col(Contact.customer_id)).where(
+        func.lower(Contact.email).in_(wanted)
     )
-    return {email: customer for email, customer in taken if email}
+    staff = select(func.lower(User.email), null()).where(
+        col(User.is_staff), func.lower(User.email).in_(wanted)
+    )
+    connection = await session.connection()
+    found: Result[str | None, Any] = await connection.execute(union_all(contacts, staff))
+    taken: dict[str, uuid.UUID | None] = {}
+    for email, customer in found:
+        if email:
+            # An id read back through a union is not always typed as one (SQLite).
+            taken[email] = uuid.UUID(str(customer)) if customer is not None else None
+    return taken
 
 
 async def purchaser_of(session: AsyncSession, customer_id: uuid.UUID) -> Purchaser | None:

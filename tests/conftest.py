@@ -43,6 +43,7 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 PUBLIC_URL = "http://signoff.test"
 SECRET_KEY = "test-secret-key"
+METRICS_TOKEN = "test-metrics-token"
 
 
 def _temporal_binary() -> str:
@@ -211,6 +212,7 @@ async def stack(
         smtp_port=mail.port,
         public_url=f"http://{host}:{port}" if served_at_public_url else PUBLIC_URL,
         secret_key=SECRET_KEY,
+        metrics_token=METRICS_TOKEN,
         worker_metrics_address="",
         **settings_overrides,
     )

@@ -26,7 +26,7 @@ from api.portal import (
     tickets,
     tokens,
 )
-from api.portal.auth import FormRefused, SignInRequired, from_this_site
+from api.portal.auth import FileInForm, FormRefused, SignInRequired, from_this_site
 from api.portal.render import redirect, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -86,6 +86,15 @@ def install_portal(app: FastAPI) -> None:
             403,
             "this form was not sent from a page of Signoff in this browser session, so "
             "nothing was done. Go back, reload the page and try again",
+        )
+
+    @app.exception_handler(FileInForm)
+    async def _file_in_form(request: Request, _refusal: FileInForm) -> Response:
+        return _problem(
+            request,
+            422,
+            "this form takes text only, and a file was sent with it, so nothing was done. Go "
+            "back, reload the page and try again",
         )
 
     @app.exception_handler(ApiError)

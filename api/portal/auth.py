@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from fastapi import BackgroundTasks, Depends, Request, Response
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.datastructures import UploadFile
 from temporalio.client import Client
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
@@ -33,6 +34,10 @@ class SignInRequired(Exception):
 
 class FormRefused(Exception):
     """A form from another origin, or without this session's token (403)."""
+
+
+class FileInForm(Exception):
+    """A form that carries a file where the portal asks only for text (422)."""
 
 
 def safe_next(path: str | None) -> str:
@@ -112,8 +117,11 @@ def form_token(settings: Settings, person: SignedIn) -> str:
 
 
 async def _posted_by(request: Request, person: SignedInDep, settings: SettingsDep) -> SignedIn:
-    """The signed-in person, once the form's token proves it was made for their session."""
+    """The signed-in person, once the form's token proves it was made for their session.
+    No form of the portal sends a file: one that does is refused before it is read."""
     form = await request.form()
+    if any(isinstance(value, UploadFile) for _, value in form.multi_items()):
+        raise FileInForm("a form of the portal takes no files")
     token = form.get(CSRF_FIELD)
     try:
         session_id = _form_signer(settings).loads(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from api.deps import SessionDep, SettingsDep
-from api.errors import Conflict, Forbidden
+from api.errors import Conflict, Forbidden, TooMany
 from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, sentence
 from api.portal.profile import customer_of
@@ -172,9 +172,9 @@ async def request_contact_change(sent: PostedForm) -> Response:
             body["approver"] = approver
         try:
             filed = await _file(filing, customer_id, body, errors, origins)
-        except Conflict as conflict:
-            errors.general.append(sentence(conflict.detail))
-            status_code = 409
+        except (Conflict, TooMany) as refused:
+            errors.general.append(sentence(refused.detail))
+            status_code = refused.status_code
         else:
             if filed is not None:
                 return redirect(f"/portal/requests/{filed.id}", "filed")

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.errors import Conflict
+from api.errors import Conflict, TooMany
 from api.portal.forms import FormErrors, parse, sentence
 from api.services.filing import file_request, problems_beside_schema
 from api.services.requests import Filing
@@ -45,7 +45,7 @@ async def file_form(
         problems = await problems_beside_schema(filing, customer_id, kind, data, errors.refused)
     except ValidationProblems as refused:
         problems = refused.problems
-    except Conflict as conflict:
-        errors.general.append(sentence(conflict.detail))
-        return Outcome(None, 409)
+    except (Conflict, TooMany) as refused:
+        errors.general.append(sentence(refused.detail))
+        return Outcome(None, refused.status_code)
     return Outcome(None, 422, problems)

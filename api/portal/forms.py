@@ -1,6 +1,7 @@
 """Forms posted to the portal: read into the API's own schemas, and every problem (the
 schema's and the rules') put beside the field it is about, in words a person reads."""
 
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -8,8 +9,25 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from starlette.datastructures import FormData
 
 from models.problems import Loc, Problem
+
+# Every form that makes something carries a key of its own, made with its page: the same
+# form sent twice (a double click, a reload, a retry) makes one thing.
+FORM_KEY = "form_key"
+FORM_KEY_LENGTHS = range(16, 65)
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def posted_form_key(posted: FormData) -> str | None:
+    """The form's key, if it carries a well-formed one."""
+    key = posted.get(FORM_KEY)
+    return key if isinstance(key, str) and len(key) in FORM_KEY_LENGTHS else None
+
 
 # Field names in a form are the schema's locations joined by dots: ``legal.address.city``;
 # the rules' problems may start theirs with "body", as in the API's answer.

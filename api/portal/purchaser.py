@@ -23,6 +23,7 @@ from api.services.requests import Filing
 from models.contact import ContactPublic
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
+from models.ids import ascii_uuid
 from models.problems import Problem
 from models.purchaser_removal import roles_to_hand_back
 from settings import Settings
@@ -112,13 +113,12 @@ def _assignments(
         name, value = holder_field(role), values[holder_field(role)]
         if not value:
             continue
-        try:
-            contact_id = str(uuid.UUID(value))
-        except ValueError:
+        chosen_id = ascii_uuid(value)
+        if chosen_id is None:
             label = scene.labels[name]
             errors.fields[name].append(f"Choose the {label[:1].lower()}{label[1:]} from the list.")
             continue
-        chosen.setdefault(contact_id, []).append(role)
+        chosen.setdefault(str(chosen_id), []).append(role)
     assignments = [{"contact_id": cid, "roles": roles} for cid, roles in chosen.items()]
     fields = [[holder_field(role) for role in roles] for roles in chosen.values()]
     return assignments, fields

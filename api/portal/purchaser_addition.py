@@ -23,6 +23,7 @@ from api.services.requests import Filing
 from models.contact_change import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
+from models.ids import ascii_number
 from models.problems import Problem
 from models.purchaser_addition import MOST_CONTACTS, roles_after_addition
 from models.queries import contact_state, living_contacts
@@ -196,10 +197,7 @@ async def addition_form(request: Request, person: SignedInDep, session: SessionD
 
 
 def _count(posted: Any) -> int:
-    try:
-        count = int(str(posted.get(ROWS, "1")))
-    except ValueError:
-        count = 1
+    count = ascii_number(str(posted.get(ROWS, "1")), 9) or 1
     return max(1, min(count, MAX_ROWS))
 
 

@@ -19,6 +19,7 @@ from api.services.request_lists import CUSTOMER_NAME_MAX, OPEN, RequestFilters, 
 from models.access import may_decide
 from models.customer import Customer
 from models.enums import RequestKind, RequestStatus
+from models.ids import ascii_number, ascii_uuid
 
 router = APIRouter()
 
@@ -50,10 +51,7 @@ def _choice(enum: type[E], value: str) -> E | None:
 
 
 def _customer(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+    return ascii_uuid(value)
 
 
 def _status(value: str) -> StatusFilter | None:
@@ -62,7 +60,7 @@ def _status(value: str) -> StatusFilter | None:
 
 def _page_number(value: str) -> int:
     """The page asked for; anything but a page number is the first page."""
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+    return ascii_number(value, 6) or 1
 
 
 @router.get("/portal/queue", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.pages import PAGE_HEADERS, TEMPLATES
 from api.portal.auth import form_token
+from api.portal.forms import new_form_key
 from api.services.portal_sessions import SignedIn
 from settings import Settings
 
@@ -86,6 +87,7 @@ def render(
             "nav": navigation(person),
             "current": request.url.path,
             "csrf_token": form_token(settings, person) if person else "",
+            "form_key": new_form_key(),
             "notice": notice,
             **context,
         },

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep, TemporalDep
 from api.errors import Conflict, NotFound, Unavailable
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, add_problems, parse, sentence
+from api.portal.forms import FormErrors, add_problems, parse, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.portal.tickets import again
 from api.services import request_lists, request_views, requests, tickets
@@ -21,6 +21,7 @@ from api.services.customers import load_customer
 from api.services.portal_sessions import SignedIn
 from api.services.requests import Action
 from models.access import request_actions, sees_requests
+from models.ids import ascii_uuid
 from models.problems import ValidationProblems
 from models.progress import progress
 from models.ticket import CommentCreate, TicketPublic
@@ -61,10 +62,10 @@ class Typed:
 
 def request_id_of(raw: str) -> uuid.UUID:
     """A path that names no request answers 404, as an unknown one does."""
-    try:
-        return uuid.UUID(raw)
-    except ValueError as error:
-        raise NotFound("request not found") from error
+    found = ascii_uuid(raw)
+    if found is None:
+        raise NotFound("request not found")
+    return found
 
 
 def page_path(request_id: uuid.UUID) -> str:
@@ -244,6 +245,7 @@ async def reply(
                     person.principal,
                     row.ticket_number,
                     form,
+                    posted_form_key(posted),
                 )
             except ValidationProblems as problems:
                 add_problems(errors, problems.problems, _REPLY_FIELDS)

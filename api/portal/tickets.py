@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from api.deps import SessionDep
 from api.errors import Conflict, Forbidden, Unavailable
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, add_problems, sentence
+from api.portal.forms import FormErrors, add_problems, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.services import tickets
 from api.services.portal_sessions import SignedIn
@@ -74,7 +74,7 @@ def _problems(error: ValidationError, names: Mapping[str, str]) -> Iterable[Prob
         loc = _form_loc(problem["loc"], names)
         name = str(loc[0]) if loc else ""
         empty = problem["type"] == "string_too_short" and name in _EMPTY
-        yield Problem(loc, _EMPTY[name] if empty else problem["msg"])
+        yield Problem(loc, _EMPTY[name] if empty else problem["msg"].removeprefix("Value error, "))
 
 
 @router.get("/portal/tickets", response_class=HTMLResponse)
@@ -150,6 +150,7 @@ async def raise_ticket(
     posted = await request.form()
     values = {name: str(posted.get(name, "")) for name in FIELDS}
     shared = posted.get(SHARED) is not None
+    form_key = posted_form_key(posted)
     errors = FormErrors()
     data: dict[str, Any] = {
         "subject": values["subject"],
@@ -163,7 +164,7 @@ async def raise_ticket(
     else:
         try:
             raised = await tickets.raise_ticket(
-                session, temporal, settings.task_queue, person.principal, form
+                session, temporal, settings.task_queue, person.principal, form, form_key
             )
         except ValidationProblems as problems:
             found = [Problem(_form_loc(p.loc, RAISE_NAMES), p.msg) for p in problems.problems]
@@ -216,7 +217,8 @@ async def reply(
 ) -> Response:
     """Reply: a comment by the same service as the API's (whoever should hear is emailed)."""
     request, person, session, temporal, settings = sent
-    body = str((await request.form()).get("body", ""))
+    posted = await request.form()
+    body = str(posted.get("body", ""))
     try:
         form = CommentCreate.model_validate({"body": body})
     except ValidationError as error:
@@ -226,7 +228,13 @@ async def reply(
         return await _ticket_page(request, person, session, number, message, body, 422)
     try:
         await tickets.add_comment(
-            session, temporal, settings.task_queue, person.principal, number, form
+            session,
+            temporal,
+            settings.task_queue,
+            person.principal,
+            number,
+            form,
+            posted_form_key(posted),
         )
     except Conflict as conflict:
         message = sentence(conflict.detail)

@@ -1,18 +1,17 @@
 """The person's own API tokens: listed, created (shown once), revoked."""
 
-import secrets
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.portal.auth import PostedBy, SignedInDep
-from api.portal.forms import FormErrors, parse
+from api.portal.forms import FormErrors, parse, posted_form_key
 from api.portal.render import redirect, render
 from api.services import tokens
 from api.services.portal_sessions import SignedIn
 from api.services.tokens import AlreadyMade, TokenCreated
+from models.ids import ascii_number
 from models.user import TOKEN_NAME_MAX, ApiTokenCreate
 
 router = APIRouter()
@@ -43,8 +42,6 @@ async def _page(
         name_max=TOKEN_NAME_MAX,
         values=values or {},
         errors=errors or FormErrors(),
-        # A key per form shown: the same form posted again (a reload) makes no second token.
-        form_key=secrets.token_urlsafe(24),
         made_already=made_already,
     )
 
@@ -62,11 +59,11 @@ async def create_token(request: Request, person: PostedBy, session: SessionDep) 
     token and says so (the form's key)."""
     posted = await request.form()
     values = {"name": str(posted.get("name", ""))}
-    form_key = str(posted.get("form_key", ""))
+    form_key = posted_form_key(posted)
     form, errors = parse(ApiTokenCreate, values, KNOWN, FIELDS)
-    if not 16 <= len(form_key) <= 64:
+    if form_key is None:
         errors.general.append("The form is out of date: reload the page and try again.")
-    if not isinstance(form, ApiTokenCreate) or errors:
+    if not isinstance(form, ApiTokenCreate) or form_key is None or errors:
         return await _page(request, person, session, None, values, errors, status_code=422)
     try:
         created = await tokens.create_token(session, person.principal, form, form_key)
@@ -78,7 +75,8 @@ async def create_token(request: Request, person: PostedBy, session: SessionDep) 
 @router.post("/portal/tokens/{token_id}/revoke")
 async def revoke_token(token_id: str, person: PostedBy, session: SessionDep) -> Response:
     """Revoke: only the person's own tokens; any other id answers 404."""
-    if not token_id.isdecimal() or len(token_id) > 18:
+    number = ascii_number(token_id, 18)
+    if number is None:
         raise NotFound("token not found")
-    await tokens.revoke_token(session, person.principal, int(token_id))
+    await tokens.revoke_token(session, person.principal, number)
     return redirect("/portal/tokens", "token-revoked")

@@ -10,9 +10,10 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import page_error_responses
 from api.pages import PAGE_HEADERS, page, wants_json
 from api.portal.auth import COOKIE, HOME, same_origin, set_session_cookie
+from api.portal.forms import FORM_KEY_LENGTHS, new_form_key
 from api.portal.render import redirect
 from api.services import activation, approvals
-from models.common import refuse_nul
+from models.common import plain_text
 
 router = APIRouter(tags=["links"], responses=page_error_responses(404, 410, 429, 503))
 # A form posted: its body may be unreadable or too large.
@@ -70,7 +71,8 @@ async def activate_account(
     return response
 
 
-Comment = Annotated[str, Form(max_length=5000), AfterValidator(refuse_nul)]
+Comment = Annotated[str, Form(max_length=5000), AfterValidator(plain_text)]
+FormKey = Annotated[str | None, Form(max_length=max(FORM_KEY_LENGTHS))]
 
 
 @router.get("/approvals/{token}", response_class=HTMLResponse)
@@ -83,7 +85,12 @@ async def approval_page(
     view = await approvals.approval_page(session, token)
     notice = "Your message was sent to the service team." if sent else None
     return page(
-        request, "approval.html", comment_action=f"{token}/comments", notice=notice, **vars(view)
+        request,
+        "approval.html",
+        comment_action=f"{token}/comments",
+        notice=notice,
+        form_key=new_form_key(),
+        **vars(view),
     )
 
 
@@ -121,9 +128,11 @@ async def comment_on_approval(
     session: SessionDep,
     temporal: TemporalDep,
     settings: SettingsDep,
+    form_key: FormKey = None,
 ) -> Response:
-    """Send the service team a question without deciding (they are emailed it); back to the
-    page."""
+    """Send the service team a question without deciding (they are emailed it, once however
+    often the page's form is sent); back to the page."""
     if comment.strip():
-        await approvals.ask(session, temporal, settings.task_queue, token, comment.strip())
+        key = form_key if form_key and len(form_key) in FORM_KEY_LENGTHS else None
+        await approvals.ask(session, temporal, settings.task_queue, token, comment.strip(), key)
     return RedirectResponse(f"../{token}?sent=true", status_code=303, headers=PAGE_HEADERS)

@@ -274,14 +274,19 @@ _ASKED = {
 
 
 async def ask(
-    session: AsyncSession, temporal: Client, task_queue: str, token: str, body: str
+    session: AsyncSession,
+    temporal: Client,
+    task_queue: str,
+    token: str,
+    body: str,
+    form_key: str | None = None,
 ) -> None:
     """The approver's question to the service team, on the request's ticket; the service
-    team is emailed it."""
+    team is emailed it, once however often the same form (``form_key``) is sent."""
     link, request = await _open(session, token)
     assert link.side is not None
     kind = CommentKind.APPROVER_QUESTION
-    comment_id = await _store_comment(session, request, link.side, body, kind)
+    comment_id = await _store_comment(session, request, link.side, body, kind, form_key)
     comment = await session.get_one(TicketComment, comment_id)
     ticket = await session.get_one(Ticket, comment.ticket_id)
     try:
@@ -363,9 +368,12 @@ async def _store_comment(
     side: Side,
     body: str,
     kind: CommentKind = CommentKind.APPROVER,
+    form_key: str | None = None,
 ) -> int:
     try:
-        return await gateway.store_comment(session, request, kind, body, side=side)
+        return await gateway.store_comment(
+            session, request, kind, body, side=side, form_key=form_key
+        )
     except TicketNotRaised as error:
         raise BUSY from error
 

@@ -44,7 +44,10 @@ async def file_request(
     problems = described.problems(form, context)
     if problems:
         raise ValidationProblems(problems)
-    return await requests.submit(filing, customer_id, kind, described.stored(form, context))
+    stored = described.stored(form, context)
+    contacts = {str(contact.details.get("email") or "").lower() for contact in context.contacts}
+    outside = [a for a in described.approvers(stored) if a.email.lower() not in contacts]
+    return await requests.submit(filing, customer_id, kind, stored, len(outside))
 
 
 # How each kind's form is read past its schema, as far as its rules can still check it,

@@ -1,13 +1,16 @@
 """Starting request workflows and delivering the decisions people make on them."""
 
 import asyncio
+import math
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
@@ -22,11 +25,13 @@ from api.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    TooMany,
     after_the_decision,
     temporal_errors,
 )
 from api.identity import Principal, require_staff
 from models.access import may_cancel, sees_requests
+from models.customer import Customer
 from models.database import begin_write
 from models.enums import CommentKind, RequestKind
 from models.kinds import KINDS
@@ -80,8 +85,11 @@ async def submit(
     customer_id: uuid.UUID,
     kind: RequestKind,
     requested: dict[str, Any],
+    outside_approval_emails: int = 0,
 ) -> ChangeRequest:
-    """Store the request and start its workflow; undone if the workflow cannot start."""
+    """Store the request and start its workflow; undone if the workflow cannot start.
+    ``outside_approval_emails``: how many of its approvers are not the customer's contacts,
+    counted against the customer's daily limit."""
     session, principal = filing.session, filing.principal
     request = ChangeRequest(
         kind=kind,
@@ -90,8 +98,12 @@ async def submit(
         requester_id=principal.user_id,
         requested=requested,
         workflow_id=workflow_id(kind, customer_id),
+        outside_approval_emails=outside_approval_emails,
     )
     await begin_write(session)
+    if outside_approval_emails:
+        limit = filing.settings.outside_approval_emails_per_day
+        await _within_daily_limit(session, request, limit)
     session.add(request)
     await session.commit()
     CHANGE_REQUEST_ID.set(str(request.id))
@@ -105,6 +117,50 @@ async def submit(
         raise
     # The run id is recorded with the ticket, by the workflow's first step.
     return request
+
+
+OUTSIDE_APPROVALS_COUNTED_FOR = timedelta(days=1)
+
+
+async def _within_daily_limit(session: AsyncSession, request: ChangeRequest, limit: int) -> None:
+    """Refuse (429) a request whose approval emails to people who are not the customer's
+    contacts would take the customer's filings of the last day past ``limit``: nobody can be
+    sent requester-written text without end."""
+    # One customer's filings take turns here (SQLite's writers always do).
+    await session.exec(
+        select(Customer.id).where(Customer.id == request.customer_id).with_for_update()
+    )
+    since = request.created_at - OUTSIDE_APPROVALS_COUNTED_FOR
+    earlier = list(
+        await session.exec(
+            select(ChangeRequest.created_at, ChangeRequest.outside_approval_emails)
+            .where(
+                ChangeRequest.customer_id == request.customer_id,
+                col(ChangeRequest.created_at) > since,
+                col(ChangeRequest.outside_approval_emails) > 0,
+            )
+            .order_by(col(ChangeRequest.created_at))
+        )
+    )
+    sent = sum(count for _, count in earlier)
+    if sent + request.outside_approval_emails <= limit:
+        return
+    await session.rollback()
+    # When enough of those emails are a day old for this one to go.
+    frees = earlier[-1][0] if earlier else request.created_at
+    for at, count in earlier:
+        sent -= count
+        if sent + request.outside_approval_emails <= limit:
+            frees = at
+            break
+    wait = frees + OUTSIDE_APPROVALS_COUNTED_FOR - request.created_at
+    hours = max(1, math.ceil(wait.total_seconds() / 3600))
+    raise TooMany(
+        f"approval emails to people who are not this customer's contacts are limited to "
+        f"{limit} a day, and this request would go past it: name approvers who are its "
+        f"contacts, or try again in {hours} hour{'s' if hours > 1 else ''}",
+        retry_after=max(1, math.ceil(wait.total_seconds())),
+    )
 
 
 def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:

@@ -42,7 +42,9 @@ SPENT = SpentLink(used=USED, expired=EXPIRED)
 
 
 async def account_for(session: AsyncSession, email: str) -> User | None:
-    """The active account whose email (a contact's, or a staff user's own) this is."""
+    """The active account whose email (a contact's, or a staff user's own) this is. No
+    contact may take a staff user's email; were one to have it from before that rule, the
+    staff user's account is the one, always."""
     address = email.strip().lower()
     return (
         await session.exec(
@@ -55,6 +57,7 @@ async def account_for(session: AsyncSession, email: str) -> User | None:
                     col(User.contact_id).is_(None) & (func.lower(User.email) == address),
                 ),
             )
+            .order_by(col(User.is_staff).desc(), col(User.created_at), col(User.id))
         )
     ).first()
 

@@ -3,7 +3,9 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
@@ -90,8 +92,11 @@ async def raise_ticket(
     task_queue: str,
     principal: Principal,
     form: TicketCreate,
+    form_key: str | None = None,
 ) -> TicketPublic:
-    """A support ticket of the caller's side, shared with the other organisation if asked."""
+    """A support ticket of the caller's side, shared with the other organisation if asked.
+    ``form_key`` names the portal form that asks: the same form sent again (a double click,
+    a reload) gets the ticket it raised, and nobody is told twice."""
     if not may_raise_ticket(principal):
         raise Forbidden("tickets are raised by customer and purchaser contacts")
     assert principal.customer_id is not None and principal.side is not None
@@ -101,6 +106,9 @@ async def raise_ticket(
         )
     now = utcnow()
     await begin_write(session)
+    earlier = await _sent_before(session, Ticket, form_key, principal)
+    if earlier is not None:
+        return await _present(session, earlier)
     ticket = Ticket(
         customer_id=principal.customer_id,
         side=principal.side,
@@ -108,10 +116,19 @@ async def raise_ticket(
         subject=form.subject,
         body=form.body,
         raised_by_id=principal.user_id,
+        form_key=form_key,
         created_at=now,
     )
     session.add(ticket)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # The same form, sent at the same moment, raised it first (PostgreSQL).
+        await session.rollback()
+        earlier = await _sent_before(session, Ticket, form_key, principal)
+        if earlier is None:
+            raise
+        return await _present(session, earlier)
     assert ticket.id is not None
     ticket.number = ticket_number(ticket.id)
     raised = AuditEvent(
@@ -147,8 +164,10 @@ async def add_comment(
     principal: Principal,
     number: str,
     form: CommentCreate,
+    form_key: str | None = None,
 ) -> CommentPublic:
-    """Store the comment, and have whoever should hear of it emailed."""
+    """Store the comment, and have whoever should hear of it emailed. ``form_key`` names the
+    portal form that sends it: the same form sent again adds nothing and tells nobody."""
     ticket = await load_ticket(session, principal, number)
     assert ticket.id is not None
     request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
@@ -156,20 +175,54 @@ async def add_comment(
         await _check_reply_to_approver(session, principal, request, form.to_approver)
     kind = CommentKind.REPLY_TO_APPROVER if form.to_approver else CommentKind.COMMENT
     await begin_write(session)
-    comment = TicketComment(
-        ticket_id=ticket.id,
-        author_id=principal.user_id,
-        kind=kind,
-        side=form.to_approver,
-        body=form.body,
-        created_at=utcnow(),
-    )
-    session.add(comment)
-    await session.commit()
+    earlier = await _sent_before(session, TicketComment, form_key, principal)
+    if earlier is None:
+        comment = TicketComment(
+            ticket_id=ticket.id,
+            author_id=principal.user_id,
+            kind=kind,
+            side=form.to_approver,
+            body=form.body,
+            form_key=form_key,
+            created_at=utcnow(),
+        )
+        session.add(comment)
+        try:
+            await session.commit()
+        except IntegrityError:
+            # The same form, sent at the same moment, wrote it first (PostgreSQL).
+            await session.rollback()
+            await session.refresh(ticket)
+            earlier = await _sent_before(session, TicketComment, form_key, principal)
+            if earlier is None:
+                raise
+    if earlier is not None:
+        return _comments(ticket, [earlier], await authors(session, [earlier], [ticket]))[0]
     by_requester = request is not None and request.requester_id == principal.user_id
     written_as = capacity(kind, principal.is_staff, by_requester)
     await announce_comment(session, temporal, task_queue, ticket, request, comment, written_as)
     return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
+
+
+Sent = TypeVar("Sent", Ticket, TicketComment)
+
+
+async def _sent_before(
+    session: AsyncSession, table: type[Sent], form_key: str | None, principal: Principal
+) -> Sent | None:
+    """What the caller's form with this key made, if it was sent before; it ends the write
+    begun for it. Another's key is never theirs to reuse."""
+    if form_key is None:
+        return None
+    earlier = (await session.exec(select(table).where(table.form_key == form_key))).first()
+    if earlier is None:
+        return None
+    # Nothing was written: the write ends, keeping what was read.
+    await session.commit()
+    author = earlier.raised_by_id if isinstance(earlier, Ticket) else earlier.author_id
+    if author != principal.user_id:
+        raise Conflict("this form was sent by someone else; reload the page and try again")
+    return earlier
 
 
 def _news_id(ticket: Ticket, what: str, at: datetime) -> str:

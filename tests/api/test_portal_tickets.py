@@ -16,6 +16,7 @@ from tests.conftest import PUBLIC_URL, Stack, serve
 from tests.e2e.purchaser import PAULA, assign_purchaser
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
 NUMBER = re.compile(r"^/portal/tickets/(SO-\d+)\?done=raised$")
 SERVICE_TEAM = "service-team@localhost"
 OLIVE = "olive.ther@northwind.example.com"
@@ -41,13 +42,23 @@ async def signed_in(stack: Stack, email: str) -> AsyncIterator[httpx.AsyncClient
         yield client
 
 
+def hidden(page: httpx.Response) -> dict[str, str]:
+    """The hidden fields a browser posts back with the page's form: its token, and the key
+    of a form that makes something."""
+    fields = {"csrf_token": csrf(page)}
+    key = FORM_KEY.search(page.text)
+    if key:
+        fields["form_key"] = key.group(1)
+    return fields
+
+
 async def post_form(
     client: httpx.AsyncClient, page_path: str, action: str, data: dict[str, Any]
 ) -> httpx.Response:
-    """Open the page, then post its form with the page's token, as a person does."""
+    """Open the page, then post its form with the page's hidden fields, as a person does."""
     page = await client.get(page_path)
     assert page.status_code == 200, page.text
-    return await client.post(action, data={"csrf_token": csrf(page), **data})
+    return await client.post(action, data={**hidden(page), **data})
 
 
 async def raise_by_form(

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from api.main import create_app
-from tests.conftest import Stack, serve, worker_process
+from tests.conftest import METRICS_TOKEN, Stack, serve, worker_process
 from tests.e2e.profile import emails_for, submitted
 from tests.tcp_proxy import TcpProxy
 
@@ -104,7 +104,8 @@ async def test_readiness_names_the_database_while_it_is_down(stack: Stack) -> No
 async def test_api_metrics_count_routes_and_requests_by_kind(stack: Stack) -> None:
     request = await submitted(stack)
     await stack.http.post(f"/requests/{request['id']}/implement", headers=stack.auth("Sam"))
-    scraped = (await stack.http.get("/metrics")).text
+    scraper = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    scraped = (await stack.http.get("/metrics", headers=scraper)).text
     assert re.search(
         r'signoff_http_requests_total\{method="POST",route="/customers/\{customer_id\}/'
         r'profile-change-requests",status="201"\} 1\.0',
@@ -219,3 +220,17 @@ class TestDrain:
                     process.send_signal(signal.SIGTERM)
                     await asyncio.to_thread(process.wait, 60)
             smtp.stop()
+
+
+async def test_api_metrics_answer_only_the_metrics_token(stack: Stack) -> None:
+    """Anyone else (no token, an API token, a guess) gets 401, and the metrics are not served
+    at all when no token is set."""
+    for headers in ({}, stack.auth("Sam"), {"Authorization": "Bearer test-metrics-tokeN"}):
+        refused = await stack.http.get("/metrics", headers=headers)
+        assert refused.status_code == 401, headers
+        assert "signoff_" not in refused.text
+    unset = stack.settings.model_copy(update={"metrics_token": ""})
+    async with serve(create_app(unset)) as http:
+        off = await http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert off.status_code == 404
+        assert "signoff_" not in off.text
