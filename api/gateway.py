@@ -60,12 +60,28 @@ async def store_comment(
     ticket = await session.scalar(select(Ticket).where(Ticket.request_id == request.id))
     if ticket is None or ticket.id is None:
         raise TicketNotRaised("the request's ticket is still being raised; try again in a moment")
+    comment, _ = await keep_comment(session, ticket.id, kind, body, author_id, side, form_key)
+    assert comment.id is not None
+    return comment.id
+
+
+async def keep_comment(
+    session: AsyncSession,
+    ticket_id: int,
+    kind: CommentKind,
+    body: str,
+    author_id: uuid.UUID | None = None,
+    side: Side | None = None,
+    form_key: str | None = None,
+) -> tuple[TicketComment, bool]:
+    """A comment kept on the ticket, and whether it is new: a form (``form_key``) sent again
+    gets the comment it left the first time."""
     await begin_write(session)
-    kept = await _kept_before(session, ticket.id, form_key)
+    kept = await _kept_before(session, ticket_id, form_key)
     if kept is not None:
-        return kept
+        return kept, False
     comment = TicketComment(
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         author_id=author_id,
         kind=kind,
         side=side,
@@ -77,29 +93,32 @@ async def store_comment(
     try:
         await session.commit()
     except IntegrityError:
+        # The same form, sent at the same moment, left it first (PostgreSQL).
         await session.rollback()
-        kept = await _kept_before(session, ticket.id, form_key)
+        kept = await _kept_before(session, ticket_id, form_key)
         if kept is None:
             raise
-        return kept
-    assert comment.id is not None
-    return comment.id
+        return kept, False
+    return comment, True
 
 
-async def _kept_before(session: AsyncSession, ticket_id: int, form_key: str | None) -> int | None:
+async def _kept_before(
+    session: AsyncSession, ticket_id: int, form_key: str | None
+) -> TicketComment | None:
     """The comment the form with this key left on the ticket, if it was sent before (the
-    write begun for it ends)."""
+    write begun for it ends, keeping what was read)."""
     if form_key is None:
         return None
-    kept = await session.scalar(
-        select(TicketComment.id).where(
-            TicketComment.ticket_id == ticket_id, TicketComment.form_key == form_key
+    kept = (
+        await session.exec(
+            select(TicketComment).where(
+                TicketComment.ticket_id == ticket_id, TicketComment.form_key == form_key
+            )
         )
-    )
-    if kept is None:
-        return None
-    await session.commit()
-    return int(kept)
+    ).first()
+    if kept is not None:
+        await session.commit()
+    return kept
 
 
 async def decide(

@@ -56,6 +56,13 @@ _TITLES = {
 }
 
 
+# Forms refused before they are read: the answer, and why, as the page says it.
+_REFUSALS: dict[type[Exception], tuple[int, str]] = {
+    FormRefused: (403, "this form was not sent from a page of Signoff in this browser session"),
+    FileInForm: (422, "this form takes text only, and a file was sent with it"),
+}
+
+
 def _is_page(request: Request) -> bool:
     return request.url.path == "/" or request.url.path.startswith("/portal")
 
@@ -80,21 +87,13 @@ def install_portal(app: FastAPI) -> None:
         return redirect("/portal/sign-in?" + urlencode({"next": needed.next_path}))
 
     @app.exception_handler(FormRefused)
-    async def _refused(request: Request, _refusal: FormRefused) -> Response:
-        return _problem(
-            request,
-            403,
-            "this form was not sent from a page of Signoff in this browser session, so "
-            "nothing was done. Go back, reload the page and try again",
-        )
-
     @app.exception_handler(FileInForm)
-    async def _file_in_form(request: Request, _refusal: FileInForm) -> Response:
+    async def _refused(request: Request, refusal: Exception) -> Response:
+        status_code, why = _REFUSALS[type(refusal)]
         return _problem(
             request,
-            422,
-            "this form takes text only, and a file was sent with it, so nothing was done. Go "
-            "back, reload the page and try again",
+            status_code,
+            f"{why}, so nothing was done. Go back, reload the page and try again",
         )
 
     @app.exception_handler(ApiError)

@@ -3,7 +3,6 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -106,7 +105,7 @@ async def raise_ticket(
         )
     now = utcnow()
     await begin_write(session)
-    earlier = await _sent_before(session, Ticket, form_key, principal)
+    earlier = await _raised_before(session, form_key, principal)
     if earlier is not None:
         return await _present(session, earlier)
     ticket = Ticket(
@@ -125,7 +124,7 @@ async def raise_ticket(
     except IntegrityError:
         # The same form, sent at the same moment, raised it first (PostgreSQL).
         await session.rollback()
-        earlier = await _sent_before(session, Ticket, form_key, principal)
+        earlier = await _raised_before(session, form_key, principal)
         if earlier is None:
             raise
         return await _present(session, earlier)
@@ -174,53 +173,33 @@ async def add_comment(
     if form.to_approver is not None:
         await _check_reply_to_approver(session, principal, request, form.to_approver)
     kind = CommentKind.REPLY_TO_APPROVER if form.to_approver else CommentKind.COMMENT
-    await begin_write(session)
-    earlier = await _sent_before(session, TicketComment, form_key, principal)
-    if earlier is None:
-        comment = TicketComment(
-            ticket_id=ticket.id,
-            author_id=principal.user_id,
-            kind=kind,
-            side=form.to_approver,
-            body=form.body,
-            form_key=form_key,
-            created_at=utcnow(),
-        )
-        session.add(comment)
-        try:
-            await session.commit()
-        except IntegrityError:
-            # The same form, sent at the same moment, wrote it first (PostgreSQL).
-            await session.rollback()
-            await session.refresh(ticket)
-            earlier = await _sent_before(session, TicketComment, form_key, principal)
-            if earlier is None:
-                raise
-    if earlier is not None:
-        return _comments(ticket, [earlier], await authors(session, [earlier], [ticket]))[0]
+    comment, new = await gateway.keep_comment(
+        session, ticket.id, kind, form.body, principal.user_id, form.to_approver, form_key
+    )
+    if not new:
+        if comment.author_id != principal.user_id:
+            raise Conflict("this form was sent by someone else; reload the page and try again")
+        await session.refresh(ticket)
+        return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
     by_requester = request is not None and request.requester_id == principal.user_id
     written_as = capacity(kind, principal.is_staff, by_requester)
     await announce_comment(session, temporal, task_queue, ticket, request, comment, written_as)
     return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
 
 
-Sent = TypeVar("Sent", Ticket, TicketComment)
-
-
-async def _sent_before(
-    session: AsyncSession, table: type[Sent], form_key: str | None, principal: Principal
-) -> Sent | None:
-    """What the caller's form with this key made, if it was sent before; it ends the write
-    begun for it. Another's key is never theirs to reuse."""
+async def _raised_before(
+    session: AsyncSession, form_key: str | None, principal: Principal
+) -> Ticket | None:
+    """The ticket the caller's form with this key raised, if it was sent before; it ends the
+    write begun for it. Another's key is never theirs to reuse."""
     if form_key is None:
         return None
-    earlier = (await session.exec(select(table).where(table.form_key == form_key))).first()
+    earlier = (await session.exec(select(Ticket).where(Ticket.form_key == form_key))).first()
     if earlier is None:
         return None
     # Nothing was written: the write ends, keeping what was read.
     await session.commit()
-    author = earlier.raised_by_id if isinstance(earlier, Ticket) else earlier.author_id
-    if author != principal.user_id:
+    if earlier.raised_by_id != principal.user_id:
         raise Conflict("this form was sent by someone else; reload the page and try again")
     return earlier
 
