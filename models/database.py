@@ -180,22 +180,38 @@ def erased_in(session: AsyncSession) -> None:
     session.info[_ERASED] = True
 
 
+# Clearing the WAL holds SQLite's write lock while it waits for readers to move on: it waits
+# briefly each time, and tries again, so that no writer is ever held up for long.
+_CLEAR_WAIT_MS = 100
+_CLEAR_ATTEMPTS = 20
+_CLEAR_PAUSE_SECONDS = 0.1
+
+
 async def clear_erased(engine: AsyncEngine) -> bool:
     """Move every page written so far into SQLite's database file and empty its WAL, which
     would otherwise keep the pages as they were before an erasure (deleted content itself is
-    zeroed: ``secure_delete``). False if a reader held the WAL for longer than the busy
-    timeout; the next erasure or the housekeeping schedule clears it then. Nothing to do on
-    PostgreSQL (README: what it keeps until VACUUM)."""
+    zeroed: ``secure_delete``). False if readers held the WAL through every attempt; the
+    next erasure or the housekeeping schedule clears it then. Nothing to do on PostgreSQL
+    (README: what it keeps until VACUUM)."""
     if engine.dialect.name != "sqlite":
         return True
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         # The driver's own connection: outside any transaction, as a checkpoint must be.
-        assert raw.driver_connection is not None
-        cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy, *_ = await cursor.fetchone()
-        await cursor.close()
-    return not busy
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute(f"PRAGMA busy_timeout={_CLEAR_WAIT_MS}")
+        try:
+            for _ in range(_CLEAR_ATTEMPTS):
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, *_ = await cursor.fetchone()
+                await cursor.close()
+                if not busy:
+                    return True
+                await asyncio.sleep(_CLEAR_PAUSE_SECONDS)
+        finally:
+            await driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+    return False
 
 
 @asynccontextmanager
