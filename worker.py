@@ -5,6 +5,7 @@ import logging
 import signal
 from collections.abc import Sequence
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 import uvloop
@@ -35,21 +36,19 @@ from activities.sign_in import SignInActivities
 from activities.smtp import SmtpMailer
 from activities.tickets import TicketActivities
 from models.database import SessionFactory, create_db_engine, session_factory
+from models.kinds import KINDS
 from settings import Settings, get_settings
 from telemetry import LogContext, configure_logging
-from workflows.contact_change import ContactChangeWorkflow
 from workflows.housekeeping import PurgeExpiredWorkflow
-from workflows.profile_change import ProfileChangeWorkflow
-from workflows.purchaser_addition import PurchaserAdditionWorkflow
-from workflows.purchaser_removal import PurchaserRemovalWorkflow
 from workflows.sign_in import SignInEmailWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
 
+# Each kind's workflow is the class its registry entry names, in the module named after it.
+REQUEST_WORKFLOWS: Sequence[type] = tuple(
+    getattr(import_module(f"workflows.{kind.kind.value}"), kind.workflow) for kind in KINDS.values()
+)
 WORKFLOWS: Sequence[type] = (
-    ProfileChangeWorkflow,
-    ContactChangeWorkflow,
-    PurchaserAdditionWorkflow,
-    PurchaserRemovalWorkflow,
+    *REQUEST_WORKFLOWS,
     PurgeExpiredWorkflow,
     TicketNoticeWorkflow,
     SignInEmailWorkflow,
@@ -83,10 +82,8 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
         emails.send_email,
         sign_in.send_sign_in_email,
         tickets.raise_ticket,
-        customer_data.apply_profile_change,
-        customer_data.apply_contact_change,
-        customer_data.apply_purchaser_addition,
-        customer_data.apply_purchaser_removal,
+        # Each kind's change is applied by the activity named after it.
+        *(getattr(customer_data, f"apply_{kind.kind.value}") for kind in KINDS.values()),
         customer_data.erase_request,
         approvals.open_approvals,
         approvals.record_approval,

@@ -12,20 +12,18 @@ from activities.audit import load_request, record
 from activities.erasure import erase_contact, erase_request_data, forget_addition_people
 from models.contact import Contact
 from models.contact_change import (
-    ContactState,
+    ApplyContactChange,
     contact_change_problems,
     project,
     stored_batch,
 )
+from models.contact_state import ContactState
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.enums import CommentKind, LinkPurpose, RequestStatus, Side, UserState
 from models.link import LinkToken
 from models.payloads import (
     ApplyChange,
-    ApplyContactChange,
-    ApplyPurchaserAddition,
-    ApplyPurchaserRemoval,
     ApplyResult,
     CloseRequest,
     EraseRequest,
@@ -34,12 +32,14 @@ from models.problems import Problem
 from models.profile_change import ProfileChangeCreate
 from models.purchaser import Purchaser
 from models.purchaser_addition import (
+    ApplyPurchaserAddition,
     emails_of,
     purchaser_addition_problems,
     roles_after_addition,
     stored_addition,
 )
 from models.purchaser_removal import (
+    ApplyPurchaserRemoval,
     PurchaserRemoval,
     purchaser_removal_problems,
     roles_after_removal,

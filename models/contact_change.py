@@ -8,6 +8,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -19,7 +20,9 @@ from pydantic import (
 
 from models.common import Line, ShortLine
 from models.contact_fields import DETAIL_FIELDS, Approver, Email, Phone, Roles
+from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
+from models.payloads import RequestInput
 from models.personal_data import is_erased
 from models.problems import Problem
 from models.roles import purchaser_roles, roles_not_allowed
@@ -132,28 +135,6 @@ class ContactChangeCreate(BaseModel):
             elif isinstance(change, UpdateContact) and change.fields.email is not None:
                 given.append(str(change.fields.email))
         return given
-
-
-@dataclass(frozen=True)
-class ContactState:
-    """A contact as the rules see it: who it is, which side, its details and roles."""
-
-    id: uuid.UUID | None
-    side: Side
-    details: dict[str, Any]
-    roles: frozenset[Role]
-    change: str = "unchanged"  # unchanged, updated, added, removed
-    origin: int | None = None  # the position of the change that added it
-
-    @property
-    def email(self) -> str | None:
-        email = self.details.get("email")
-        return str(email).lower() if email else None
-
-    @property
-    def name(self) -> str:
-        parts = (self.details.get("first_name"), self.details.get("last_name"))
-        return " ".join(str(part) for part in parts if part)
 
 
 @dataclass
@@ -503,3 +484,23 @@ def stored_batch(requested: dict[str, Any]) -> ContactChangeCreate:
     ]
     # The approver signs the batch off; erased since, they may be blank.
     return ContactChangeCreate.model_validate({"changes": changes})
+
+
+# Its workflow's input, and the command that applies it.
+@dataclass(frozen=True)
+class ContactChangeInput(RequestInput):
+    required_roles: tuple[Role, ...]
+    activation_expiry_seconds: int
+    # The purchaser approves a change to its side first; runs begun before carry none.
+    approval_sides: tuple[Side, ...] = ()
+    approval_reminder_seconds: int = 0
+    approval_expiry_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class ApplyContactChange:
+    request_id: str
+    actor: str
+    at: datetime
+    required_roles: tuple[Role, ...]
+    activation_expiry_seconds: int

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models.contact_change import ContactState
+from models.contact_state import ContactState
 from models.customer import CustomerProfile
 from models.enums import Responsibility, Role
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from models.approvers import approver_problems
 from models.contact_change import (
     ContactChangeCreate,
+    ContactChangeInput,
     contact_change_problems,
     purchaser_approver_problems,
     purchaser_side_changes,
@@ -22,21 +23,21 @@ from models.contact_change import (
 from models.contact_fields import Approver
 from models.enums import RequestKind, RequestStatus, Side
 from models.filing import FilingContext
-from models.payloads import (
-    ContactChangeInput,
-    PurchaserAdditionInput,
-    PurchaserRemovalInput,
-    RequestInput,
-)
+from models.payloads import RequestInput
 from models.personal_data import FormPeople, approver_named
 from models.problems import Problem
 from models.profile_change import ProfileChangeCreate, profile_change_problems
 from models.purchaser_addition import (
     PurchaserAdditionCreate,
+    PurchaserAdditionInput,
     emails_of,
     purchaser_addition_problems,
 )
-from models.purchaser_removal import PurchaserRemovalCreate, purchaser_removal_problems
+from models.purchaser_removal import (
+    PurchaserRemovalCreate,
+    PurchaserRemovalInput,
+    purchaser_removal_problems,
+)
 
 Form = Any  # the kind's own form: each entry's functions take the kind's form
 

@@ -13,7 +13,6 @@ from models.enums import (
     EmailEvent,
     RequestKind,
     RequestStatus,
-    Role,
     Side,
 )
 
@@ -27,16 +26,6 @@ class RequestInput:
     review_reminder_seconds: int
 
 
-@dataclass(frozen=True)
-class ContactChangeInput(RequestInput):
-    required_roles: tuple[Role, ...]
-    activation_expiry_seconds: int
-    # The purchaser approves a change to its side first; runs begun before carry none.
-    approval_sides: tuple[Side, ...] = ()
-    approval_reminder_seconds: int = 0
-    approval_expiry_seconds: int = 0
-
-
 class ApprovalTimings(Protocol):
     """The input of a request that collects approvals: how often to remind, when to expire."""
 
@@ -45,20 +34,6 @@ class ApprovalTimings(Protocol):
 
     @property
     def approval_expiry_seconds(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class PurchaserAdditionInput(RequestInput):
-    approval_reminder_seconds: int
-    approval_expiry_seconds: int
-    activation_expiry_seconds: int
-
-
-@dataclass(frozen=True)
-class PurchaserRemovalInput(RequestInput):
-    approval_reminder_seconds: int
-    approval_expiry_seconds: int
-    required_roles: tuple[Role, ...]
 
 
 @dataclass(frozen=True)
@@ -142,31 +117,6 @@ class ApplyChange:
     request_id: str
     actor: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class ApplyContactChange:
-    request_id: str
-    actor: str
-    at: datetime
-    required_roles: tuple[Role, ...]
-    activation_expiry_seconds: int
-
-
-@dataclass(frozen=True)
-class ApplyPurchaserAddition:
-    request_id: str
-    actor: str
-    at: datetime
-    activation_expiry_seconds: int
-
-
-@dataclass(frozen=True)
-class ApplyPurchaserRemoval:
-    request_id: str
-    actor: str
-    at: datetime
-    required_roles: tuple[Role, ...]
 
 
 Command = TypeVar("Command")

@@ -5,15 +5,18 @@ Problem messages name positions, sides and roles, never a person.
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.approvers import approver_problems
 from models.common import Line, NamedAddress
-from models.contact_change import ContactState
 from models.contact_fields import Approver, Email, Phone, Roles
+from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
+from models.payloads import RequestInput
 from models.personal_data import is_erased
 from models.problems import Problem
 from models.roles import purchaser_roles, responsibility_roles
@@ -148,3 +151,19 @@ def roles_after_addition(
 def emails_of(form: PurchaserAddition) -> list[str]:
     """The emails the form gives its contacts (a malformed one read past the schema aside)."""
     return [str(contact.email) for contact in form.contacts if contact.email is not None]
+
+
+# Its workflow's input, and the command that applies it.
+@dataclass(frozen=True)
+class PurchaserAdditionInput(RequestInput):
+    approval_reminder_seconds: int
+    approval_expiry_seconds: int
+    activation_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class ApplyPurchaserAddition:
+    request_id: str
+    actor: str
+    at: datetime
+    activation_expiry_seconds: int

@@ -5,14 +5,17 @@ Problem messages name positions and roles, never a person.
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.approvers import approver_problems
-from models.contact_change import ContactState
 from models.contact_fields import Approver, Roles
+from models.contact_state import ContactState
 from models.enums import Role, Side
+from models.payloads import RequestInput
 from models.problems import Problem
 
 
@@ -112,3 +115,19 @@ def roles_to_hand_back(
     roles), in the order of ``required_roles``: those a removal gives back to the customer."""
     held = {role for side, roles in holdings if side is Side.PURCHASER for role in roles}
     return [role for role in dict.fromkeys(required_roles) if role in held]
+
+
+# Its workflow's input, and the command that applies it.
+@dataclass(frozen=True)
+class PurchaserRemovalInput(RequestInput):
+    approval_reminder_seconds: int
+    approval_expiry_seconds: int
+    required_roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True)
+class ApplyPurchaserRemoval:
+    request_id: str
+    actor: str
+    at: datetime
+    required_roles: tuple[Role, ...]

@@ -10,8 +10,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.contact import Contact
-from models.contact_change import ContactState
 from models.contact_fields import DETAIL_FIELDS
+from models.contact_state import ContactState
 from models.conversation import capacity
 from models.enums import Capacity, Responsibility
 from models.purchaser import Purchaser

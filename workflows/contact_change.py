@@ -5,8 +5,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
+    from models.contact_change import ApplyContactChange, ContactChangeInput
     from models.enums import RequestStatus
-    from models.payloads import ApplyContactChange, ContactChangeInput
     from workflows.request import RequestWorkflow
     from workflows.steps import Change
 

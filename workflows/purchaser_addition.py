@@ -5,7 +5,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus, Side
-    from models.payloads import ApplyPurchaserAddition, PurchaserAdditionInput
+    from models.purchaser_addition import ApplyPurchaserAddition, PurchaserAdditionInput
     from workflows.request import RequestWorkflow
     from workflows.steps import Change
 

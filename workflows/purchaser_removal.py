@@ -6,7 +6,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import RequestStatus, Side
-    from models.payloads import ApplyPurchaserRemoval, PurchaserRemovalInput
+    from models.purchaser_removal import ApplyPurchaserRemoval, PurchaserRemovalInput
     from workflows.request import RequestWorkflow
     from workflows.steps import Change
 

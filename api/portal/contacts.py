@@ -24,9 +24,10 @@ from api.services.requests import Filing
 from models import contact_form
 from models.access import may_file
 from models.contact import ContactPublic
-from models.contact_change import ContactChangeCreate, ContactState, purchasers_approver
+from models.contact_change import ContactChangeCreate, purchasers_approver
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_form import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, Origin, Row
+from models.contact_state import ContactState
 from models.enums import RequestKind, Responsibility, Role, Side
 from models.problems import Problem, ValidationProblems
 from models.request import ChangeRequest

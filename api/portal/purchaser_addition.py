@@ -20,7 +20,7 @@ from api.portal.render import redirect, render
 from api.services import customers
 from api.services.portal_sessions import SignedIn
 from api.services.requests import Filing
-from models.contact_change import ContactState
+from models.contact_state import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
 from models.ids import ascii_number

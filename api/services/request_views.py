@@ -7,7 +7,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.approval import Approval
-from models.contact_change import ContactState, project, stored_batch
+from models.contact_change import project, stored_batch
+from models.contact_state import ContactState
 from models.customer import Customer, CustomerPublic
 from models.enums import RequestKind, Role, Side
 from models.profile_change import ProfileChangeCreate

@@ -6,10 +6,10 @@ from models.contact_change import (
     AddContact,
     AddRoles,
     ContactChangeCreate,
-    ContactState,
     UpdateContact,
     contact_change_problems,
 )
+from models.contact_state import ContactState
 from models.enums import Role, Side
 from models.problems import Problem
 

@@ -8,11 +8,11 @@ from pydantic import ValidationError
 from models.contact_change import (
     AddRoles,
     ContactChangeCreate,
-    ContactState,
     NewContact,
     contact_change_problems,
     project,
 )
+from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.problems import Problem
 from models.roles import purchaser_roles, roles_not_allowed

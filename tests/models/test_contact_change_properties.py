@@ -13,13 +13,13 @@ from models.contact_change import (
     AddContact,
     AddRoles,
     ContactChangeCreate,
-    ContactState,
     RemoveContact,
     RemoveRoles,
     UpdateContact,
     contact_change_problems,
     project,
 )
+from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.problems import Problem
 from models.roles import roles_not_allowed

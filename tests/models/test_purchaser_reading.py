@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from models.batch_reading import beside_schema
-from models.contact_change import ContactState
+from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.purchaser_addition import (
     PurchaserAdditionCreate,
