@@ -15,6 +15,7 @@ from temporalio import activity
 from activities.rendering import EmailRenderer
 from activities.smtp import SmtpMailer, build_message, message_id
 from models.approval import Approval
+from models.asks import Asks
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
@@ -25,8 +26,7 @@ from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import Notification
 from models.personal_data import approver_named
-from models.purchaser_addition import stored_addition
-from models.queries import comment_author, purchaser_of
+from models.queries import comment_author, purchaser_of, standing
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.tokens import link_token
@@ -48,16 +48,12 @@ class MailSettings:
     link_secret: str
 
 
-async def _purchaser_in(session: AsyncSession, request: ChangeRequest) -> tuple[str, str]:
-    """The purchaser a request is about (the one its form asks for, else the one assigned),
-    and its responsibility."""
-    if request.requested and "purchaser" in request.requested:
-        form, _ = stored_addition(request.requested)
-        return form.purchaser.name, form.responsibility.value
-    purchaser = await purchaser_of(session, request.customer_id)
-    if purchaser is not None:
-        return purchaser.name, purchaser.responsibility.value
-    return "", ""
+async def _asks(session: AsyncSession, request: ChangeRequest) -> Asks | None:
+    """What the request asks its approvers, in words, while it keeps its form."""
+    ask = KINDS[request.kind].asks
+    if ask is None or request.requested is None:
+        return None
+    return ask(request.requested, await standing(session, request.customer_id))
 
 
 # Emails that carry the approver's own link.
@@ -342,13 +338,14 @@ class EmailActivities(Mailing):
             "request_url": "",
             "purchaser_name": "",
             "responsibility": "",
+            "asks": None,
             "rejected_by": "",
             "approvers": 0,
             "roles_moved": "",
         }
         if request is None:
             return context
-        purchaser_name, responsibility = await _purchaser_in(session, request)
+        purchaser = await purchaser_of(session, request.customer_id)
         approvals = list(
             await session.exec(select(Approval).where(Approval.request_id == request.id))
         )
@@ -359,8 +356,11 @@ class EmailActivities(Mailing):
             "request_id": str(request.id),
             "status": request.status.value.replace("_", " "),
             "request_url": f"{base}/portal/requests/{request.id}",
-            "purchaser_name": purchaser_name,
-            "responsibility": responsibility,
+            "purchaser_name": purchaser.name if purchaser else "",
+            "responsibility": purchaser.responsibility.value if purchaser else "",
+            "asks": await _asks(session, request)
+            if notification.event in _APPROVAL_LINK_EVENTS
+            else None,
             "rejected_by": next(
                 (a.side.value for a in approvals if a.status is ApprovalStatus.REJECTED), ""
             ),

@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.idempotency import Idempotency
+from api.kinds import kind_api
 from api.limits import BodyLimit
 from api.observability import Metrics, install_request_context
 from api.pages import install_page_handlers
@@ -19,6 +20,7 @@ from api.routes import customers, links, operations, requests, tickets
 from api.state import AppState
 from api.throttle import Throttle
 from models.database import create_db_engine, session_factory
+from models.kinds import KINDS
 from settings import Settings
 
 
@@ -65,6 +67,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     install_request_context(app, metrics)
     app.include_router(customers.router)
+    # Each kind's filing: POST /customers/{customer_id}/<kind>-requests.
+    for kind in KINDS:
+        app.include_router(kind_api(kind).filing)
     app.include_router(requests.router)
     app.include_router(tickets.router)
     app.include_router(links.router)

@@ -15,16 +15,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
+    ValidationError,
     model_validator,
 )
 
+from models.asks import Asks, Standing, role_words
 from models.common import Line, ShortLine
 from models.contact_fields import DETAIL_FIELDS, Approver, Email, Phone, Roles
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.payloads import RequestInput
 from models.personal_data import is_erased
-from models.problems import Problem
+from models.problems import Loc, Problem
+from models.reading import readable_approver, readable_roles
 from models.roles import purchaser_roles, roles_not_allowed
 
 REQUIRED_DETAILS = frozenset({"first_name", "last_name", "email"})
@@ -484,6 +488,137 @@ def stored_batch(requested: dict[str, Any]) -> ContactChangeCreate:
     ]
     # The approver signs the batch off; erased since, they may be blank.
     return ContactChangeCreate.model_validate({"changes": changes})
+
+
+def asks(requested: dict[str, Any], standing: Standing) -> Asks:
+    """The changes to the purchaser's side, each in words: the purchaser approves those."""
+    batch = stored_batch(requested)
+    responsibility = standing.purchaser.responsibility if standing.purchaser else None
+    theirs = purchaser_side_changes(standing.contacts, batch, responsibility)
+    purchaser = standing.purchaser_name
+    return Asks(
+        what=f"change the contacts or roles of {purchaser}, its purchaser organisation",
+        subject=f"changes to {purchaser}'s contacts at {standing.customer_name}",
+        facts=[("Purchaser", purchaser)],
+        list_title="The changes to the purchaser's side:",
+        items=[change_in_words(batch.changes[index], standing) for index in theirs],
+    )
+
+
+def change_in_words(change: Change, standing: Standing) -> str:
+    if isinstance(change, AddContact):
+        new = change.contact
+        return f"Add {new.first_name} {new.last_name} ({new.email}) with {role_words(change.roles)}"
+    who = standing.name_of(change.contact_id)
+    if isinstance(change, RemoveContact):
+        return f"Remove {who}"
+    if isinstance(change, AddRoles):
+        return f"{who}: give {role_words(change.roles)}"
+    if isinstance(change, RemoveRoles):
+        return f"{who}: take away {role_words(change.roles)}"
+    given = ", ".join(
+        f"{name.replace('_', ' ')} {value if value is not None else '(cleared)'}"
+        for name, value in change.fields.given().items()
+    )
+    return f"{who}: new {given}"
+
+
+# A batch the schema refused, read as far as the rules can still check it. Each change the
+# schema accepts is kept; one refused only in some of its fields keeps its place with those
+# fields left out; one whose op or contact cannot be read keeps its place as ``Unreadable``,
+# which the rules pass over.
+# The schema's own limit: past it, the batch is not read at all.
+MOST_CHANGES = 100
+
+
+WHOLE_BATCH: Loc = ("body", "changes")
+
+
+_change = TypeAdapter[Change](Change)
+
+
+_read_contact_id = TypeAdapter(uuid.UUID)
+
+
+_side = TypeAdapter(Side)
+
+
+class Unreadable(BaseModel):
+    """A change that cannot take part in the rules (an unknown op, no readable contact)."""
+
+    op: str = "unreadable"
+
+
+def readable_batch(body: Any) -> ContactChangeCreate | None:
+    """What of ``body`` (the parsed JSON) the rules can check, or None if nothing is."""
+    if not isinstance(body, dict):
+        return None
+    changes = body.get("changes")
+    if not isinstance(changes, list) or not changes or len(changes) > MOST_CHANGES:
+        return None
+    # Unreadable stands in a place of the list: past the schema, not one of its changes.
+    readable: list[Any] = [_readable_change(change) for change in changes]
+    return ContactChangeCreate.model_construct(
+        changes=readable,
+        approver=readable_approver(body.get("approver")),
+    )
+
+
+def _readable_change(raw: Any) -> BaseModel:
+    try:
+        return _change.validate_python(raw)
+    except ValidationError:
+        pass
+    if not isinstance(raw, dict) or raw.get("op") not in CHANGE_OPS:
+        return Unreadable()
+    op = raw["op"]
+    if op == "add":
+        return _readable_addition(raw)
+    try:
+        contact_id = _read_contact_id.validate_python(raw.get("contact_id"))
+    except ValidationError:
+        return Unreadable()
+    if op == "remove":
+        return RemoveContact.model_construct(op=op, contact_id=contact_id)
+    if op == "update":
+        fields = _readable_details(raw.get("fields"))
+        return UpdateContact.model_construct(
+            op=op,
+            contact_id=contact_id,
+            fields=DetailUpdates.model_construct(_fields_set=set(fields), **fields),
+        )
+    kind = AddRoles if op == "add_roles" else RemoveRoles
+    return kind.model_construct(op=op, contact_id=contact_id, roles=readable_roles(raw))
+
+
+def _readable_addition(raw: dict[str, Any]) -> BaseModel:
+    try:
+        side = _side.validate_python(raw.get("side", Side.CUSTOMER))
+    except ValidationError:
+        # Which side it joins decides what its roles may be: the rules cannot guess.
+        return Unreadable()
+    details = _readable_details(raw.get("contact"))
+    every: dict[str, Any] = {name: details.get(name) for name in DETAIL_FIELDS}
+    contact = NewContact.model_construct(**every)
+    return AddContact.model_construct(
+        op="add", contact=contact, roles=readable_roles(raw), side=side
+    )
+
+
+def _readable_details(raw: Any) -> dict[str, Any]:
+    """The details of ``raw`` that are valid, each as the schema reads it."""
+    if not isinstance(raw, dict):
+        return {}
+    readable = {}
+    for name in DETAIL_FIELDS:
+        if name not in raw:
+            continue
+        try:
+            # The same types as a new contact's; a required detail may not be null.
+            readable[name] = getattr(DetailUpdates.model_validate({name: raw[name]}), name)
+        except ValidationError:
+            continue
+    return readable
 
 
 # Its workflow's input, and the command that applies it.

@@ -11,7 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from models import contact_change, purchaser_addition, purchaser_removal
 from models.approvers import approver_problems
+from models.asks import Asks, Standing
 from models.contact_change import (
     ContactChangeCreate,
     ContactChangeInput,
@@ -38,6 +40,7 @@ from models.purchaser_removal import (
     PurchaserRemovalInput,
     purchaser_removal_problems,
 )
+from models.reading import Reading
 
 Form = Any  # the kind's own form: each entry's functions take the kind's form
 
@@ -62,6 +65,11 @@ class Kind:
     )
     # Where its kept form names people: approvers, contacts brought in, details given.
     people: FormPeople = field(default_factory=FormPeople)
+    # Its form read past its schema, for the rules' problems beside the schema's (a kind
+    # whose rules weigh the whole form at once has none).
+    reading: Reading | None = None
+    # What it asks its approvers, in words (a kind that asks none has none).
+    asks: Callable[[dict[str, Any], Standing], Asks] | None = None
 
     @property
     def path(self) -> str:
@@ -145,6 +153,12 @@ KINDS: dict[RequestKind, Kind] = {
             emails=lambda batch: batch.emails_given(),
             stored=_contact_change_stored,
             people=FormPeople(approvers={Side.PURCHASER: ("approver",)}, changes=True),
+            reading=Reading(
+                contact_change.readable_batch,
+                contact_change.WHOLE_BATCH,
+                frozenset(contact_change.CHANGE_OPS),
+            ),
+            asks=contact_change.asks,
         ),
         Kind(
             RequestKind.PURCHASER_ADDITION,
@@ -167,6 +181,8 @@ KINDS: dict[RequestKind, Kind] = {
                 contacts=True,
                 outsiders=True,
             ),
+            reading=Reading(purchaser_addition.readable_addition, purchaser_addition.ALL_CONTACTS),
+            asks=purchaser_addition.asks,
         ),
         Kind(
             RequestKind.PURCHASER_REMOVAL,
@@ -182,6 +198,8 @@ KINDS: dict[RequestKind, Kind] = {
                 "no purchaser is assigned to this customer" if context.purchaser is None else None
             ),
             people=FormPeople(approvers={Side.CUSTOMER: ("approver",)}, outsiders=True),
+            reading=Reading(purchaser_removal.readable_removal, purchaser_removal.ALL_ASSIGNMENTS),
+            asks=purchaser_removal.asks,
         ),
     )
 }

@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from models.approvers import approver_problems
+from models.asks import Asks, Standing, role_words
 from models.common import Line, NamedAddress
 from models.contact_fields import Approver, Email, Phone, Roles
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.payloads import RequestInput
 from models.personal_data import is_erased
-from models.problems import Problem
+from models.problems import Loc, Problem
+from models.reading import listed, readable_approver, readable_item, valid
 from models.roles import purchaser_roles, responsibility_roles
 
 
@@ -78,7 +80,7 @@ def purchaser_addition_problems(
     """Every reason the form cannot be accepted; empty when it can.
 
     ``emails_in_use`` holds the (lower-case) emails living contacts already use, anywhere.
-    A form read past the schema (``purchaser_reading``) leaves out what it refused: its
+    A form read past the schema (``readable_*``) leaves out what it refused: its
     responsibility, an email or an approver may be None, and the rules about them wait.
     """
     problems = _contact_problems(form, emails_in_use)
@@ -151,6 +153,63 @@ def roles_after_addition(
 def emails_of(form: PurchaserAddition) -> list[str]:
     """The emails the form gives its contacts (a malformed one read past the schema aside)."""
     return [str(contact.email) for contact in form.contacts if contact.email is not None]
+
+
+def asks(requested: dict[str, Any], standing: Standing) -> Asks:
+    """The purchaser organisation asked for, the contacts it brings, and the roles the
+    customer's contacts give up to it."""
+    addition, _ = stored_addition(requested)
+    purchaser, address = addition.purchaser, addition.purchaser.address
+    matters = addition.responsibility.value
+    return Asks(
+        what=(
+            f"add {purchaser.name} as its purchaser organisation, responsible for {matters} matters"
+        ),
+        subject=f"add {purchaser.name} as purchaser for {standing.customer_name}",
+        facts=[
+            ("Purchaser", purchaser.name),
+            (
+                "Address",
+                f"{address.street}, {address.city}, {address.postal_code}, {address.country}",
+            ),
+            ("Responsible for", f"{matters} matters"),
+        ],
+        list_title="Purchaser contacts:",
+        items=[f"{c.first_name} {c.last_name} ({role_words(c.roles)})" for c in addition.contacts],
+        moves=[
+            f"{standing.name_of(state.id)}: {role_words(sorted(roles))}"
+            for state, roles in roles_after_addition(standing.contacts, addition.responsibility)
+        ],
+    )
+
+
+# A form the schema refused, read as far as the rules can still check it.
+# Where the rules' problems about every contact, or every assignment, at once stand.
+ALL_CONTACTS: Loc = ("body", "contacts")
+
+
+_responsibility = TypeAdapter(Responsibility)
+
+
+_email = TypeAdapter[str](Email)
+
+
+def readable_addition(body: Any) -> PurchaserAdditionCreate | None:
+    """What of ``body`` (the parsed JSON) the rules can check, or None if nothing is."""
+    if not isinstance(body, dict):
+        return None
+    approvers = body.get("approvers")
+    given = approvers if isinstance(approvers, dict) else {}
+    named: dict[str, Any] = {side.value: readable_approver(given.get(side.value)) for side in Side}
+    read: dict[str, Any] = {
+        "responsibility": valid(_responsibility, body.get("responsibility")),
+        "contacts": [
+            readable_item(raw, PurchaserContact, "email", _email)
+            for raw in listed(body, "contacts", MOST_CONTACTS)
+        ],
+        "approvers": Approvers.model_construct(**named),
+    }
+    return PurchaserAdditionCreate.model_construct(**read)
 
 
 # Its workflow's input, and the command that applies it.

@@ -7,16 +7,18 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from models.approvers import approver_problems
+from models.asks import Asks, Standing, role_words
 from models.contact_fields import Approver, Roles
 from models.contact_state import ContactState
 from models.enums import Role, Side
 from models.payloads import RequestInput
-from models.problems import Problem
+from models.problems import Loc, Problem
+from models.reading import listed, readable_approver, readable_item
 
 
 class RoleAssignment(BaseModel):
@@ -53,7 +55,7 @@ def purchaser_removal_problems(
 ) -> list[Problem]:
     """Every reason the removal cannot be accepted against ``contacts``; empty when it can.
 
-    A form read past the schema (``purchaser_reading``) leaves out what it refused: an
+    A form read past the schema (``readable_*``) leaves out what it refused: an
     assignment's contact (None: a contact of no one) or the approver may be None.
     """
     problems: list[Problem] = []
@@ -115,6 +117,43 @@ def roles_to_hand_back(
     roles), in the order of ``required_roles``: those a removal gives back to the customer."""
     held = {role for side, roles in holdings if side is Side.PURCHASER for role in roles}
     return [role for role in dict.fromkeys(required_roles) if role in held]
+
+
+def asks(requested: dict[str, Any], standing: Standing) -> Asks:
+    """The purchaser to go, and the required roles the customer's contacts take back."""
+    form = PurchaserRemoval.model_validate(requested)
+    purchaser, customer = standing.purchaser_name, standing.customer_name
+    return Asks(
+        what=f"remove {purchaser} as its purchaser organisation",
+        subject=f"remove {purchaser} as purchaser for {customer}",
+        facts=[("Purchaser", purchaser)],
+        list_title="Roles given back to the customer's contacts:",
+        items=[
+            f"{standing.name_of(a.contact_id)}: {role_words(a.roles)}"
+            for a in form.role_assignments
+        ],
+    )
+
+
+# A form the schema refused, read as far as the rules can still check it.
+ALL_ASSIGNMENTS: Loc = ("body", "role_assignments")
+
+
+_contact_id = TypeAdapter(uuid.UUID)
+
+
+def readable_removal(body: Any) -> PurchaserRemovalCreate | None:
+    """What of ``body`` (the parsed JSON) the rules can check, or None if nothing is."""
+    if not isinstance(body, dict):
+        return None
+    assignments = listed(body, "role_assignments", MOST_ASSIGNMENTS)
+    read: dict[str, Any] = {
+        "role_assignments": [
+            readable_item(raw, RoleAssignment, "contact_id", _contact_id) for raw in assignments
+        ],
+        "approver": readable_approver(body.get("approver")),
+    }
+    return PurchaserRemovalCreate.model_construct(**read)
 
 
 # Its workflow's input, and the command that applies it.

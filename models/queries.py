@@ -9,10 +9,12 @@ from sqlalchemy import Result, null, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.asks import PurchaserNow, Standing
 from models.contact import Contact
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_state import ContactState
 from models.conversation import capacity
+from models.customer import Customer
 from models.enums import Capacity, Responsibility
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
@@ -154,3 +156,14 @@ def named_author(
         return f"{user.name or 'Service team'} (service team)", written_as
     name = contact.display_name if contact and contact.display_name else "former contact"
     return name, written_as
+
+
+async def standing(session: AsyncSession, customer_id: uuid.UUID) -> Standing:
+    """The customer as a request's words need it (see ``models.asks``)."""
+    customer = await session.get(Customer, customer_id)
+    purchaser = await purchaser_of(session, customer_id)
+    return Standing(
+        customer_name=customer.legal_name if customer else "",
+        contacts=[contact_state(c) for c in await living_contacts(session, customer_id)],
+        purchaser=PurchaserNow(purchaser.name, purchaser.responsibility) if purchaser else None,
+    )

@@ -12,13 +12,10 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
+from api.kinds import kind_api
 from api.pages import LinkProblem, link_problem_page
 from api.portal import (
-    contacts,
     customers,
-    profile,
-    purchaser,
-    purchaser_addition,
     queue,
     requests,
     roles,
@@ -28,24 +25,16 @@ from api.portal import (
 )
 from api.portal.auth import FileInForm, FormRefused, SignInRequired, from_this_site
 from api.portal.render import redirect, render
+from models.kinds import KINDS
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
-for pages in (
-    sign_in,
-    profile,
-    contacts,
-    roles,
-    purchaser,
-    purchaser_addition,
-    requests,
-    queue,
-    tickets,
-    tokens,
-    customers,
-):
+for pages in (sign_in, roles, requests, queue, tickets, tokens, customers):
     router.include_router(pages.router)
+# Each kind's pages: the form that files it, and what it shows beside.
+for kind in KINDS:
+    router.include_router(kind_api(kind).pages)
 
 _TITLES = {
     403: "Not allowed",

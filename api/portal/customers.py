@@ -10,19 +10,18 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.portal.auth import SignedInDep
+from api.portal.forms import KIND_CHOICES
 from api.portal.render import PORTAL_HEADERS, render
 from api.services import audit, customer_directory, customers, request_lists, tickets
 from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
 from models.access import may_decide
-from models.enums import RequestKind
 
 router = APIRouter()
 
 # The customer's page shows the newest of its audit events and of its past requests.
 AUDIT_SHOWN = 50
 PAST_SHOWN = 50
-KINDS = {kind.value: kind.label.capitalize() for kind in RequestKind}
 
 
 def _staff_only(person: SignedIn) -> None:
@@ -75,7 +74,7 @@ async def customer(
         tickets=await tickets.list_tickets(session, principal, customer_id=customer_id),
         events=events[::-1][:AUDIT_SHOWN],
         events_total=len(events),
-        kinds=KINDS,
+        kinds=KIND_CHOICES,
     )
 
 

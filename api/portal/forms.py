@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pycountry
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 
+from models.enums import RequestKind
 from models.problems import Loc, Problem
 
 # Every form that makes something carries a key of its own, made with its page: the same
@@ -133,3 +135,10 @@ def nested(flat: dict[str, str]) -> dict[str, Any]:
             node = node.setdefault(parent, {})
         node[last] = value
     return tree
+
+
+# Every country a form offers, by name.
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+# The kinds of request a list filters by: each value with its name.
+KIND_CHOICES = {kind.value: kind.label.capitalize() for kind in RequestKind}

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.portal.auth import SignedInDep
+from api.portal.forms import KIND_CHOICES
 from api.portal.render import redirect, render
 from api.services import request_lists
 from api.services.request_lists import CUSTOMER_NAME_MAX, OPEN, RequestFilters, StatusFilter
@@ -37,7 +38,6 @@ STATUSES: dict[str, str] = {
     RequestStatus.EXPIRED: "Expired",
     "": "Any status",
 }
-KINDS = {kind.value: kind.label.capitalize() for kind in RequestKind}
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -124,7 +124,7 @@ async def queue(request: Request, person: SignedInDep, session: SessionDep) -> R
         customer_name=customer_name,
         chosen_status=chosen_status,
         statuses=STATUSES,
-        kinds=KINDS,
+        kinds=KIND_CHOICES,
         ticket=ticket,
         not_found=not_found,
     )

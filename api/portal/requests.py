@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import Conflict, NotFound, Unavailable
+from api.kinds import partial
 from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, add_problems, parse, posted_form_key, sentence
 from api.portal.render import redirect, render
@@ -35,14 +36,6 @@ _DONE = {
     Action.CANCEL: "cancelled",
     Action.IMPLEMENT: "implemented",
     Action.DECLINE: "declined",
-}
-# How a change in a contact-change batch reads on the page.
-OPS = {
-    "update": "Edit details",
-    "add_roles": "Add roles",
-    "remove_roles": "Remove roles",
-    "add": "Add contact",
-    "remove": "Remove contact",
 }
 
 
@@ -122,7 +115,7 @@ async def _page(
         actions=request_actions(principal, row.customer_id, row.requester_id, view.status),
         approver_sides=await tickets.approver_sides(session, principal, row),
         contact_names=_contact_names(view.existing),
-        ops=OPS,
+        partial=partial(view.kind),
         typed=typed,
     )
 

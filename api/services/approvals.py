@@ -1,6 +1,5 @@
 """The approval page behind an approver's link: see, comment, approve or reject."""
 
-import uuid
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -17,33 +16,20 @@ from api.services import tickets
 from api.services.links import SpentLink, check_usable, find_link
 from models.approval import Approval
 from models.contact import Contact
-from models.contact_change import (
-    AddContact,
-    AddRoles,
-    Change,
-    RemoveContact,
-    RemoveRoles,
-    purchaser_side_changes,
-    stored_batch,
-)
 from models.customer import Customer
 from models.enums import (
     ApprovalStatus,
     Capacity,
     CommentKind,
     LinkPurpose,
-    RequestKind,
     RequestStatus,
-    Role,
     Side,
 )
 from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import ApproverDecision
 from models.personal_data import approver_named
-from models.purchaser_addition import roles_after_addition, stored_addition
-from models.purchaser_removal import PurchaserRemoval
-from models.queries import contact_state, living_contacts, purchaser_of
+from models.queries import standing
 from models.redaction import REDACTED
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
@@ -136,141 +122,26 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
         )
         .order_by(col(TicketComment.id))
     )
-    asks, facts, list_title, items = await _what_is_asked(session, request)
-    approver = approver_named(KINDS[request.kind].people, request.requested, link.side)
+    kind = KINDS[request.kind]
+    assert kind.asks is not None, "a kind with approvers says what it asks them"
+    asks = kind.asks(request.requested, await standing(session, request.customer_id))
+    approver = approver_named(kind.people, request.requested, link.side)
     return ApprovalPage(
         side=link.side.value,
         approver=approver.name if approver else REDACTED,
         customer=customer.legal_name,
-        asks=asks,
-        facts=[*facts, ("Requested by", contact.display_name if contact else "")],
-        list_title=list_title,
-        items=items,
+        asks=f"asks to {asks.what}",
+        facts=[*asks.facts, ("Requested by", contact.display_name if contact else "")],
+        list_title=asks.list_title,
+        items=asks.items,
         ticket_number=request.ticket_number or "",
         expires=f"{link.expires_at:%d %B %Y}",
-        moves=await _roles_moving(session, request),
+        moves=asks.moves,
         conversation=[
             ("Service team" if c.kind is CommentKind.REPLY_TO_APPROVER else "You", c.body)
             for c in comments
         ],
     )
-
-
-async def _roles_moving(session: AsyncSession, request: ChangeRequest) -> list[str]:
-    """For a purchaser addition: which of the customer's contacts give up which roles."""
-    if request.kind is not RequestKind.PURCHASER_ADDITION or request.requested is None:
-        return []
-    addition, _ = stored_addition(request.requested)
-    contacts = await living_contacts(session, request.customer_id)
-    by_id: dict[uuid.UUID | None, str] = {c.id: c.display_name for c in contacts}
-    return [
-        f"{by_id.get(state.id, 'a contact')}: "
-        + ", ".join(sorted(role.value.replace("_", " ") for role in roles))
-        for state, roles in roles_after_addition(
-            [contact_state(c) for c in contacts], addition.responsibility
-        )
-    ]
-
-
-Asked = tuple[str, list[tuple[str, str]], str, list[str]]
-
-
-async def _what_is_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
-    """What the approver is asked to sign off: a sentence, facts, and a list."""
-    assert request.requested is not None
-    return await _ASKED[request.kind](session, request)
-
-
-async def _removal_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
-    """The required roles the customer's contacts take back from the purchaser's."""
-    form = PurchaserRemoval.model_validate(request.requested)
-    purchaser = await purchaser_of(session, request.customer_id)
-    names = {c.id: c.display_name for c in await living_contacts(session, request.customer_id)}
-    return (
-        "asks to remove its purchaser organisation",
-        [("Purchaser", purchaser.name if purchaser else "")],
-        "Roles given back to the customer's contacts:",
-        [
-            f"{names.get(a.contact_id, 'a contact')}: "
-            + ", ".join(role.value.replace("_", " ") for role in a.roles)
-            for a in form.role_assignments
-        ],
-    )
-
-
-async def _addition_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
-    """The purchaser organisation asked for and the contacts it brings."""
-    assert request.requested is not None
-    addition, _ = stored_addition(request.requested)
-    address = addition.purchaser.address
-    return (
-        "asks to add a purchaser organisation",
-        [
-            ("Purchaser", addition.purchaser.name),
-            (
-                "Address",
-                f"{address.street}, {address.city}, {address.postal_code}, {address.country}",
-            ),
-            ("Responsible for", f"{addition.responsibility.value} matters"),
-        ],
-        "Purchaser contacts:",
-        [
-            f"{c.first_name} {c.last_name} ("
-            + ", ".join(role.value.replace("_", " ") for role in c.roles)
-            + ")"
-            for c in addition.contacts
-        ],
-    )
-
-
-async def _contact_changes_asked(session: AsyncSession, request: ChangeRequest) -> Asked:
-    """The changes to the purchaser's side, each in words: the purchaser approves those."""
-    assert request.requested is not None
-    batch = stored_batch(request.requested)
-    contacts = [contact_state(c) for c in await living_contacts(session, request.customer_id)]
-    purchaser = await purchaser_of(session, request.customer_id)
-    theirs = purchaser_side_changes(
-        contacts, batch, purchaser.responsibility if purchaser else None
-    )
-    names = {
-        c.id: " ".join(filter(None, (c.details["first_name"], c.details["last_name"])))
-        for c in contacts
-    }
-    return (
-        "asks to change the contacts of its purchaser organisation",
-        [("Purchaser", purchaser.name if purchaser else "")],
-        "The changes to the purchaser's side:",
-        [_in_words(batch.changes[index], names) for index in theirs],
-    )
-
-
-def _in_words(change: Change, names: dict[uuid.UUID | None, str]) -> str:
-    def roles(listed: list[Role]) -> str:
-        return ", ".join(role.value.replace("_", " ") for role in listed)
-
-    if isinstance(change, AddContact):
-        new = change.contact
-        return f"Add {new.first_name} {new.last_name} ({new.email}) with {roles(change.roles)}"
-    who = names.get(change.contact_id, "a contact no longer listed")
-    if isinstance(change, RemoveContact):
-        return f"Remove {who}"
-    if isinstance(change, AddRoles):
-        return f"{who}: give {roles(change.roles)}"
-    if isinstance(change, RemoveRoles):
-        return f"{who}: take away {roles(change.roles)}"
-    given = ", ".join(
-        f"{name.replace('_', ' ')} {value if value is not None else '(cleared)'}"
-        for name, value in change.fields.given().items()
-    )
-    return f"{who}: new {given}"
-
-
-# Each kind that asks approvers, and how its approval page puts what they are asked.
-_ASKED = {
-    RequestKind.CONTACT_CHANGE: _contact_changes_asked,
-    RequestKind.PURCHASER_ADDITION: _addition_asked,
-    RequestKind.PURCHASER_REMOVAL: _removal_asked,
-}
 
 
 async def ask(

@@ -2,7 +2,7 @@
 at once; then stored and its workflow started."""
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,19 +13,12 @@ from api.errors import Conflict
 from api.identity import require_requester
 from api.services import requests
 from api.services.customers import load_customer
-from models.batch_reading import WHOLE_BATCH, beside_schema, readable_batch
 from models.contact import Contact
 from models.customer import Customer
 from models.enums import OPEN_STATUSES, RequestKind
 from models.filing import FilingContext
 from models.kinds import KINDS
 from models.problems import Loc, Problem, ValidationProblems
-from models.purchaser_reading import (
-    ALL_ASSIGNMENTS,
-    ALL_CONTACTS,
-    readable_addition,
-    readable_removal,
-)
 from models.queries import contact_state, emails_taken, living_contacts, purchaser_responsibility
 from models.request import ChangeRequest
 
@@ -50,16 +43,6 @@ async def file_request(
     return await requests.submit(filing, customer_id, kind, stored, len(outside))
 
 
-# How each kind's form is read past its schema, as far as its rules can still check it,
-# and where its rules' problems about the whole of its list stand. A profile change is not:
-# its one rule weighs the whole form against the profile as it is.
-_READABLE: dict[RequestKind, tuple[Callable[[Any], BaseModel | None], Loc]] = {
-    RequestKind.CONTACT_CHANGE: (readable_batch, WHOLE_BATCH),
-    RequestKind.PURCHASER_ADDITION: (readable_addition, ALL_CONTACTS),
-    RequestKind.PURCHASER_REMOVAL: (readable_removal, ALL_ASSIGNMENTS),
-}
-
-
 async def problems_beside_schema(
     filing: requests.Filing,
     customer_id: uuid.UUID,
@@ -74,10 +57,9 @@ async def problems_beside_schema(
     described = KINDS[kind]
     require_requester(filing.principal, customer_id)
     customer = await load_customer(filing.session, filing.principal, customer_id)
-    if kind not in _READABLE:
+    if described.reading is None:
         return []
-    read, whole = _READABLE[kind]
-    form = read(body)
+    form = described.reading.read(body)
     if form is None:
         return []
     context = await _context(filing, customer, described.emails(form))
@@ -87,7 +69,7 @@ async def problems_beside_schema(
         raise Conflict(conflict)
     if await _open_of_kind(filing.session, customer_id, kind):
         raise Conflict(f"an open {kind.label} request already exists for this customer")
-    return beside_schema(schema_locs, described.problems(form, context), whole)
+    return described.reading.beside_schema(schema_locs, described.problems(form, context))
 
 
 async def _open_of_kind(session: AsyncSession, customer_id: uuid.UUID, kind: RequestKind) -> bool:

@@ -10,6 +10,7 @@ from jinja2 import UndefinedError
 
 from activities.rendering import EmailRenderer, RenderedEmail
 from activities.smtp import build_message, message_id
+from models.asks import Asks
 from models.enums import EmailEvent
 
 SENDER = "Signoff <signoff@signoff.example>"
@@ -39,6 +40,7 @@ CONTEXT_KEYS = (
     "rejected_by",
     "approvers",
     "roles_moved",
+    "asks",
     # Given by activities.sign_in.SignInActivities, to the sign-in email alone.
     "sign_in_url",
     "sign_in_minutes",
@@ -103,6 +105,14 @@ def context(**overrides: Any) -> dict[str, Any]:
         "rejected_by": "",
         "approvers": 2,
         "roles_moved": "",
+        "asks": Asks(
+            what="add Purchase Partners Ltd as its purchaser organisation, responsible for "
+            "financial matters",
+            subject="add Purchase Partners Ltd as purchaser for Example Energy plc",
+            facts=[],
+            list_title="",
+            items=[],
+        ),
         "sign_in_url": "http://signoff.test/portal/sign-in/ghi789",
         "sign_in_minutes": 15,
     }
@@ -121,6 +131,8 @@ def hostile_context(to_approver: bool = False) -> dict[str, Any]:
     }
     values["approvers"] = 2
     values["sign_in_minutes"] = 15
+    hostile = values["asks"]
+    values["asks"] = Asks(what=hostile, subject=hostile, facts=[], list_title="", items=[])
     return values if to_approver else {**values, "side": ""}
 
 

@@ -1,16 +1,19 @@
 import uuid
 from typing import Any
 
-from models.batch_reading import WHOLE_BATCH, Unreadable, beside_schema, readable_batch
 from models.contact_change import (
+    WHOLE_BATCH,
     AddContact,
     AddRoles,
     ContactChangeCreate,
+    Unreadable,
     UpdateContact,
     contact_change_problems,
+    readable_batch,
 )
 from models.contact_state import ContactState
 from models.enums import Role, Side
+from models.kinds import KINDS
 from models.problems import Problem
 
 DEREK = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -28,6 +31,12 @@ CONTACTS = [
     ),
 ]
 NEW = {"first_name": "Anna", "last_name": "Belle", "email": "anna@energy.example.com"}
+
+
+def beside_schema(schema: Any, found: Any, whole: Any) -> Any:
+    """The registry's reading whose problems about the whole list stand at ``whole``."""
+    reading = next(k.reading for k in KINDS.values() if k.reading and k.reading.whole == whole)
+    return reading.beside_schema(schema, found)
 
 
 def read(*changes: Any) -> ContactChangeCreate:

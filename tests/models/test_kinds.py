@@ -1,18 +1,30 @@
-"""Every kind of request is described once, and each place that presents kinds has them all."""
+"""Every kind of request is described once: its registry entry, its workflow, its API module
+and its partial template, found by its name."""
 
-from api.services.approvals import _ASKED
-from api.services.request_views import _VIEWS
+from pathlib import Path
+
+from api.kinds import kind_api, partial
 from models.enums import RequestKind, Side
 from models.kinds import KINDS
+from worker import REQUEST_WORKFLOWS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
 
 
 def test_every_kind_is_described() -> None:
     assert set(KINDS) == set(RequestKind)
 
 
-def test_every_kind_has_a_view_and_every_approved_kind_an_approval_page() -> None:
-    assert set(_VIEWS) == set(KINDS)
-    assert set(_ASKED) == {kind for kind, described in KINDS.items() if described.people.approvers}
+def test_every_kind_has_its_workflow_module_and_partial() -> None:
+    assert [w.__name__ for w in REQUEST_WORKFLOWS] == [k.workflow for k in KINDS.values()]
+    for kind in KINDS:
+        assert kind_api(kind).details is not None
+        assert (TEMPLATES / partial(kind)).is_file()
+
+
+def test_every_kind_that_asks_approvers_says_what_it_asks() -> None:
+    for described in KINDS.values():
+        assert (described.asks is not None) == bool(described.people.approvers)
 
 
 def test_the_approval_sides_are_those_the_kept_form_names() -> None:

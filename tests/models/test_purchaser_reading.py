@@ -4,21 +4,22 @@ check it: a malformed field left out, the rest checked by the kind's own rules."
 import uuid
 from typing import Any
 
-from models.batch_reading import beside_schema
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
+from models.kinds import KINDS
 from models.purchaser_addition import (
+    ALL_CONTACTS,
     PurchaserAdditionCreate,
     emails_of,
     purchaser_addition_problems,
-)
-from models.purchaser_reading import (
-    ALL_ASSIGNMENTS,
-    ALL_CONTACTS,
     readable_addition,
+)
+from models.purchaser_removal import (
+    ALL_ASSIGNMENTS,
+    PurchaserRemovalCreate,
+    purchaser_removal_problems,
     readable_removal,
 )
-from models.purchaser_removal import PurchaserRemovalCreate, purchaser_removal_problems
 
 DEREK = "derek@energy.example.com"
 TERESA = uuid.UUID("00000000-0000-4000-8000-000000000002")
@@ -34,6 +35,12 @@ CONTACTS = [
 ]
 REQUIRED = (Role.FINANCIAL,)
 PERCY = {"name": "Percy", "email": "percy@partners.example.com"}
+
+
+def beside_schema(schema: Any, found: Any, whole: Any) -> Any:
+    """The registry's reading whose problems about the whole list stand at ``whole``."""
+    reading = next(k.reading for k in KINDS.values() if k.reading and k.reading.whole == whole)
+    return reading.beside_schema(schema, found)
 
 
 def addition(**given: Any) -> PurchaserAdditionCreate:

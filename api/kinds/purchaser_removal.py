@@ -2,33 +2,49 @@
 customer's own contacts."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import FilingDep, SessionDep, SettingsDep
 from api.errors import Conflict
+from api.idempotency import KEYED
 from api.identity import require_requester
-from api.portal.auth import PostedForm, SignedInDep
+from api.kinds import (
+    FILING,
+    Details,
+    KindApi,
+    contact_row,
+    filed,
+    filing_router,
+    purchaser_and_contacts,
+)
+from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors, add_problems, nested, sentence
-from api.portal.profile import customer_of
 from api.portal.render import redirect, render
 from api.services import customers
 from api.services.portal_sessions import SignedIn
+from api.services.request_views import present
 from api.services.requests import Filing
 from models.contact import ContactPublic
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
 from models.ids import ascii_uuid
 from models.problems import Problem
-from models.purchaser_removal import roles_to_hand_back
+from models.purchaser_removal import (
+    PurchaserRemoval,
+    PurchaserRemovalCreate,
+    roles_after_removal,
+    roles_to_hand_back,
+)
+from models.request import ChangeRequest, RequestPublic
 from settings import Settings
 
-router = APIRouter()
+pages = APIRouter()
 
 PATH = "/portal/purchaser/removal"
 APPROVER = {"approver.name": "Customer approver name", "approver.email": "Customer approver email"}
@@ -95,7 +111,7 @@ def _page(
     )
 
 
-@router.get(PATH, response_class=HTMLResponse)
+@pages.get(PATH, response_class=HTMLResponse)
 async def removal_form(
     request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
@@ -149,7 +165,7 @@ def _place(
     add_problems(errors, rest, scene.known)
 
 
-@router.post(PATH, response_class=HTMLResponse)
+@pages.post(PATH, response_class=HTMLResponse)
 async def request_removal(sent: PostedForm) -> Response:
     """Request purchaser removal: the form read as the API's schema, filed by the same
     service as ``POST /customers/{id}/purchaser-removal-requests`` or refused with every
@@ -174,3 +190,48 @@ async def request_removal(sent: PostedForm) -> Response:
         return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
     _place(errors, scene, fields, outcome.problems)
     return _page(request, person, scene, values, errors, status_code=outcome.status_code)
+
+
+async def details(session: AsyncSession, request: ChangeRequest) -> Details:
+    """The purchaser and contacts now; the roles given back and, while open, every customer
+    contact's roles once the purchaser and its contacts have gone."""
+    existing, current = await purchaser_and_contacts(session, request)
+    if request.requested is None:
+        return existing, None
+    requested = dict(request.requested)
+    if request.status.is_open:
+        form = PurchaserRemoval.model_validate(request.requested)
+        requested["contacts"] = [
+            contact_row(
+                replace(
+                    state, roles=roles, change="updated" if roles != state.roles else "unchanged"
+                )
+            )
+            for state, roles in roles_after_removal(current, form)
+        ] + [
+            contact_row(replace(state, change="removed"))
+            for state in current
+            if state.side is Side.PURCHASER
+        ]
+    return existing, requested
+
+
+filing = filing_router(RequestKind.PURCHASER_REMOVAL)
+
+
+@filing.post(
+    "/{customer_id}/purchaser-removal-requests",
+    name="request_purchaser_removal",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+    openapi_extra=KEYED,
+)
+async def file_purchaser_removal(
+    customer_id: uuid.UUID, form: PurchaserRemovalCreate, response: Response, filing: FilingDep
+) -> RequestPublic:
+    """Request the purchaser's removal, giving its required roles back (Management, Cust Admin)."""
+    request = await filed(filing, customer_id, RequestKind.PURCHASER_REMOVAL, form, response)
+    return await present(filing.session, request)
+
+
+API = KindApi(details=details, filing=filing, pages=pages)

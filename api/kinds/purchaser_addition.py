@@ -5,31 +5,46 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import SessionDep
+from api.deps import FilingDep, SessionDep
 from api.errors import Conflict
+from api.idempotency import KEYED
 from api.identity import require_requester
-from api.portal.auth import PostedForm, SignedInDep
+from api.kinds import (
+    FILING,
+    Details,
+    KindApi,
+    filed,
+    filing_router,
+    purchaser_and_contacts,
+)
+from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.form_filing import file_form
-from api.portal.forms import FormErrors, nested, sentence
-from api.portal.profile import COUNTRIES, customer_of
+from api.portal.forms import COUNTRIES, FormErrors, nested, sentence
 from api.portal.render import redirect, render
 from api.services import customers
 from api.services.portal_sessions import SignedIn
+from api.services.request_views import present
 from api.services.requests import Filing
 from models.contact_state import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
 from models.ids import ascii_number
 from models.problems import Problem
-from models.purchaser_addition import MOST_CONTACTS, roles_after_addition
+from models.purchaser_addition import (
+    MOST_CONTACTS,
+    PurchaserAdditionCreate,
+    roles_after_addition,
+    stored_addition,
+)
 from models.queries import contact_state, living_contacts
+from models.request import ChangeRequest, RequestPublic
 from models.roles import purchaser_roles
 
-router = APIRouter()
+pages = APIRouter()
 
 PATH = "/portal/purchaser/addition"
 ORGANISATION = {
@@ -190,7 +205,7 @@ def _page(
     )
 
 
-@router.get(PATH, response_class=HTMLResponse)
+@pages.get(PATH, response_class=HTMLResponse)
 async def addition_form(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
     scene = await _scene(session, person)
     return _page(request, person, scene)
@@ -255,7 +270,7 @@ def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -
         errors.add(problem.loc, sentence(problem.msg), known)
 
 
-@router.post(PATH, response_class=HTMLResponse)
+@pages.post(PATH, response_class=HTMLResponse)
 async def request_addition(sent: PostedForm) -> Response:
     """Request purchaser addition: the form read as the API's schema, filed by the same
     service as ``POST /customers/{id}/purchaser-addition-requests`` or refused with every
@@ -294,3 +309,41 @@ async def request_addition(sent: PostedForm) -> Response:
     _plainer(errors, values, count)
     _place(errors, outcome.problems, known)
     return _page(request, person, scene, count, values, chosen, errors, outcome.status_code)
+
+
+async def details(session: AsyncSession, request: ChangeRequest) -> Details:
+    """The purchaser and contacts now; the purchaser, its contacts and approvers asked for,
+    and the roles customer contacts would give up to it."""
+    existing, current = await purchaser_and_contacts(session, request)
+    if request.requested is None:
+        return existing, None
+    # As stored: once its purchaser has been removed, the people in it are blanked out.
+    requested = dict(request.requested)
+    if request.status.is_open:
+        form, _ = stored_addition(request.requested)
+        requested["roles_moving"] = [
+            {"contact_id": str(state.id), "roles": sorted(role.value for role in roles)}
+            for state, roles in roles_after_addition(current, form.responsibility)
+        ]
+    return existing, requested
+
+
+filing = filing_router(RequestKind.PURCHASER_ADDITION)
+
+
+@filing.post(
+    "/{customer_id}/purchaser-addition-requests",
+    name="request_purchaser_addition",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+    openapi_extra=KEYED,
+)
+async def file_purchaser_addition(
+    customer_id: uuid.UUID, form: PurchaserAdditionCreate, response: Response, filing: FilingDep
+) -> RequestPublic:
+    """Request a purchaser organisation, approved at both organisations (Management, Cust Admin)."""
+    request = await filed(filing, customer_id, RequestKind.PURCHASER_ADDITION, form, response)
+    return await present(filing.session, request)
+
+
+API = KindApi(details=details, filing=filing, pages=pages)

@@ -3,24 +3,34 @@
 import uuid
 from typing import Any
 
-import pycountry
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import SessionDep
-from api.errors import NotFound
-from api.portal.auth import PostedForm, SignedInDep
+from api.deps import FilingDep, SessionDep
+from api.idempotency import KEYED
+from api.kinds import (
+    FILING,
+    Details,
+    KindApi,
+    filed,
+    filing_router,
+)
+from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.form_filing import file_form
-from api.portal.forms import FormErrors, add_problems, nested
+from api.portal.forms import COUNTRIES, FormErrors, add_problems, nested
 from api.portal.render import redirect, render
 from api.services import customers, request_views
 from api.services.portal_sessions import SignedIn
+from api.services.request_views import present
 from api.services.requests import Filing
 from models.access import may_file
-from models.customer import CustomerProfile, CustomerPublic
+from models.customer import Customer, CustomerProfile, CustomerPublic
 from models.enums import RequestKind
+from models.profile_change import ProfileChangeCreate
+from models.request import ChangeRequest, RequestPublic
 
-router = APIRouter()
+pages = APIRouter()
 
 # The form's fields: the schema's locations, and the labels people and tests find them by.
 FIELDS = {
@@ -36,15 +46,7 @@ FIELDS = {
     "payment.address.country": "Payment country",
 }
 KNOWN = frozenset(FIELDS) | {"legal", "payment"}
-COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 SAME = "payment_same_as_legal"
-
-
-def customer_of(person: SignedIn) -> uuid.UUID:
-    """The contact's own customer; the service team reaches customers through their queue."""
-    if person.principal.customer_id is None:
-        raise NotFound("this page is for a customer's contacts")
-    return person.principal.customer_id
 
 
 def _values(profile: CustomerProfile) -> dict[str, str]:
@@ -90,12 +92,12 @@ async def _page(
     )
 
 
-@router.get("/portal/profile", response_class=HTMLResponse)
+@pages.get("/portal/profile", response_class=HTMLResponse)
 async def profile(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
     return await _page(request, person, session)
 
 
-@router.post("/portal/profile", response_class=HTMLResponse)
+@pages.post("/portal/profile", response_class=HTMLResponse)
 async def request_profile_change(
     sent: PostedForm,
 ) -> Response:
@@ -115,3 +117,38 @@ async def request_profile_change(
         return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
     add_problems(errors, outcome.problems, KNOWN)
     return await _page(request, person, session, values, same, errors, outcome.status_code)
+
+
+async def details(session: AsyncSession, request: ChangeRequest) -> Details:
+    """The profile now (or, once implemented, the details it replaced) and as asked."""
+    customer = await session.get(Customer, request.customer_id)
+    existing = customer.profile().model_dump(mode="json") if customer else None
+    if request.outcome and "previous" in request.outcome:
+        existing = request.outcome["previous"]
+    requested = (
+        ProfileChangeCreate.model_validate(request.requested).effective().model_dump(mode="json")
+        if request.requested is not None
+        else None
+    )
+    return existing, requested
+
+
+filing = filing_router(RequestKind.PROFILE_CHANGE)
+
+
+@filing.post(
+    "/{customer_id}/profile-change-requests",
+    name="request_profile_change",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+    openapi_extra=KEYED,
+)
+async def file_profile_change(
+    customer_id: uuid.UUID, form: ProfileChangeCreate, response: Response, filing: FilingDep
+) -> RequestPublic:
+    """Request a change of legal and/or payment name and address (Management, Cust Admin)."""
+    request = await filed(filing, customer_id, RequestKind.PROFILE_CHANGE, form, response)
+    return await present(filing.session, request)
+
+
+API = KindApi(details=details, filing=filing, pages=pages)

@@ -6,35 +6,46 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import FilingDep, SessionDep, SettingsDep
 from api.errors import Conflict, Forbidden, TooMany
-from api.portal.auth import PostedForm, SignedInDep
+from api.idempotency import KEYED
+from api.kinds import (
+    FILING,
+    Details,
+    KindApi,
+    contact_row,
+    filed,
+    filing_router,
+)
+from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.forms import FormErrors, sentence
-from api.portal.profile import customer_of
 from api.portal.render import redirect, render
 from api.services import customers, request_views
 from api.services.filing import file_request, problems_beside_schema
 from api.services.portal_sessions import SignedIn
+from api.services.request_views import present
 from api.services.requests import Filing
 from models import contact_form
 from models.access import may_file
 from models.contact import ContactPublic
-from models.contact_change import ContactChangeCreate, purchasers_approver
+from models.contact_change import ContactChangeCreate, project, purchasers_approver, stored_batch
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_form import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, Origin, Row
 from models.contact_state import ContactState
 from models.enums import RequestKind, Responsibility, Role, Side
 from models.problems import Problem, ValidationProblems
-from models.request import ChangeRequest
+from models.queries import contact_state, living_contacts
+from models.request import ChangeRequest, RequestPublic
 from models.roles import roles_not_allowed
 from settings import Settings
 
-router = APIRouter()
+pages = APIRouter()
 
 
 def _labels(rows: list[Row], new_rows: list[Row]) -> dict[str, str]:
@@ -134,7 +145,7 @@ async def _page(
     )
 
 
-@router.get("/portal/contacts", response_class=HTMLResponse)
+@pages.get("/portal/contacts", response_class=HTMLResponse)
 async def contacts(
     request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
@@ -143,7 +154,7 @@ async def contacts(
     return await _page(request, person, session, settings)
 
 
-@router.post("/portal/contacts", response_class=HTMLResponse)
+@pages.post("/portal/contacts", response_class=HTMLResponse)
 async def request_contact_change(sent: PostedForm) -> Response:
     """Add contact (the form again, one row more) or Request changes: the batch is the
     difference between the form and the contacts, filed by the same service as the API's."""
@@ -251,3 +262,41 @@ def _said(problem: ErrorDetails) -> str:
     if where[-1:] == ["phone"]:
         return "Enter a phone number of digits, spaces and + ( ) . / -."
     return sentence(problem["msg"].removeprefix("Value error, "))
+
+
+async def details(session: AsyncSession, request: ChangeRequest) -> Details:
+    """Contacts and roles now; the batch asked for and, while it is open, the contacts as they
+    will be, each marked unchanged, updated, added or removed."""
+    contacts = await living_contacts(session, request.customer_id)
+    current = [contact_state(contact) for contact in contacts]
+    existing = {"contacts": [contact_row(state) for state in current]}
+    if request.requested is None:
+        return existing, None
+    requested: dict[str, Any] = {"changes": request.requested["changes"]}
+    if request.requested.get("approver"):
+        requested["approver"] = request.requested["approver"]
+    if request.status.is_open:
+        batch = stored_batch(request.requested)
+        requested["contacts"] = [contact_row(state) for state in project(current, batch)]
+    return existing, requested
+
+
+filing = filing_router(RequestKind.CONTACT_CHANGE)
+
+
+@filing.post(
+    "/{customer_id}/contact-change-requests",
+    name="request_contact_change",
+    status_code=status.HTTP_201_CREATED,
+    responses=FILING,
+    openapi_extra=KEYED,
+)
+async def file_contact_change(
+    customer_id: uuid.UUID, form: ContactChangeCreate, response: Response, filing: FilingDep
+) -> RequestPublic:
+    """Request a batch of contact and role changes (Management, Cust Admin)."""
+    request = await filed(filing, customer_id, RequestKind.CONTACT_CHANGE, form, response)
+    return await present(filing.session, request)
+
+
+API = KindApi(details=details, filing=filing, pages=pages)
