@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.identity import Principal, authenticate
-from api.services.requests import Filing
+from api.services.filing import Filing
 from api.state import AppState
 from settings import Settings
 

@@ -112,7 +112,7 @@ class RemoveContact(BaseModel):
     contact_id: uuid.UUID
 
 
-Change = Annotated[
+ContactEdit = Annotated[
     UpdateContact | AddRoles | RemoveRoles | AddContact | RemoveContact, Field(discriminator="op")
 ]
 # Every op a change may have, as its schema names it.
@@ -124,7 +124,7 @@ _OF_A_CONTACT = (UpdateContact, AddRoles, RemoveRoles, RemoveContact)
 class ContactChangeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    changes: Annotated[list[Change], Field(min_length=1, max_length=100)]
+    changes: Annotated[list[ContactEdit], Field(min_length=1, max_length=100)]
     # The purchaser's approver of a change to its side, named only when no purchaser
     # contact holds the Purchaser role (one who does approves it).
     approver: Approver | None = None
@@ -296,7 +296,7 @@ def _apply(current: Sequence[ContactState], batch: ContactChangeCreate) -> _Outc
     return outcome
 
 
-def _changed(contact: ContactState, changes: Sequence[Change]) -> ContactState:
+def _changed(contact: ContactState, changes: Sequence[ContactEdit]) -> ContactState:
     if not changes:
         return contact
     if any(isinstance(change, RemoveContact) for change in changes):
@@ -314,7 +314,7 @@ def _changed(contact: ContactState, changes: Sequence[Change]) -> ContactState:
 
 
 def _contradictions(
-    contact_id: uuid.UUID, changes: list[tuple[int, Change]], removed: set[uuid.UUID]
+    contact_id: uuid.UUID, changes: list[tuple[int, ContactEdit]], removed: set[uuid.UUID]
 ) -> list[Problem]:
     problems: list[Problem] = []
     if contact_id in removed:
@@ -382,7 +382,7 @@ def _email_problems(
     return problems
 
 
-def _email_given(change: Change) -> str | None:
+def _email_given(change: ContactEdit) -> str | None:
     if isinstance(change, AddContact):
         return str(change.contact.email).lower() if change.contact.email is not None else None
     if isinstance(change, UpdateContact) and change.fields.email is not None:
@@ -505,7 +505,7 @@ def asks(requested: dict[str, Any], standing: Standing) -> Asks:
     )
 
 
-def change_in_words(change: Change, standing: Standing) -> str:
+def change_in_words(change: ContactEdit, standing: Standing) -> str:
     if isinstance(change, AddContact):
         new = change.contact
         return f"Add {new.first_name} {new.last_name} ({new.email}) with {role_words(change.roles)}"
@@ -534,7 +534,7 @@ MOST_CHANGES = 100
 WHOLE_BATCH: Loc = ("body", "changes")
 
 
-_change = TypeAdapter[Change](Change)
+_change = TypeAdapter[ContactEdit](ContactEdit)
 
 
 _read_contact_id = TypeAdapter(uuid.UUID)

@@ -18,8 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import FilingDep
 from api.errors import error_responses
-from api.services.filing import file_request, problems_beside_schema
-from api.services.requests import Filing
+from api.services.filing import Filing, file_request, problems_beside_schema
 from models.contact_state import ContactState
 from models.enums import RequestKind, Role
 from models.purchaser import Purchaser

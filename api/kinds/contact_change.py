@@ -23,20 +23,19 @@ from api.kinds import (
     filed,
     filing_router,
 )
+from api.portal import contact_rows
 from api.portal.auth import PostedForm, SignedInDep, customer_of
+from api.portal.contact_rows import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, ContactRow, Origin
 from api.portal.forms import FormErrors, sentence
 from api.portal.render import redirect, render
 from api.services import customers, request_views
-from api.services.filing import file_request, problems_beside_schema
+from api.services.filing import Filing, file_request, problems_beside_schema
 from api.services.portal_sessions import SignedIn
 from api.services.request_views import present
-from api.services.requests import Filing
-from models import contact_form
 from models.access import may_file
 from models.contact import ContactPublic
 from models.contact_change import ContactChangeCreate, project, purchasers_approver, stored_batch
 from models.contact_fields import DETAIL_FIELDS
-from models.contact_form import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, Origin, Row
 from models.contact_state import ContactState
 from models.enums import RequestKind, Responsibility, Role, Side
 from models.problems import Problem, ValidationProblems
@@ -48,7 +47,7 @@ from settings import Settings
 pages = APIRouter()
 
 
-def _labels(rows: list[Row], new_rows: list[Row]) -> dict[str, str]:
+def _labels(rows: list[ContactRow], new_rows: list[ContactRow]) -> dict[str, str]:
     """Each field's label, as the page shows it and the problems' summary names it."""
     labels: dict[str, str] = {}
     for row in rows:
@@ -97,8 +96,8 @@ async def _page(
     person: SignedIn,
     session: SessionDep,
     settings: Settings,
-    rows: list[Row] | None = None,
-    new_rows: list[Row] | None = None,
+    rows: list[ContactRow] | None = None,
+    new_rows: list[ContactRow] | None = None,
     approver: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
@@ -108,8 +107,8 @@ async def _page(
     contacts = await customers.contacts_view(session, person.principal, customer_id)
     pending = await request_views.open_of_kind(session, view, RequestKind.CONTACT_CHANGE)
     manages = may_file(person.principal, customer_id) and pending is None
-    rows = rows if rows is not None else [contact_form.current_row(c) for c in _ordered(contacts)]
-    new_rows = new_rows if new_rows is not None else [contact_form.new_row(1)]
+    rows = rows if rows is not None else [contact_rows.current_row(c) for c in _ordered(contacts)]
+    new_rows = new_rows if new_rows is not None else [contact_rows.new_row(1)]
     responsibility = view.purchaser.responsibility if view.purchaser else None
     columns = _columns(settings, responsibility)
     allowed = _allowed(columns, responsibility)
@@ -167,13 +166,13 @@ async def request_contact_change(sent: PostedForm) -> Response:
     view = await customers.customer_view(session, person.principal, customer_id)
     responsibility = view.purchaser.responsibility if view.purchaser else None
     allowed = _allowed(_columns(settings, responsibility), responsibility)
-    rows, new_rows = contact_form.read_rows(posted, current, lambda side: allowed[side])
-    approver = contact_form.approver(posted) if view.purchaser else None
+    rows, new_rows = contact_rows.read_rows(posted, current, lambda side: allowed[side])
+    approver = contact_rows.approver(posted) if view.purchaser else None
     if "add_row" in posted:
-        new_rows.append(contact_form.new_row(len(new_rows) + 1))
+        new_rows.append(contact_rows.new_row(len(new_rows) + 1))
         return await _page(request, person, session, settings, rows, new_rows, approver)
     errors = FormErrors(labels=_labels(rows, new_rows))
-    changes, origins = contact_form.batch(current, rows, new_rows)
+    changes, origins = contact_rows.batch(current, rows, new_rows)
     filing = Filing(session, temporal, settings, person.principal)
     status_code = 422
     if not changes:
@@ -241,7 +240,7 @@ def _place_all(errors: FormErrors, problems: list[Problem], origins: list[Origin
 def _place(
     errors: FormErrors, loc: Any, message: str, origins: list[Origin], role: Role | None = None
 ) -> None:
-    name = contact_form.field_of(tuple(loc), origins, role)
+    name = contact_rows.field_of(tuple(loc), origins, role)
     if name is None:
         errors.general.append(message)
     elif message not in errors.fields[name]:

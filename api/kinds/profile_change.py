@@ -21,9 +21,9 @@ from api.portal.form_filing import file_form
 from api.portal.forms import COUNTRIES, FormErrors, add_problems, nested
 from api.portal.render import redirect, render
 from api.services import customers, request_views
+from api.services.filing import Filing
 from api.services.portal_sessions import SignedIn
 from api.services.request_views import present
-from api.services.requests import Filing
 from models.access import may_file
 from models.customer import Customer, CustomerProfile, CustomerPublic
 from models.enums import RequestKind

@@ -26,9 +26,9 @@ from api.portal.form_filing import file_form
 from api.portal.forms import COUNTRIES, FormErrors, nested, sentence
 from api.portal.render import redirect, render
 from api.services import customers
+from api.services.filing import Filing
 from api.services.portal_sessions import SignedIn
 from api.services.request_views import present
-from api.services.requests import Filing
 from models.contact_state import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
@@ -83,7 +83,7 @@ def roles_field(index: int) -> str:
 
 
 @dataclass(frozen=True)
-class Row:
+class PurchaserContactRow:
     """One purchaser contact's fields: (name, label) of each detail, and of each role box."""
 
     index: int
@@ -93,9 +93,9 @@ class Row:
     roles: list[tuple[str, str]]
 
 
-def rows_of(count: int) -> list[Row]:
+def rows_of(count: int) -> list[PurchaserContactRow]:
     return [
-        Row(
+        PurchaserContactRow(
             index,
             row_name(index),
             [
@@ -153,13 +153,13 @@ def losses(contacts: list[ContactState], responsibilities: list[Responsibility])
 
 
 @dataclass(frozen=True)
-class Scene:
+class AdditionPage:
     customer_id: uuid.UUID
     view: CustomerPublic
     contacts: list[ContactState]
 
 
-async def _scene(session: AsyncSession, person: SignedIn) -> Scene:
+async def _scene(session: AsyncSession, person: SignedIn) -> AdditionPage:
     """The form's facts, once the person may ask for it: 404 for someone who is no
     customer's contact, 403 for one who may not file, 409 with a purchaser assigned."""
     customer_id = customer_of(person)
@@ -168,13 +168,13 @@ async def _scene(session: AsyncSession, person: SignedIn) -> Scene:
     if view.purchaser is not None:
         raise Conflict("a purchaser is already assigned to this customer: remove it first")
     contacts = [contact_state(c) for c in await living_contacts(session, customer_id)]
-    return Scene(customer_id, view, contacts)
+    return AdditionPage(customer_id, view, contacts)
 
 
 def _page(
     request: Request,
     person: SignedIn,
-    scene: Scene,
+    scene: AdditionPage,
     count: int = 1,
     values: dict[str, str] | None = None,
     chosen: dict[str, set[str]] | None = None,

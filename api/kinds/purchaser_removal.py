@@ -27,9 +27,9 @@ from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors, add_problems, nested, sentence
 from api.portal.render import redirect, render
 from api.services import customers
+from api.services.filing import Filing
 from api.services.portal_sessions import SignedIn
 from api.services.request_views import present
-from api.services.requests import Filing
 from models.contact import ContactPublic
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
@@ -55,7 +55,7 @@ def holder_field(role: Role) -> str:
 
 
 @dataclass(frozen=True)
-class Scene:
+class RemovalPage:
     """What the form is about: the customer, its purchaser, the roles to give back and the
     customer's own contacts who may take them."""
 
@@ -74,7 +74,7 @@ class Scene:
         return frozenset(self.labels) | {"approver"}
 
 
-async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) -> Scene:
+async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) -> RemovalPage:
     """The form's facts, once the person may ask for it: 404 for someone who is no
     customer's contact, 403 for one who may not file, 409 without a purchaser."""
     customer_id = customer_of(person)
@@ -85,13 +85,13 @@ async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) ->
     contacts = await customers.contacts_view(session, person.principal, customer_id)
     roles = roles_to_hand_back(((c.side, c.roles) for c in contacts), settings.required_roles)
     candidates = [c for c in contacts if c.side is Side.CUSTOMER]
-    return Scene(customer_id, view, roles, candidates)
+    return RemovalPage(customer_id, view, roles, candidates)
 
 
 def _page(
     request: Request,
     person: SignedIn,
-    scene: Scene,
+    scene: RemovalPage,
     values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
@@ -120,7 +120,7 @@ async def removal_form(
 
 
 def _assignments(
-    scene: Scene, values: dict[str, str], errors: FormErrors
+    scene: RemovalPage, values: dict[str, str], errors: FormErrors
 ) -> tuple[list[dict[str, Any]], list[list[str]]]:
     """The chosen holders as the schema's role assignments (one per contact, its roles
     grouped), and for each assignment the fields that chose it."""
@@ -141,7 +141,7 @@ def _assignments(
 
 
 def _place(
-    errors: FormErrors, scene: Scene, fields: list[list[str]], problems: list[Problem]
+    errors: FormErrors, scene: RemovalPage, fields: list[list[str]], problems: list[Problem]
 ) -> None:
     """The rules' problems beside the selects they are about: an assignment's beside the
     selects that made it, a role left unheld beside its own; the others as the API says."""

@@ -17,7 +17,7 @@ from api.pages import LinkProblem, link_problem_page
 from api.portal import (
     customers,
     queue,
-    requests,
+    request_pages,
     roles,
     sign_in,
     tickets,
@@ -30,7 +30,7 @@ from models.kinds import KINDS
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
-for pages in (sign_in, roles, requests, queue, tickets, tokens, customers):
+for pages in (sign_in, roles, request_pages, queue, tickets, tokens, customers):
     router.include_router(pages.router)
 # Each kind's pages: the form that files it, and what it shows beside.
 for kind in KINDS:

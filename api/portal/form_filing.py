@@ -7,8 +7,7 @@ from typing import Any
 
 from api.errors import Conflict, TooMany
 from api.portal.forms import FormErrors, parse, sentence
-from api.services.filing import file_request, problems_beside_schema
-from api.services.requests import Filing
+from api.services.filing import Filing, file_request, problems_beside_schema
 from models.enums import RequestKind
 from models.kinds import KINDS
 from models.problems import Problem, ValidationProblems

@@ -8,10 +8,10 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import NotFound
 from api.portal.auth import SignedInDep
 from api.portal.render import render
+from api.portal.role_guide import all_roles, role_information
 from api.services import customers
 from api.services.portal_sessions import SignedIn
 from models.enums import Responsibility, Role
-from models.role_guide import all_roles, role_information
 
 router = APIRouter()
 

@@ -1,7 +1,6 @@
 """Following a request, and the decisions on it: implement, decline, cancel."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -10,7 +9,7 @@ from pydantic import AfterValidator
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import after_the_decision, error_responses
 from api.pages import opened_in_browser
-from api.services import request_lists, requests
+from api.services import decisions, request_lists, request_views
 from api.services.request_views import present
 from models.common import refuse_nul
 from models.enums import RequestKind
@@ -51,7 +50,7 @@ async def get_request(
     request_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> RequestPublic:
     """The request with its existing and requested values side by side."""
-    return await present(session, await requests.load_visible(session, user, request_id))
+    return await present(session, await request_views.load_visible(session, user, request_id))
 
 
 async def _decide(
@@ -60,43 +59,38 @@ async def _decide(
     user: CurrentUser,
     session: SessionDep,
     temporal: TemporalDep,
-    action: requests.Action,
+    action: decisions.Action,
     reason: str | None = None,
 ) -> RequestPublic:
-    request, settled = await requests.decide(session, temporal, user, request_id, action, reason)
+    request, settled = await decisions.decide(session, temporal, user, request_id, action, reason)
     if not settled:
         response.status_code = status.HTTP_202_ACCEPTED
     with after_the_decision():
         return await present(session, request)
 
 
-def _deciding(action: requests.Action, summary: str) -> Callable[..., Awaitable[RequestPublic]]:
-    """The route that takes ``action`` on a request, with no body."""
-
-    async def decide(
-        request_id: uuid.UUID,
-        response: Response,
-        user: CurrentUser,
-        session: SessionDep,
-        temporal: TemporalDep,
-    ) -> RequestPublic:
-        return await _decide(response, request_id, user, session, temporal, action)
-
-    decide.__doc__ = summary
-    return decide
+@router.post("/{request_id}/cancel", responses=DECIDING)
+async def cancel_request(
+    request_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> RequestPublic:
+    """Cancel an open request (the requester, Management or Cust Admin)."""
+    return await _decide(response, request_id, user, session, temporal, decisions.Action.CANCEL)
 
 
-for _action, _summary in (
-    (requests.Action.CANCEL, "Cancel an open request (the requester, Management or Cust Admin)."),
-    (requests.Action.IMPLEMENT, "Confirm and apply the change (service team)."),
-):
-    router.add_api_route(
-        f"/{{request_id}}/{_action}",
-        _deciding(_action, _summary),
-        methods=["POST"],
-        name=f"{_action}_request",
-        responses=DECIDING,
-    )
+@router.post("/{request_id}/implement", responses=DECIDING)
+async def implement_request(
+    request_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> RequestPublic:
+    """Confirm and apply the change (service team)."""
+    return await _decide(response, request_id, user, session, temporal, decisions.Action.IMPLEMENT)
 
 
 @router.post("/{request_id}/decline", responses={**DECIDING, **error_responses(400, 413)})
@@ -110,5 +104,5 @@ async def decline_request(
 ) -> RequestPublic:
     """Decline the request with a reason, which the requester is sent (service team)."""
     return await _decide(
-        response, request_id, user, session, temporal, requests.Action.DECLINE, body.reason
+        response, request_id, user, session, temporal, decisions.Action.DECLINE, body.reason
     )

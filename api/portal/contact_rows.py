@@ -44,7 +44,7 @@ def new_key(number: int) -> str:
 
 
 @dataclass(frozen=True)
-class Row:
+class ContactRow:
     """One row of the form: an existing contact (``contact_id``) or a new one (``number``),
     its details as typed and the roles ticked."""
 
@@ -75,9 +75,9 @@ def name_of(contact: ContactPublic) -> str:
     return " ".join(part for part in (contact.first_name, contact.last_name) if part)
 
 
-def current_row(contact: ContactPublic) -> Row:
+def current_row(contact: ContactPublic) -> ContactRow:
     """The row of ``contact`` as the form first shows it."""
-    return Row(
+    return ContactRow(
         key=contact_key(contact.id),
         details={name: getattr(contact, name) or "" for name in DETAIL_FIELDS},
         roles=frozenset(contact.roles),
@@ -87,10 +87,10 @@ def current_row(contact: ContactPublic) -> Row:
     )
 
 
-def new_row(number: int, posted: Mapping[str, str] | None = None) -> Row:
+def new_row(number: int, posted: Mapping[str, str] | None = None) -> ContactRow:
     key = new_key(number)
     given = posted or {}
-    return Row(
+    return ContactRow(
         key=key,
         details={name: given.get(f"{key}.{name}", "").strip() for name in DETAIL_FIELDS},
         roles=_roles(given, key),
@@ -109,7 +109,7 @@ def read_rows(
     posted: Mapping[str, str],
     contacts: Sequence[ContactPublic],
     offered: Callable[[Side], Collection[Role]] = lambda _side: tuple(Role),
-) -> tuple[list[Row], list[Row]]:
+) -> tuple[list[ContactRow], list[ContactRow]]:
     """The rows of ``contacts`` as posted (a contact the form did not show stays as it is,
     and so do the roles it holds that the form offered its side no box for) and the new
     rows."""
@@ -120,7 +120,7 @@ def read_rows(
             rows.append(current_row(contact))
             continue
         rows.append(
-            Row(
+            ContactRow(
                 key=key,
                 details={name: posted.get(f"{key}.{name}", "").strip() for name in DETAIL_FIELDS},
                 roles=_roles(posted, key)
@@ -145,7 +145,7 @@ def _ordered(roles: Iterable[Role]) -> list[str]:
 
 
 def batch(
-    contacts: Sequence[ContactPublic], rows: Sequence[Row], new_rows: Sequence[Row]
+    contacts: Sequence[ContactPublic], rows: Sequence[ContactRow], new_rows: Sequence[ContactRow]
 ) -> tuple[list[dict[str, Any]], list[Origin]]:
     """The changes the posted rows ask for, as the API's batch reads them, and where each
     came from. A ticked Delete asks only for the removal; a blank new row asks nothing."""
@@ -187,7 +187,7 @@ def batch(
     return changes, origins
 
 
-def _updated(contact: ContactPublic, row: Row) -> dict[str, Any]:
+def _updated(contact: ContactPublic, row: ContactRow) -> dict[str, Any]:
     """The details typed differently from the contact's: emptied optional ones as null."""
     updated: dict[str, Any] = {}
     for name in DETAIL_FIELDS:

@@ -1,8 +1,8 @@
 """The roles' information follows the access policy: what a role is said to grant is what
 its holder may do, on the side that holds it."""
 
+from api.portal.role_guide import all_roles, role_information
 from models.enums import REQUESTER_ROLES, Responsibility, Role, Side
-from models.role_guide import all_roles, role_information
 from settings import Settings
 
 REQUIRED = Settings().required_roles

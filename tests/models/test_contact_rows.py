@@ -3,9 +3,7 @@ the contacts as they are, and each problem of the batch put back on the field it
 
 import uuid
 
-from models.contact import ContactPublic
-from models.contact_change import ContactChangeCreate
-from models.contact_form import (
+from api.portal.contact_rows import (
     Origin,
     batch,
     contact_key,
@@ -14,6 +12,8 @@ from models.contact_form import (
     new_row_count,
     read_rows,
 )
+from models.contact import ContactPublic
+from models.contact_change import ContactChangeCreate
 from models.enums import Role, Side
 
 DEREK = ContactPublic(

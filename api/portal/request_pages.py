@@ -3,7 +3,6 @@ details side by side, its approvals and its ticket's conversation; the requester
 the service team's Implement and Decline, and a reply on the ticket."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +16,10 @@ from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, add_problems, parse, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.portal.tickets import again
-from api.services import request_lists, request_views, requests, tickets
+from api.services import decisions, request_lists, request_views, tickets
 from api.services.customers import load_customer
+from api.services.decisions import Action
 from api.services.portal_sessions import SignedIn
-from api.services.requests import Action
 from models.access import request_actions, sees_requests
 from models.ids import ascii_uuid
 from models.problems import ValidationProblems
@@ -98,7 +97,7 @@ async def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     principal = person.principal
-    row = await requests.load_visible(session, principal, request_id)
+    row = await request_views.load_visible(session, principal, request_id)
     view = await request_views.present(session, row)
     customer = await load_customer(session, principal, row.customer_id)
     ticket = await _ticket(session, person, view.ticket_number)
@@ -154,7 +153,7 @@ async def _decide(
     the request's page, with what was typed."""
     request_id = request_id_of(raw_id)
     try:
-        _, settled = await requests.decide(
+        _, settled = await decisions.decide(
             session, temporal, person.principal, request_id, action, reason
         )
     except ValidationProblems as problems:
@@ -183,31 +182,27 @@ async def _again(
     return await again(page, unavailable)
 
 
-def _deciding(action: Action, summary: str) -> Callable[..., Awaitable[Response]]:
-    """The form handler that takes ``action`` on a request (a decline sends its reason)."""
-
-    async def decide(request_id: str, sent: PostedForm) -> Response:
-        request, person, session, temporal, _ = sent
-        reason = str((await request.form()).get(REASON, "")) if action is Action.DECLINE else None
-        return await _decide(request, person, session, temporal, request_id, action, reason)
-
-    decide.__doc__ = summary
-    return decide
+@router.post("/portal/requests/{request_id}/cancel", response_class=HTMLResponse)
+async def cancel(request_id: str, sent: PostedForm) -> Response:
+    """Cancel request: the requester, Management or Cust Admin, while open."""
+    request, person, session, temporal, _ = sent
+    return await _decide(request, person, session, temporal, request_id, Action.CANCEL)
 
 
-for _action, _summary in (
-    (Action.CANCEL, "Cancel request: the requester, Management or Cust Admin, while open."),
-    (Action.IMPLEMENT, "Implement: the service team confirms and applies the change."),
-    # The service reads the reason as the API's schema, once it has heard that the person
-    # may decline.
-    (Action.DECLINE, "Decline, with the reason the requester is sent."),
-):
-    router.add_api_route(
-        f"/portal/requests/{{request_id}}/{_action}",
-        _deciding(_action, _summary),
-        methods=["POST"],
-        response_class=HTMLResponse,
-    )
+@router.post("/portal/requests/{request_id}/implement", response_class=HTMLResponse)
+async def implement(request_id: str, sent: PostedForm) -> Response:
+    """Implement: the service team confirms and applies the change."""
+    request, person, session, temporal, _ = sent
+    return await _decide(request, person, session, temporal, request_id, Action.IMPLEMENT)
+
+
+@router.post("/portal/requests/{request_id}/decline", response_class=HTMLResponse)
+async def decline(request_id: str, sent: PostedForm) -> Response:
+    """Decline, with the reason the requester is sent. The service reads the reason as the
+    API's schema, once it has heard that the person may decline."""
+    request, person, session, temporal, _ = sent
+    reason = str((await request.form()).get(REASON, ""))
+    return await _decide(request, person, session, temporal, request_id, Action.DECLINE, reason)
 
 
 @router.post("/portal/requests/{request_id}/reply", response_class=HTMLResponse)
@@ -218,7 +213,7 @@ async def reply(
     """Reply on the request's ticket (the service team may send it to an approver)."""
     request, person, session, temporal, settings = sent
     request_uuid = request_id_of(request_id)
-    row = await requests.load_visible(session, person.principal, request_uuid)
+    row = await request_views.load_visible(session, person.principal, request_uuid)
     posted = await request.form()
     body = str(posted.get("body", ""))
     chosen = str(posted.get(TO_APPROVER, ""))

@@ -1,0 +1,110 @@
+"""Delivering the decisions people make on a request: cancel, implement, decline."""
+
+import uuid
+from enum import StrEnum
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import (
+    Client,
+)
+
+from api import gateway
+from api.errors import (
+    Conflict,
+    Forbidden,
+    after_the_decision,
+)
+from api.identity import Principal, require_staff
+from api.services.request_views import load_visible
+from models.access import may_cancel
+from models.enums import CommentKind
+from models.payloads import (
+    Decision,
+)
+from models.problems import Problem, ValidationProblems
+from models.request import ChangeRequest, DeclineBody
+from workflows.request import RequestWorkflow
+
+"""Starting request workflows and delivering the decisions people make on them."""
+
+
+# Where the reason of a decline is, as the API's 422 names it.
+REASON_LOC = ("body", "reason")
+
+
+class Action(StrEnum):
+    IMPLEMENT = "implement"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+
+
+_UPDATES = {
+    Action.IMPLEMENT: RequestWorkflow.implement,
+    Action.DECLINE: RequestWorkflow.decline,
+    Action.CANCEL: RequestWorkflow.cancel,
+}
+
+
+def _authorize(principal: Principal, request: ChangeRequest, action: Action) -> None:
+    if action is not Action.CANCEL:
+        require_staff(principal)
+    elif not may_cancel(principal, request.customer_id, request.requester_id):
+        raise Forbidden("only the requester, Management or Cust Admin may cancel")
+
+
+def _reason(action: Action, reason: str | None) -> str | None:
+    """A decline's reason, read as the API's schema (the requester is sent it); the other
+    decisions carry none."""
+    if action is not Action.DECLINE:
+        return None
+    if not (reason or "").strip():
+        raise ValidationProblems(
+            [Problem(REASON_LOC, "enter the reason for declining: the requester is sent it")]
+        )
+    try:
+        return DeclineBody.model_validate({"reason": reason}).reason
+    except ValidationError as error:
+        raise ValidationProblems(
+            [
+                Problem(
+                    (REASON_LOC[0], *problem["loc"]),
+                    problem["msg"].removeprefix("Value error, "),
+                    problem["type"],
+                )
+                for problem in error.errors()
+            ]
+        ) from None
+
+
+async def decide(
+    session: AsyncSession,
+    temporal: Client,
+    principal: Principal,
+    request_id: uuid.UUID,
+    action: Action,
+    reason: str | None = None,
+) -> tuple[ChangeRequest, bool]:
+    """Deliver a decision; returns the request and whether its outcome is already applied.
+    Whoever may not take it hears that first (404, then 403), then a decline without its
+    reason (422), then a request past that step (409)."""
+    request = await load_visible(session, principal, request_id)
+    _authorize(principal, request, action)
+    reason = _reason(action, reason)
+    if not request.status.is_open:
+        raise Conflict(f"the request is past that step: it is {request.status.value}")
+    comment_id = (
+        await gateway.store_comment(
+            session, request, CommentKind.DECLINE_REASON, reason, author_id=principal.user_id
+        )
+        if reason
+        else None
+    )
+    # End the read transaction: waiting for the workflow must not hold a database snapshot.
+    await session.commit()
+    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
+    decision = Decision(actor=principal.actor, note_id=comment_id)
+    settled = await gateway.decide(session, handle, _UPDATES[action], decision, comment_id)
+    with after_the_decision():
+        await session.refresh(request)
+    return request, settled
