@@ -8,12 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import FilingDep, SessionDep, SettingsDep
-from api.errors import Conflict, Forbidden, TooMany
+from api.errors import Forbidden
 from api.idempotency import KEYED
 from api.kinds import (
     FILING,
@@ -25,11 +23,12 @@ from api.kinds import (
 )
 from api.portal import contact_rows
 from api.portal.auth import PostedForm, SignedInDep, customer_of
-from api.portal.contact_rows import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, ContactRow, Origin
-from api.portal.forms import FormErrors, sentence
+from api.portal.contact_rows import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, ContactRow
+from api.portal.form_filing import file_form
+from api.portal.forms import FormErrors
 from api.portal.render import redirect, render
 from api.services import customers, request_views
-from api.services.filing import Filing, file_request, problems_beside_schema
+from api.services.filing import Filing
 from api.services.portal_sessions import SignedIn
 from api.services.request_views import present
 from models.access import may_file
@@ -38,7 +37,6 @@ from models.contact_change import ContactChangeCreate, project, purchasers_appro
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_state import ContactState
 from models.enums import RequestKind, Responsibility, Role, Side
-from models.problems import Problem, ValidationProblems
 from models.queries import contact_state, living_contacts
 from models.request import ChangeRequest, RequestPublic
 from models.roles import roles_not_allowed
@@ -171,9 +169,13 @@ async def request_contact_change(sent: PostedForm) -> Response:
     if "add_row" in posted:
         new_rows.append(contact_rows.new_row(len(new_rows) + 1))
         return await _page(request, person, session, settings, rows, new_rows, approver)
-    errors = FormErrors(labels=_labels(rows, new_rows))
     changes, origins = contact_rows.batch(current, rows, new_rows)
-    filing = Filing(session, temporal, settings, person.principal)
+    errors = FormErrors(
+        labels=_labels(rows, new_rows),
+        where=lambda loc, role: [
+            name for name in [contact_rows.field_of(loc, origins, role)] if name is not None
+        ],
+    )
     status_code = 422
     if not changes:
         errors.general.append("Nothing to change: change a contact, its roles, or add one.")
@@ -181,45 +183,14 @@ async def request_contact_change(sent: PostedForm) -> Response:
         body: dict[str, Any] = {"changes": changes}
         if approver is not None:
             body["approver"] = approver
-        try:
-            filed = await _file(filing, customer_id, body, errors, origins)
-        except (Conflict, TooMany) as refused:
-            errors.general.append(sentence(refused.detail))
-            status_code = refused.status_code
-        else:
-            if filed is not None:
-                return redirect(f"/portal/requests/{filed.id}", "filed")
+        filing = Filing(session, temporal, settings, person.principal)
+        outcome = await file_form(filing, customer_id, RequestKind.CONTACT_CHANGE, body, errors)
+        if outcome.filed is not None:
+            return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
+        status_code = outcome.status_code
     return await _page(
         request, person, session, settings, rows, new_rows, approver, errors, status_code
     )
-
-
-async def _file(
-    filing: Filing,
-    customer_id: uuid.UUID,
-    body: dict[str, Any],
-    errors: FormErrors,
-    origins: list[Origin],
-) -> ChangeRequest | None:
-    """The batch filed as the API files it; or None, and its problems, the schema's and the
-    rules' at once, beside the fields they are about."""
-    try:
-        form = ContactChangeCreate.model_validate(body)
-    except ValidationError as refused:
-        schema = refused.errors()
-        for problem in schema:
-            _place(errors, problem["loc"], _said(problem), origins)
-        locs = [("body", *problem["loc"]) for problem in schema]
-        kind = RequestKind.CONTACT_CHANGE
-        _place_all(
-            errors, await problems_beside_schema(filing, customer_id, kind, body, locs), origins
-        )
-        return None
-    try:
-        return await file_request(filing, customer_id, RequestKind.CONTACT_CHANGE, form)
-    except ValidationProblems as problems:
-        _place_all(errors, problems.problems, origins)
-        return None
 
 
 def _state(contact: ContactPublic) -> ContactState:
@@ -230,37 +201,6 @@ def _state(contact: ContactPublic) -> ContactState:
 def _ordered(contacts: Collection[ContactPublic]) -> list[ContactPublic]:
     """The customer's own contacts first, then the purchaser's."""
     return sorted(contacts, key=lambda contact: contact.side is Side.PURCHASER)
-
-
-def _place_all(errors: FormErrors, problems: list[Problem], origins: list[Origin]) -> None:
-    for problem in problems:
-        _place(errors, problem.loc, sentence(problem.msg), origins, problem.role)
-
-
-def _place(
-    errors: FormErrors, loc: Any, message: str, origins: list[Origin], role: Role | None = None
-) -> None:
-    name = contact_rows.field_of(tuple(loc), origins, role)
-    if name is None:
-        errors.general.append(message)
-    elif message not in errors.fields[name]:
-        errors.fields[name].append(message)
-
-
-def _said(problem: ErrorDetails) -> str:
-    """The schema's problem in words a person reads."""
-    kind, where = problem["type"], [str(part) for part in problem["loc"]]
-    if where[-1:] == ["roles"] and kind == "too_short":
-        return "Choose at least one role."
-    if kind == "missing" or kind == "string_too_short":
-        return f"Enter the {where[-1].replace('_', ' ')}."
-    if kind == "string_too_long":
-        return f"Make it at most {(problem.get('ctx') or {}).get('max_length')} characters long."
-    if where[-1:] == ["email"]:
-        return "Enter a valid email address, such as name@example.com."
-    if where[-1:] == ["phone"]:
-        return "Enter a phone number of digits, spaces and + ( ) . / -."
-    return sentence(problem["msg"].removeprefix("Value error, "))
 
 
 async def details(session: AsyncSession, request: ChangeRequest) -> Details:

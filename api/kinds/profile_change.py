@@ -18,7 +18,7 @@ from api.kinds import (
 )
 from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.form_filing import file_form
-from api.portal.forms import COUNTRIES, FormErrors, add_problems, nested
+from api.portal.forms import COUNTRIES, FormErrors, nested
 from api.portal.render import redirect, render
 from api.services import customers, request_views
 from api.services.filing import Filing
@@ -110,12 +110,11 @@ async def request_profile_change(
     data: dict[str, Any] = nested(values)
     if same:
         data["payment"] = None
-    errors = FormErrors(labels=FIELDS)
+    errors = FormErrors(labels=FIELDS, known=KNOWN)
     filing = Filing(session, temporal, settings, person.principal)
-    outcome = await file_form(filing, customer_id, RequestKind.PROFILE_CHANGE, data, KNOWN, errors)
+    outcome = await file_form(filing, customer_id, RequestKind.PROFILE_CHANGE, data, errors)
     if outcome.filed is not None:
         return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
-    add_problems(errors, outcome.problems, KNOWN)
     return await _page(request, person, session, values, same, errors, outcome.status_code)
 
 

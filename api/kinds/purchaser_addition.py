@@ -23,7 +23,7 @@ from api.kinds import (
 )
 from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.form_filing import file_form
-from api.portal.forms import COUNTRIES, FormErrors, nested, sentence
+from api.portal.forms import COUNTRIES, FormErrors, nested
 from api.portal.render import redirect, render
 from api.services import customers
 from api.services.filing import Filing
@@ -33,7 +33,6 @@ from models.contact_state import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
 from models.ids import ascii_number
-from models.problems import Problem
 from models.purchaser_addition import (
     MOST_CONTACTS,
     PurchaserAdditionCreate,
@@ -251,25 +250,6 @@ def _data(values: dict[str, str], chosen: dict[str, set[str]], count: int) -> di
     return data
 
 
-def _plainer(errors: FormErrors, values: dict[str, str], count: int) -> None:
-    """The schema's words for an empty email, an unchosen responsibility or no role, as a
-    person is told."""
-    for name, label in errors.labels.items():
-        if name.endswith(".email") and errors.fields.get(name) and not values.get(name):
-            errors.fields[name] = [f"Enter the {label[:1].lower()}{label[1:]}."]
-    if errors.fields.get(RESPONSIBILITY):
-        errors.fields[RESPONSIBILITY] = ["Choose the responsibility."]
-    for each in rows_of(count):
-        if errors.fields.get(each.roles_name):
-            errors.fields[each.roles_name] = [f"Choose a role for the {each.title.lower()}."]
-
-
-def _place(errors: FormErrors, problems: list[Problem], known: frozenset[str]) -> None:
-    """The rules' problems beside their fields."""
-    for problem in problems:
-        errors.add(problem.loc, sentence(problem.msg), known)
-
-
 @pages.post(PATH, response_class=HTMLResponse)
 async def request_addition(sent: PostedForm) -> Response:
     """Request purchaser addition: the form read as the API's schema, filed by the same
@@ -294,20 +274,16 @@ async def request_addition(sent: PostedForm) -> Response:
     count, values, chosen = _without_blank_rows(count, values, chosen)
     labels = labels_for(count)
     known = frozenset(labels) | ENCLOSING
-    errors = FormErrors(labels=labels)
+    errors = FormErrors(labels=labels, known=known)
     outcome = await file_form(
         Filing(session, temporal, settings, person.principal),
         scene.customer_id,
         RequestKind.PURCHASER_ADDITION,
         _data(values, chosen, count),
-        known,
         errors,
     )
     if outcome.filed is not None:
         return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
-    # The schema's words made plainer first: the rules' own stand as they are.
-    _plainer(errors, values, count)
-    _place(errors, outcome.problems, known)
     return _page(request, person, scene, count, values, chosen, errors, outcome.status_code)
 
 

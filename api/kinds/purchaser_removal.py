@@ -24,7 +24,7 @@ from api.kinds import (
 )
 from api.portal.auth import PostedForm, SignedInDep, customer_of
 from api.portal.form_filing import file_form
-from api.portal.forms import FormErrors, add_problems, nested, sentence
+from api.portal.forms import FormErrors, Placement, nearest, nested
 from api.portal.render import redirect, render
 from api.services import customers
 from api.services.filing import Filing
@@ -34,7 +34,7 @@ from models.contact import ContactPublic
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
 from models.ids import ascii_uuid
-from models.problems import Problem
+from models.problems import Loc
 from models.purchaser_removal import (
     PurchaserRemoval,
     PurchaserRemovalCreate,
@@ -132,7 +132,7 @@ def _assignments(
         chosen_id = ascii_uuid(value)
         if chosen_id is None:
             label = scene.labels[name]
-            errors.fields[name].append(f"Choose the {label[:1].lower()}{label[1:]} from the list.")
+            errors.add(name, f"Choose the {label[:1].lower()}{label[1:]} from the list.")
             continue
         chosen.setdefault(str(chosen_id), []).append(role)
     assignments = [{"contact_id": cid, "roles": roles} for cid, roles in chosen.items()]
@@ -140,29 +140,21 @@ def _assignments(
     return assignments, fields
 
 
-def _place(
-    errors: FormErrors, scene: RemovalPage, fields: list[list[str]], problems: list[Problem]
-) -> None:
-    """The rules' problems beside the selects they are about: an assignment's beside the
-    selects that made it, a role left unheld beside its own; the others as the API says."""
-    rest: list[Problem] = []
-    for problem in problems:
-        loc = [str(part) for part in problem.loc]
-        if loc[:1] == ["body"]:
-            loc.pop(0)
-        if loc[:1] != ["role_assignments"]:
-            rest.append(problem)
-            continue
-        message = problem.msg
-        if len(loc) > 1 and loc[1].isdigit() and int(loc[1]) < len(fields):
-            targets = fields[int(loc[1])]
-        else:
-            targets = [holder_field(role) for role in scene.roles if role is problem.role]
-        if not targets:
-            errors.general.append(sentence(message))
-        for name in targets:
-            errors.fields[name].append(sentence(message))
-    add_problems(errors, rest, scene.known)
+def _placement(scene: RemovalPage, fields: list[list[str]]) -> Placement:
+    """Where a problem goes: an assignment's beside the selects that made it, a role left
+    unheld beside its own, the others beside the field they name."""
+
+    def where(loc: Loc, role: Role | None) -> list[str]:
+        parts = [str(part) for part in loc]
+        if parts[:1] == ["body"]:
+            parts.pop(0)
+        if parts[:1] != ["role_assignments"]:
+            return nearest(loc, scene.known)
+        if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(fields):
+            return fields[int(parts[1])]
+        return [holder_field(held) for held in scene.roles if held is role]
+
+    return where
 
 
 @pages.post(PATH, response_class=HTMLResponse)
@@ -174,8 +166,9 @@ async def request_removal(sent: PostedForm) -> Response:
     scene = await _scene(session, person, settings)
     posted = await request.form()
     values = {name: str(posted.get(name, "")).strip() for name in scene.labels}
-    errors = FormErrors(labels=scene.labels)
+    errors = FormErrors(labels=scene.labels, known=scene.known)
     assignments, fields = _assignments(scene, values, errors)
+    errors.where = _placement(scene, fields)
     data: dict[str, Any] = nested({name: values[name] for name in APPROVER})
     data["role_assignments"] = assignments
     outcome = await file_form(
@@ -183,12 +176,10 @@ async def request_removal(sent: PostedForm) -> Response:
         scene.customer_id,
         RequestKind.PURCHASER_REMOVAL,
         data,
-        scene.known,
         errors,
     )
     if outcome.filed is not None:
         return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
-    _place(errors, scene, fields, outcome.problems)
     return _page(request, person, scene, values, errors, status_code=outcome.status_code)
 
 

@@ -8,12 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import Conflict, NotFound, Unavailable
 from api.kinds import partial
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, add_problems, parse, posted_form_key, sentence
+from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.portal.tickets import again
 from api.services import decisions, request_lists, request_views, tickets
@@ -156,9 +157,9 @@ async def _decide(
         _, settled = await decisions.decide(
             session, temporal, person.principal, request_id, action, reason
         )
-    except ValidationProblems as problems:
-        errors = FormErrors()
-        add_problems(errors, problems.problems, frozenset({REASON}))
+    except ValidationError as refused:
+        errors = FormErrors(labels={REASON: "Reason for declining"})
+        errors.refuse(refused)
         typed = Typed(reason=reason or "", reason_errors=errors)
         return await _page(request, person, session, request_id, typed, status_code=422)
     except Conflict as conflict:
@@ -218,9 +219,10 @@ async def reply(
     body = str(posted.get("body", ""))
     chosen = str(posted.get(TO_APPROVER, ""))
     data: dict[str, Any] = {"body": body, TO_APPROVER: chosen or None}
-    form, errors = parse(CommentCreate, data, _REPLY_FIELDS)
+    errors = FormErrors(known=_REPLY_FIELDS)
+    form = errors.parse(CommentCreate, data)
     status_code = 422
-    if isinstance(form, CommentCreate):
+    if form is not None:
         if row.ticket_number is None:
             errors.general.append("The ticket is still being raised: try again in a moment.")
             status_code = 409
@@ -236,7 +238,7 @@ async def reply(
                     posted_form_key(posted),
                 )
             except ValidationProblems as problems:
-                add_problems(errors, problems.problems, _REPLY_FIELDS)
+                errors.add_problems(problems.problems)
             except Conflict as conflict:
                 errors.general.append(sentence(conflict.detail))
                 status_code = 409

@@ -1,25 +1,25 @@
 """Tickets with the service team: the list, a ticket's page with its conversation and the
 reply form, and raising one."""
 
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import AfterValidator, ValidationError
+from pydantic import AfterValidator
 from sqlalchemy.exc import DBAPIError
 
 from api.deps import SessionDep
 from api.errors import Conflict, Forbidden, Unavailable
 from api.portal.auth import PostedForm, SignedInDep
-from api.portal.forms import FormErrors, add_problems, posted_form_key, sentence
+from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.services import tickets
 from api.services.portal_sessions import SignedIn
 from models.access import may_raise_ticket, sees_requests
 from models.common import refuse_nul
-from models.problems import Loc, Problem, ValidationProblems
+from models.problems import ValidationProblems
 from models.ticket import CommentCreate, TicketCreate, TicketPublic
 
 router = APIRouter()
@@ -58,23 +58,6 @@ async def again(page: Awaitable[HTMLResponse], unavailable: Unavailable) -> HTML
         return await page
     except DBAPIError:
         raise unavailable from None
-
-
-def _form_loc(loc: Loc, names: Mapping[str, str]) -> Loc:
-    """A problem's location as the form names it: the service's carry the request body's
-    prefix, the schema's do not."""
-    parts = list(loc)
-    if len(parts) > 1 and parts[0] == "body":
-        parts.pop(0)
-    return tuple(names.get(str(part), part) for part in parts)
-
-
-def _problems(error: ValidationError, names: Mapping[str, str]) -> Iterable[Problem]:
-    for problem in error.errors():
-        loc = _form_loc(problem["loc"], names)
-        name = str(loc[0]) if loc else ""
-        empty = problem["type"] == "string_too_short" and name in _EMPTY
-        yield Problem(loc, _EMPTY[name] if empty else problem["msg"].removeprefix("Value error, "))
 
 
 @router.get("/portal/tickets", response_class=HTMLResponse)
@@ -151,24 +134,20 @@ async def raise_ticket(
     values = {name: str(posted.get(name, "")) for name in FIELDS}
     shared = posted.get(SHARED) is not None
     form_key = posted_form_key(posted)
-    errors = FormErrors()
+    errors = FormErrors(known=KNOWN, names=RAISE_NAMES, empty=_EMPTY)
     data: dict[str, Any] = {
         "subject": values["subject"],
         "body": values["description"],
         "shared": shared,
     }
-    try:
-        form = TicketCreate.model_validate(data)
-    except ValidationError as error:
-        add_problems(errors, _problems(error, RAISE_NAMES), KNOWN)
-    else:
+    form = errors.parse(TicketCreate, data)
+    if form is not None:
         try:
             raised = await tickets.raise_ticket(
                 session, temporal, settings.task_queue, person.principal, form, form_key
             )
         except ValidationProblems as problems:
-            found = [Problem(_form_loc(p.loc, RAISE_NAMES), p.msg) for p in problems.problems]
-            add_problems(errors, found, KNOWN)
+            errors.add_problems(problems.problems)
         else:
             return redirect(f"/portal/tickets/{raised.number}", "raised")
     return await _new_page(request, person, session, values, shared, errors, status_code=422)
@@ -219,11 +198,9 @@ async def reply(
     request, person, session, temporal, settings = sent
     posted = await request.form()
     body = str(posted.get("body", ""))
-    try:
-        form = CommentCreate.model_validate({"body": body})
-    except ValidationError as error:
-        errors = FormErrors()
-        add_problems(errors, _problems(error, REPLY_NAMES), frozenset({REPLY}))
+    errors = FormErrors(known=frozenset({REPLY}), names=REPLY_NAMES, empty=_EMPTY)
+    form = errors.parse(CommentCreate, {"body": body})
+    if form is None:
         message = " ".join([*errors.fields[REPLY], *errors.general])
         return await _ticket_page(request, person, session, number, message, body, 422)
     try:

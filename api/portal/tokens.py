@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.portal.auth import PostedBy, SignedInDep
-from api.portal.forms import FormErrors, parse, posted_form_key
+from api.portal.forms import FormErrors, posted_form_key
 from api.portal.render import redirect, render
 from api.services import tokens
 from api.services.portal_sessions import SignedIn
@@ -60,10 +60,11 @@ async def create_token(request: Request, person: PostedBy, session: SessionDep) 
     posted = await request.form()
     values = {"name": str(posted.get("name", ""))}
     form_key = posted_form_key(posted)
-    form, errors = parse(ApiTokenCreate, values, KNOWN, FIELDS)
+    errors = FormErrors(labels=FIELDS, known=KNOWN)
+    form = errors.parse(ApiTokenCreate, values)
     if form_key is None:
         errors.general.append("The form is out of date: reload the page and try again.")
-    if not isinstance(form, ApiTokenCreate) or form_key is None or errors:
+    if form is None or form_key is None or errors:
         return await _page(request, person, session, None, values, errors, status_code=422)
     try:
         created = await tokens.create_token(session, person.principal, form, form_key)
