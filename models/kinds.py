@@ -23,7 +23,7 @@ from models.contact_change import (
     purchasers_approver,
 )
 from models.contact_fields import Approver
-from models.enums import RequestKind, RequestStatus, Side
+from models.enums import RequestKind, RequestStatus, Responsibility, Side
 from models.filing import FilingContext
 from models.payloads import RequestInput
 from models.personal_data import FormPeople, approver_named
@@ -46,6 +46,14 @@ Form = Any  # the kind's own form: each entry's functions take the kind's form
 
 
 @dataclass(frozen=True)
+class Offer:
+    """A link to a kind's form: where it is and what its button says."""
+
+    page: str
+    button: str
+
+
+@dataclass(frozen=True)
 class Kind:
     kind: RequestKind
     form: type[BaseModel]
@@ -56,7 +64,9 @@ class Kind:
     input: type[RequestInput]
     problems: Callable[[Form, FilingContext], list[Problem]]
     # Why it cannot be filed at all as the customer stands (409), if it cannot.
-    conflict: Callable[[FilingContext], str | None] = lambda context: None
+    conflict: Callable[[Responsibility | None], str | None] = lambda purchaser: None
+    # Its form's page, offered on the customer's profile while it can be filed.
+    offered: Offer | None = None
     # The emails the form gives, checked against those in use.
     emails: Callable[[Form], Iterable[str]] = lambda form: ()
     # The form as it is kept, with what filing settles (the approver it will ask).
@@ -170,11 +180,12 @@ KINDS: dict[RequestKind, Kind] = {
             problems=lambda form, context: purchaser_addition_problems(
                 form, context.requester_email, context.emails_in_use
             ),
-            conflict=lambda context: (
+            conflict=lambda purchaser: (
                 "a purchaser is already assigned to this customer: remove it first"
-                if context.purchaser is not None
+                if purchaser is not None
                 else None
             ),
+            offered=Offer("/portal/purchaser/addition", "Request purchaser addition"),
             emails=emails_of,
             people=FormPeople(
                 approvers={side: ("approvers", side.value) for side in Side},
@@ -194,12 +205,24 @@ KINDS: dict[RequestKind, Kind] = {
             problems=lambda form, context: purchaser_removal_problems(
                 context.contacts, form, context.required_roles, context.requester_email
             ),
-            conflict=lambda context: (
-                "no purchaser is assigned to this customer" if context.purchaser is None else None
+            conflict=lambda purchaser: (
+                "no purchaser is assigned to this customer, so there is none to remove"
+                if purchaser is None
+                else None
             ),
+            offered=Offer("/portal/purchaser/removal", "Request purchaser removal"),
             people=FormPeople(approvers={Side.CUSTOMER: ("approver",)}, outsiders=True),
             reading=Reading(purchaser_removal.readable_removal, purchaser_removal.ALL_ASSIGNMENTS),
             asks=purchaser_removal.asks,
         ),
     )
 }
+
+
+def offers(purchaser: Responsibility | None) -> list[Offer]:
+    """The kinds' forms that can be filed as the customer stands (its purchaser)."""
+    return [
+        kind.offered
+        for kind in KINDS.values()
+        if kind.offered is not None and kind.conflict(purchaser) is None
+    ]

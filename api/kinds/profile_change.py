@@ -27,6 +27,7 @@ from api.services.request_views import present
 from models.access import may_file
 from models.customer import Customer, CustomerProfile, CustomerPublic
 from models.enums import RequestKind
+from models.kinds import offers
 from models.profile_change import ProfileChangeCreate
 from models.request import ChangeRequest, RequestPublic
 
@@ -81,8 +82,9 @@ async def _page(
         view=view,
         pending=pending,
         may_file=may_file(person.principal, customer_id) and pending is None,
-        may_remove_purchaser=view.purchaser is not None and may_file(person.principal, customer_id),
-        may_add_purchaser=view.purchaser is None and may_file(person.principal, customer_id),
+        offers=offers(view.purchaser.responsibility if view.purchaser else None)
+        if may_file(person.principal, customer_id)
+        else [],
         fields=FIELDS,
         values=values or _values(current),
         same=(current.payment == current.legal) if same is None else same,

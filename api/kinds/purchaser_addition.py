@@ -33,6 +33,7 @@ from models.contact_state import ContactState
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
 from models.ids import ascii_number
+from models.kinds import KINDS
 from models.purchaser_addition import (
     MOST_CONTACTS,
     PurchaserAdditionCreate,
@@ -164,8 +165,10 @@ async def _scene(session: AsyncSession, person: SignedIn) -> AdditionPage:
     customer_id = customer_of(person)
     require_requester(person.principal, customer_id)
     view = await customers.customer_view(session, person.principal, customer_id)
-    if view.purchaser is not None:
-        raise Conflict("a purchaser is already assigned to this customer: remove it first")
+    purchaser = view.purchaser.responsibility if view.purchaser else None
+    conflict = KINDS[RequestKind.PURCHASER_ADDITION].conflict(purchaser)
+    if conflict is not None:
+        raise Conflict(conflict)
     contacts = [contact_state(c) for c in await living_contacts(session, customer_id)]
     return AdditionPage(customer_id, view, contacts)
 

@@ -34,6 +34,7 @@ from models.contact import ContactPublic
 from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
 from models.ids import ascii_uuid
+from models.kinds import KINDS
 from models.problems import Loc
 from models.purchaser_removal import (
     PurchaserRemoval,
@@ -80,8 +81,10 @@ async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) ->
     customer_id = customer_of(person)
     require_requester(person.principal, customer_id)
     view = await customers.customer_view(session, person.principal, customer_id)
-    if view.purchaser is None:
-        raise Conflict("no purchaser is assigned to this customer, so there is none to remove")
+    purchaser = view.purchaser.responsibility if view.purchaser else None
+    conflict = KINDS[RequestKind.PURCHASER_REMOVAL].conflict(purchaser)
+    if conflict is not None:
+        raise Conflict(conflict)
     contacts = await customers.contacts_view(session, person.principal, customer_id)
     roles = roles_to_hand_back(((c.side, c.roles) for c in contacts), settings.required_roles)
     candidates = [c for c in contacts if c.side is Side.CUSTOMER]

@@ -68,7 +68,7 @@ async def file_request(
     require_requester(filing.principal, customer_id)
     customer = await load_customer(filing.session, filing.principal, customer_id)
     context = await _context(filing, customer, described.emails(form))
-    conflict = described.conflict(context)
+    conflict = described.conflict(context.purchaser)
     if conflict is not None:
         raise Conflict(conflict)
     problems = described.problems(form, context)
@@ -101,7 +101,7 @@ async def problems_beside_schema(
         return []
     context = await _context(filing, customer, described.emails(form))
     # As filing it would: an open request of the kind is answered (409) before any rule.
-    conflict = described.conflict(context)
+    conflict = described.conflict(context.purchaser)
     if conflict is not None:
         raise Conflict(conflict)
     if await _open_of_kind(filing.session, customer_id, kind):
