@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from models.contact_fields import DETAIL_FIELDS
+from models.contact_fields import DETAIL_FIELDS, person_name
 from models.enums import Role, Side
 from models.types import UTCDateTime, enum_type, utcnow
 
@@ -54,7 +54,7 @@ class Contact(SQLModel, table=True):
 
     @property
     def display_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return person_name(self.first_name, self.last_name)
 
 
 class ContactPublic(BaseModel):

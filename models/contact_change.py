@@ -22,7 +22,7 @@ from pydantic import (
 
 from models.asks import Asks, Standing, role_words
 from models.common import Line, ShortLine
-from models.contact_fields import DETAIL_FIELDS, Approver, Email, Phone, Roles
+from models.contact_fields import DETAIL_FIELDS, Approver, Email, Phone, Roles, person_name
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.payloads import RequestInput
@@ -508,7 +508,10 @@ def asks(requested: dict[str, Any], standing: Standing) -> Asks:
 def change_in_words(change: ContactEdit, standing: Standing) -> str:
     if isinstance(change, AddContact):
         new = change.contact
-        return f"Add {new.first_name} {new.last_name} ({new.email}) with {role_words(change.roles)}"
+        return (
+            f"Add {person_name(new.first_name, new.last_name)} ({new.email}) "
+            f"with {role_words(change.roles)}"
+        )
     who = standing.name_of(change.contact_id)
     if isinstance(change, RemoveContact):
         return f"Remove {who}"

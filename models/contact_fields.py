@@ -48,3 +48,9 @@ class Approver(BaseModel):
 
     name: Line
     email: Email
+
+
+def person_name(*parts: object) -> str:
+    """A person's name as every page and email writes it: the parts given (salutation, first
+    and last name), those present, in order; empty if none is."""
+    return " ".join(str(part) for part in parts if part)

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from models.contact_fields import person_name
 from models.enums import Role, Side
 
 
@@ -26,5 +27,4 @@ class ContactState:
 
     @property
     def name(self) -> str:
-        parts = (self.details.get("first_name"), self.details.get("last_name"))
-        return " ".join(str(part) for part in parts if part)
+        return person_name(self.details.get("first_name"), self.details.get("last_name"))

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from models.approvers import approver_problems
 from models.asks import Asks, Standing, role_words
 from models.common import Line, NamedAddress
-from models.contact_fields import Approver, Email, Phone, Roles
+from models.contact_fields import Approver, Email, Phone, Roles, person_name
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
 from models.payloads import RequestInput
@@ -175,7 +175,10 @@ def asks(requested: dict[str, Any], standing: Standing) -> Asks:
             ("Responsible for", f"{matters} matters"),
         ],
         list_title="Purchaser contacts:",
-        items=[f"{c.first_name} {c.last_name} ({role_words(c.roles)})" for c in addition.contacts],
+        items=[
+            f"{person_name(c.first_name, c.last_name)} ({role_words(c.roles)})"
+            for c in addition.contacts
+        ],
         moves=[
             f"{standing.name_of(state.id)}: {role_words(sorted(roles))}"
             for state, roles in roles_after_addition(standing.contacts, addition.responsibility)

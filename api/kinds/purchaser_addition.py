@@ -130,12 +130,7 @@ class Loss:
 
 
 def _name(contact: ContactState) -> str:
-    name = " ".join(
-        str(contact.details[part])
-        for part in ("first_name", "last_name")
-        if contact.details.get(part)
-    )
-    return name or contact.email or "(erased)"
+    return contact.name or contact.email or "(erased)"
 
 
 def losses(contacts: list[ContactState], responsibilities: list[Responsibility]) -> list[Loss]:

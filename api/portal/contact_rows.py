@@ -17,7 +17,7 @@ from typing import Any
 
 from models.contact import ContactPublic
 from models.contact_change import CHANGE_OPS
-from models.contact_fields import DETAIL_FIELDS
+from models.contact_fields import DETAIL_FIELDS, person_name
 from models.enums import Role, Side
 from models.ids import ascii_number
 
@@ -72,7 +72,7 @@ class Origin:
 
 
 def name_of(contact: ContactPublic) -> str:
-    return " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    return person_name(contact.first_name, contact.last_name)
 
 
 def current_row(contact: ContactPublic) -> ContactRow:

@@ -22,6 +22,7 @@ from api.services.customers import load_customer
 from api.services.decisions import Action
 from api.services.portal_sessions import SignedIn
 from models.access import request_actions, sees_requests
+from models.contact_fields import person_name
 from models.ids import ascii_uuid
 from models.problems import ValidationProblems
 from models.progress import progress
@@ -133,9 +134,7 @@ def _contact_names(existing: dict[str, Any] | None) -> dict[str, str]:
     """Contacts' names by id, for the changes and role moves that name contacts by id."""
     names: dict[str, str] = {}
     for contact in (existing or {}).get("contacts", []):
-        name = " ".join(
-            part for part in (contact.get("first_name"), contact.get("last_name")) if part
-        )
+        name = person_name(contact.get("first_name"), contact.get("last_name"))
         if contact.get("id") and name:
             names[contact["id"]] = name
     return names
