@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models import contact_change, purchaser_addition, purchaser_removal
-from models.approvers import approver_problems
+from models.separation_of_duties import approver_problems
 from models.asks import Asks, Standing
 from models.contact_change import (
     ContactChangeCreate,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from models.approvers import approver_problems
+from models.separation_of_duties import approver_problems
 from models.asks import Asks, Standing, role_words
 from models.contact_fields import Approver, Roles
 from models.contact_state import ContactState

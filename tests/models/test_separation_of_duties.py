@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.approvers import approver_problems, canonical_email
+from models.separation_of_duties import approver_problems, canonical_email
 
 
 @pytest.mark.parametrize(
