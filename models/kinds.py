@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from models import contact_change, purchaser_addition, purchaser_removal
-from models.separation_of_duties import approver_problems
 from models.asks import Asks, Standing
 from models.contact_change import (
     ContactChangeCreate,
@@ -41,6 +40,7 @@ from models.purchaser_removal import (
     purchaser_removal_problems,
 )
 from models.reading import Reading
+from models.separation_of_duties import approver_problems
 
 Form = Any  # the kind's own form: each entry's functions take the kind's form
 

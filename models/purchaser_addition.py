@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from models.separation_of_duties import approver_problems
 from models.asks import Asks, Standing, role_words
 from models.common import Line, NamedAddress
 from models.contact_fields import Approver, Email, Phone, Roles, person_name
@@ -22,6 +21,7 @@ from models.personal_data import is_erased
 from models.problems import Loc, Problem
 from models.reading import listed, readable_approver, readable_item, valid
 from models.roles import purchaser_roles, responsibility_roles
+from models.separation_of_duties import approver_problems
 
 
 class PurchaserContact(BaseModel):

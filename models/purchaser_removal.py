@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from models.separation_of_duties import approver_problems
 from models.asks import Asks, Standing, role_words
 from models.contact_fields import Approver, Roles
 from models.contact_state import ContactState
@@ -19,6 +18,7 @@ from models.enums import Role, Side
 from models.payloads import RequestInput
 from models.problems import Loc, Problem
 from models.reading import listed, readable_approver, readable_item
+from models.separation_of_duties import approver_problems
 
 
 class RoleAssignment(BaseModel):
