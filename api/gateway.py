@@ -1,4 +1,4 @@
-"""The one way the API reaches the workflows with what people decide or say.
+"""The one way the API reaches the workflows: a request's start, what people decide or say.
 
 The ticket comment a message refers to (a decline reason, an approver's comment, a reply) is
 stored on the request's ticket first, and taken back when the workflow refuses the message
@@ -11,6 +11,8 @@ workflow of its own, started once per piece of news.
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,19 +20,25 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
+    WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.errors import Conflict, Unavailable, temporal_errors
 from models.database import begin_write
 from models.enums import CommentKind, Side
-from models.payloads import TicketNotice
+from models.kinds import KINDS
+from models.payloads import RequestInput, SignInEmail, TicketNotice
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
+from workflows.request import RequestWorkflow
+from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
+from workflows.sign_in import SignInEmailWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
 
 # How long a decision waits to be accepted, then to be applied, before its answer.
@@ -123,13 +131,16 @@ async def _kept_before(
 
 async def decide(
     session: AsyncSession,
-    handle: WorkflowHandle[Any, Any],
+    temporal: Client,
+    request: ChangeRequest,
     update: Any,
     decision: Any,
     comment_id: int | None,
 ) -> bool:
-    """Deliver a decision as an Update; True once applied, False while it is still being
-    applied. A refusal raises ``Refused`` (409); no worker in time, ``Unavailable`` (503)."""
+    """Deliver a decision to the request's workflow as an Update; True once applied, False
+    while it is still being applied. A refusal raises ``Refused`` (409); no worker in time,
+    ``Unavailable`` (503)."""
+    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
         async with asyncio.timeout(DECISION_WAIT_SECONDS):
             with temporal_errors():
@@ -190,3 +201,71 @@ async def take_back_comment(session: AsyncSession, comment_id: int | None) -> No
     if comment is not None:
         await session.delete(comment)
     await session.commit()
+
+
+# How long a new request waits for the previous one of its kind to finish its last steps.
+FINISHING_WAIT_SECONDS = 10.0
+
+
+async def start_request(
+    temporal: Client, task_queue: str, request: ChangeRequest, start: RequestInput, filed_by: str
+) -> WorkflowHandle[Any, Any]:
+    """Start the request's workflow with its input. The customer's previous request of this
+    kind may be closed in the database yet still sending its last email: wait for it, then
+    start."""
+    customer = request.customer_id
+    for attempt in range(2):
+        try:
+            return await temporal.start_workflow(
+                KINDS[request.kind].workflow,
+                start,
+                id=request.workflow_id,
+                task_queue=task_queue,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
+                        SearchAttributePair(REQUEST_KIND, request.kind.value),
+                        SearchAttributePair(REQUEST_STATUS, request.status.value),
+                    ]
+                ),
+                static_summary=f"{request.kind.label.capitalize()} for customer {customer}",
+                static_details=(
+                    f"**Request** `{request.id}`  \n**Kind** {request.kind.value}  \n"
+                    f"**Customer** `{request.customer_id}`  \n{filed_by}"
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            if attempt or not await _finishing(temporal, request):
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _finishing(temporal: Client, request: ChangeRequest) -> bool:
+    """True once the running workflow of this id has closed, if its request is already closed."""
+    handle = temporal.get_workflow_handle(request.workflow_id)
+    try:
+        async with asyncio.timeout(FINISHING_WAIT_SECONDS):
+            running = await handle.query(RequestWorkflow.status)
+            if running.status.is_open:
+                return False
+            with suppress(WorkflowFailureError):
+                await handle.result()
+    except TimeoutError:
+        return False
+    return True
+
+
+async def send_sign_in_link(
+    temporal: Client, task_queue: str, email: SignInEmail, lifetime: timedelta
+) -> None:
+    """Have the sign-in link emailed, once per link and time asked (link ids may come again
+    once links are purged); it gives up when the link expires."""
+    await temporal.start_workflow(
+        SignInEmailWorkflow.run,
+        email,
+        id=f"sign-in-{email.link_id}-{email.at:%Y%m%dT%H%M%S%f}",
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        execution_timeout=lifetime,
+        static_summary="Sign-in link emailed",
+    )

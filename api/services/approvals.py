@@ -187,10 +187,9 @@ async def decide(
     )
     comment_id = await _store_comment(session, request, link.side, comment) if comment else None
     decision = ApproverDecision(side=link.side, approve=approve, comment_id=comment_id)
-    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     try:
         settled = await gateway.decide(
-            session, handle, RequestWorkflow.decide_approval, decision, comment_id
+            session, temporal, request, RequestWorkflow.decide_approval, decision, comment_id
         )
     except ApiError as error:
         raise _as_page_problem(error) from error

@@ -80,9 +80,10 @@ async def decide(
     )
     # End the read transaction: waiting for the workflow must not hold a database snapshot.
     await session.commit()
-    handle = temporal.get_workflow_handle(request.workflow_id, run_id=request.run_id)
     decision = Decision(actor=principal.actor, note_id=comment_id)
-    settled = await gateway.decide(session, handle, _UPDATES[action], decision, comment_id)
+    settled = await gateway.decide(
+        session, temporal, request, _UPDATES[action], decision, comment_id
+    )
     with after_the_decision():
         await session.refresh(request)
     return request, settled

@@ -1,11 +1,9 @@
 """Filing a request of any kind: checked against the customer as it stands, every problem
 at once; then stored and its workflow started."""
 
-import asyncio
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,12 +13,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
-    WorkflowFailureError,
-    WorkflowHandle,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from api import gateway
 from api.errors import (
     Conflict,
     TooMany,
@@ -42,8 +37,6 @@ from models.queries import contact_state, emails_taken, living_contacts, purchas
 from models.request import ChangeRequest
 from settings import Settings
 from telemetry import CHANGE_REQUEST_ID
-from workflows.request import RequestWorkflow
-from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 
 
 @dataclass(frozen=True)
@@ -54,10 +47,6 @@ class Filing:
     temporal: Client
     settings: Settings
     principal: Principal
-
-
-# How long a new request waits for the previous one of its kind to finish its last steps.
-FINISHING_WAIT_SECONDS = 10.0
 
 
 async def file_request(
@@ -169,7 +158,13 @@ async def submit(
     CHANGE_REQUEST_ID.set(str(request.id))
     try:
         with temporal_errors(f"an open {kind.label} request already exists for this customer"):
-            await _start(filing.temporal, filing.settings, principal, request)
+            await gateway.start_request(
+                filing.temporal,
+                filing.settings.task_queue,
+                request,
+                workflow_input(request, filing.settings),
+                f"**Requested by** user `{principal.user_id}`",
+            )
     except BaseException:
         await begin_write(session)
         await session.delete(request)
@@ -237,51 +232,3 @@ def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
             "approval_sides": described.approval_sides(request.requested or {}),
         }
     )
-
-
-async def _start(
-    temporal: Client, settings: Settings, principal: Principal, request: ChangeRequest
-) -> WorkflowHandle[Any, Any]:
-    """Start the request's workflow. The customer's previous request of this kind may be
-    closed in the database yet still sending its last email: wait for it, then start."""
-    customer = request.customer_id
-    for attempt in range(2):
-        try:
-            return await temporal.start_workflow(
-                KINDS[request.kind].workflow,
-                workflow_input(request, settings),
-                id=request.workflow_id,
-                task_queue=settings.task_queue,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
-                        SearchAttributePair(REQUEST_KIND, request.kind.value),
-                        SearchAttributePair(REQUEST_STATUS, request.status.value),
-                    ]
-                ),
-                static_summary=f"{request.kind.label.capitalize()} for customer {customer}",
-                static_details=(
-                    f"**Request** `{request.id}`  \n**Kind** {request.kind.value}  \n"
-                    f"**Customer** `{request.customer_id}`  \n"
-                    f"**Requested by** user `{principal.user_id}`"
-                ),
-            )
-        except WorkflowAlreadyStartedError:
-            if attempt or not await _finishing(temporal, request):
-                raise
-    raise AssertionError("unreachable")
-
-
-async def _finishing(temporal: Client, request: ChangeRequest) -> bool:
-    """True once the running workflow of this id has closed, if its request is already closed."""
-    handle = temporal.get_workflow_handle(request.workflow_id)
-    try:
-        async with asyncio.timeout(FINISHING_WAIT_SECONDS):
-            running = await handle.query(RequestWorkflow.status)
-            if running.status.is_open:
-                return False
-            with suppress(WorkflowFailureError):
-                await handle.result()
-    except TimeoutError:
-        return False
-    return True

@@ -9,8 +9,8 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
+from api import gateway
 from api.pages import LinkProblem
 from api.services import portal_sessions
 from api.services.links import SpentLink, open_link, spend_link
@@ -23,7 +23,6 @@ from models.tokens import hash_token, link_token, new_nonce
 from models.types import utcnow
 from models.user import User
 from settings import Settings
-from workflows.sign_in import SignInEmailWorkflow
 
 log = logging.getLogger("signoff.portal")
 
@@ -90,19 +89,16 @@ async def send_link(
                 log.info("sign-in links for user %s are at their limit; none sent", user.id)
                 return
             link_id = await _new_link(session, user, settings.secret_key, now, lifetime)
-        await temporal.start_workflow(
-            SignInEmailWorkflow.run,
+        await gateway.send_sign_in_link(
+            temporal,
+            settings.task_queue,
             SignInEmail(
                 link_id=link_id,
                 at=now,
                 lifetime_seconds=settings.sign_in_link_seconds,
                 next_path=next_path,
             ),
-            id=f"sign-in-{link_id}-{now:%Y%m%dT%H%M%S%f}",
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            execution_timeout=lifetime,
-            static_summary="Sign-in link emailed",
+            lifetime,
         )
     except Exception as error:
         # Only the error's kind: its text may quote the address.
