@@ -15,7 +15,6 @@ from temporalio import activity
 from activities.rendering import EmailRenderer
 from activities.smtp import SmtpMailer, build_message, message_id
 from models.approval import Approval
-from models.asks import Asks
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
@@ -26,7 +25,7 @@ from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import Notification
 from models.personal_data import approver_named
-from models.queries import comment_author, purchaser_of, standing
+from models.queries import asks_of, comment_author, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.tokens import link_token
@@ -46,14 +45,6 @@ class MailSettings:
     service_team_address: str
     public_url: str
     link_secret: str
-
-
-async def _asks(session: AsyncSession, request: ChangeRequest) -> Asks | None:
-    """What the request asks its approvers, in words, while it keeps its form."""
-    ask = KINDS[request.kind].asks
-    if ask is None or request.requested is None:
-        return None
-    return ask(request.requested, await standing(session, request.customer_id))
 
 
 # Emails that carry the approver's own link.
@@ -358,7 +349,7 @@ class EmailActivities(Mailing):
             "request_url": f"{base}/portal/requests/{request.id}",
             "purchaser_name": purchaser.name if purchaser else "",
             "responsibility": purchaser.responsibility.value if purchaser else "",
-            "asks": await _asks(session, request)
+            "asks": await asks_of(session, request)
             if notification.event in _APPROVAL_LINK_EVENTS
             else None,
             "rejected_by": next(

@@ -9,13 +9,14 @@ from sqlalchemy import Result, null, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.asks import PurchaserNow, Standing
+from models.asks import Asks, PurchaserNow, Standing
 from models.contact import Contact
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_state import ContactState
 from models.conversation import capacity
 from models.customer import Customer
 from models.enums import Capacity, Responsibility
+from models.kinds import KINDS
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
@@ -167,3 +168,12 @@ async def standing(session: AsyncSession, customer_id: uuid.UUID) -> Standing:
         contacts=[contact_state(c) for c in await living_contacts(session, customer_id)],
         purchaser=PurchaserNow(purchaser.name, purchaser.responsibility) if purchaser else None,
     )
+
+
+async def asks_of(session: AsyncSession, request: ChangeRequest) -> Asks | None:
+    """What the request asks its approvers, in words, while it keeps its form; None for a
+    kind that asks none."""
+    ask = KINDS[request.kind].asks
+    if ask is None or request.requested is None:
+        return None
+    return ask(request.requested, await standing(session, request.customer_id))

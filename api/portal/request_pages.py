@@ -22,10 +22,14 @@ from api.services.customers import load_customer
 from api.services.decisions import Action
 from api.services.portal_sessions import SignedIn
 from models.access import request_actions, sees_requests
+from models.asks import Asks
 from models.contact_fields import person_name
 from models.ids import ascii_uuid
+from models.kinds import KINDS
 from models.problems import ValidationProblems
 from models.progress import progress
+from models.queries import asks_of
+from models.request import ChangeRequest
 from models.ticket import CommentCreate, TicketPublic
 
 router = APIRouter()
@@ -117,6 +121,7 @@ async def _page(
         approver_sides=await tickets.approver_sides(session, principal, row),
         contact_names=_contact_names(view.existing),
         partial=partial(view.kind),
+        asks=await _asks(session, row) if view.status.is_open else None,
         typed=typed,
     )
 
@@ -128,6 +133,13 @@ async def _ticket(session: SessionDep, person: SignedIn, number: str | None) -> 
         return await tickets.ticket_view(session, person.principal, number)
     except NotFound:
         return None
+
+
+async def _asks(session: SessionDep, row: ChangeRequest) -> Asks | None:
+    """What its approvers are asked, in the words of their emails, if it asks any."""
+    if not KINDS[row.kind].approval_sides(row.requested or {}):
+        return None
+    return await asks_of(session, row)
 
 
 def _contact_names(existing: dict[str, Any] | None) -> dict[str, str]:

@@ -29,7 +29,7 @@ from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import ApproverDecision
 from models.personal_data import approver_named
-from models.queries import standing
+from models.queries import asks_of
 from models.redaction import REDACTED
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
@@ -122,10 +122,9 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
         )
         .order_by(col(TicketComment.id))
     )
-    kind = KINDS[request.kind]
-    assert kind.asks is not None, "a kind with approvers says what it asks them"
-    asks = kind.asks(request.requested, await standing(session, request.customer_id))
-    approver = approver_named(kind.people, request.requested, link.side)
+    asks = await asks_of(session, request)
+    assert asks is not None, "a kind with approvers says what it asks them"
+    approver = approver_named(KINDS[request.kind].people, request.requested, link.side)
     return ApprovalPage(
         side=link.side.value,
         approver=approver.name if approver else REDACTED,

@@ -421,6 +421,9 @@ async def test_purchaser_requests_show_the_purchaser_approvers_and_roles_moving(
         approvals = section(page, "approvals-heading")
         assert "The customer's approver" in approvals and "Pending" in approvals
         assert 'name="to_approver"' not in page.text, "only the service team answers approvers"
+        # What the approvers are asked, in the words of their emails and their page.
+        assert f"The approvers are asked to add {PURCHASER['name']} as its purchaser" in approvals
+        assert "Purchaser contacts:" in approvals and PAULA["first_name"] in approvals
 
         staff_page = await team.get(f"/portal/requests/{addition['id']}")
         assert '<option value="customer">' in staff_page.text
