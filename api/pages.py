@@ -1,12 +1,10 @@
-"""Server-rendered pages for people who arrive by an emailed link (no JavaScript)."""
+"""What the pages people reach by an emailed link share with the portal and the API."""
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import HTTPException, Request, status
 from fastapi.templating import Jinja2Templates
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -26,12 +24,6 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(
-        request, template, context, status_code=status_code, headers=PAGE_HEADERS
-    )
 
 
 def opened_in_browser(page: str) -> Callable[[Request], Awaitable[None]]:
@@ -66,23 +58,3 @@ class LinkProblem(Exception):
         self.status_code = status_code
         self.title = title
         self.message = message
-
-
-def link_problem_page(request: Request, problem: LinkProblem) -> Response:
-    if wants_json(request):
-        return JSONResponse(
-            {"detail": problem.message}, status_code=problem.status_code, headers=PAGE_HEADERS
-        )
-    return page(
-        request,
-        "link_problem.html",
-        status_code=problem.status_code,
-        title=problem.title,
-        message=problem.message,
-    )
-
-
-def install_page_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LinkProblem)
-    async def _link_problem(request: Request, problem: LinkProblem) -> Response:
-        return link_problem_page(request, problem)

@@ -12,10 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
-from api.pages import LinkProblem, link_problem_page
+from api.pages import LinkProblem
 from api.portal import (
     contacts,
     customers,
+    links,
     profile,
     purchaser,
     purchaser_addition,
@@ -105,7 +106,7 @@ def install_portal(app: FastAPI) -> None:
     @app.exception_handler(LinkProblem)
     async def _link_problem(request: Request, problem: LinkProblem) -> Response:
         if not _is_page(request):
-            return link_problem_page(request, problem)
+            return links.link_problem_page(request, problem)
         return render(
             request,
             "problem.html",
