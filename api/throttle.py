@@ -18,8 +18,7 @@ from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import database_down
-from api.pages import wants_json
-from api.portal.render import render
+from api.portal.render import render, wants_json
 from models.database import SessionFactory, transaction
 from models.failed_attempt import COUNTED_FOR, FailedAttempt
 from models.types import utcnow

@@ -11,8 +11,14 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
-from api.pages import LinkProblem
+from api.errors import (
+    DATABASE_DOWN,
+    ApiError,
+    LinkProblem,
+    database_down,
+    invalid_json,
+    json_error,
+)
 from api.portal import (
     contacts,
     customers,

@@ -8,11 +8,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import AfterValidator, BaseModel
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
-from api.errors import page_error_responses
-from api.pages import LinkProblem, wants_json
+from api.errors import LinkProblem, page_error_responses
 from api.portal.auth import COOKIE, HOME, same_origin, set_session_cookie
 from api.portal.forms import FORM_KEY_LENGTHS
-from api.portal.render import PORTAL_HEADERS, redirect, render
+from api.portal.render import PORTAL_HEADERS, redirect, render, wants_json
 from api.services import activation, approvals
 from models.common import plain_text
 

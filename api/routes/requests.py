@@ -9,7 +9,7 @@ from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import after_the_decision, error_responses
-from api.pages import opened_in_browser
+from api.portal.render import opened_in_browser
 from api.services import request_lists, requests
 from api.services.request_views import present
 from models.common import refuse_nul
