@@ -105,6 +105,17 @@ class ProcessEnded(Conflict):
     """The request's workflow has ended: nothing can reach it any more."""
 
 
+class LinkProblem(Exception):
+    """An emailed link that cannot be used: unknown (404), or used or expired (410). Its
+    ``title`` and ``message`` are what the link's page says."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.title = title
+        self.message = message
+
+
 _UNAVAILABLE_CODES = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
 TEMPORAL_DOWN = "the workflow service is unavailable; nothing was changed, try again shortly"
 DATABASE_DOWN = "the database is unavailable; nothing was changed, try again shortly"

@@ -14,9 +14,9 @@ from api.idempotency import Idempotency
 from api.kinds import kind_api
 from api.limits import BodyLimit
 from api.observability import Metrics, install_request_context
-from api.pages import install_page_handlers
 from api.portal import install_portal
-from api.routes import customers, links, operations, requests, tickets
+from api.portal import links as link_pages
+from api.routes import customers, operations, requests, tickets
 from api.state import AppState
 from api.throttle import Throttle
 from models.database import create_db_engine, session_factory
@@ -54,8 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     install_docs(app)
-    install_page_handlers(app)
-    # After the error and page handlers: on the portal, its own answer with a page instead.
+    # After the error handlers: on the portal, its own answer with a page instead.
     install_portal(app)
     # Middleware, innermost first (each one added wraps those before it): idempotency sees
     # only bodies checked for size, from clients checked for failed attempts.
@@ -72,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(kind_api(kind).filing)
     app.include_router(requests.router)
     app.include_router(tickets.router)
-    app.include_router(links.router)
+    # In the API's schema too, after the JSON routes: integrations use these paths as well.
+    app.include_router(link_pages.router)
     app.include_router(operations.router)
     return app

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import database_down
-from api.pages import page, wants_json
+from api.portal.render import render, wants_json
 from models.database import SessionFactory, transaction
 from models.failed_attempt import COUNTED_FOR, FailedAttempt
 from models.types import utcnow
@@ -92,11 +92,12 @@ def _refusal(scope: Scope, wait: int) -> Response:
     headers = {"Retry-After": str(wait), "Cache-Control": "no-store"}
     request = Request(scope)
     if scope["path"].startswith("/portal") and not wants_json(request):
-        answer = page(
+        answer = render(
             request,
             "link_problem.html",
+            None,
+            "Too many attempts",
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            title="Too many attempts",
             message=f"Too many attempts from your network just now. Try again in {wait} seconds.",
         )
         answer.headers.update(headers)

@@ -11,11 +11,18 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import DATABASE_DOWN, ApiError, database_down, invalid_json, json_error
+from api.errors import (
+    DATABASE_DOWN,
+    ApiError,
+    LinkProblem,
+    database_down,
+    invalid_json,
+    json_error,
+)
 from api.kinds import kind_api
-from api.pages import LinkProblem, link_problem_page
 from api.portal import (
     customers,
+    links,
     queue,
     request_pages,
     roles,
@@ -94,7 +101,7 @@ def install_portal(app: FastAPI) -> None:
     @app.exception_handler(LinkProblem)
     async def _link_problem(request: Request, problem: LinkProblem) -> Response:
         if not _is_page(request):
-            return link_problem_page(request, problem)
+            return links.link_problem_page(request, problem)
         return render(
             request,
             "problem.html",

@@ -1,16 +1,21 @@
 """Rendering a portal page: one layout, the navigation the person may use, the form token."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
 
-from api.pages import PAGE_HEADERS, TEMPLATES
 from api.portal.auth import form_token
 from api.portal.forms import new_form_key
 from api.services.portal_sessions import SignedIn
 from settings import Settings
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 # Everything a page uses is served by Signoff itself; the portal runs no inline code.
 PORTAL_HEADERS = {
@@ -19,8 +24,12 @@ PORTAL_HEADERS = {
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
-    # As the link pages' (see api.pages): the sign-in link's token goes into no Referer.
-    "Referrer-Policy": PAGE_HEADERS["Referrer-Policy"],
+    # Emailed links carry a token in the page's address. Not "no-referrer": with it,
+    # browsers send "Origin: null" with the page's form (the activation's and the sign-in
+    # link's, which sign in), and the same-origin check must refuse that. "strict-origin"
+    # keeps the form's Origin and sends any Referer as the origin alone, so the token goes
+    # nowhere, not even to Signoff's own access log.
+    "Referrer-Policy": "strict-origin",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
@@ -101,3 +110,27 @@ def redirect(path: str, done: str | None = None) -> RedirectResponse:
     if done:
         path += ("&" if "?" in path else "?") + f"done={done}"
     return RedirectResponse(path, status_code=303, headers=PORTAL_HEADERS)
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def opened_in_browser(page: str) -> Callable[[Request], Awaitable[None]]:
+    """Emails sent before the portal linked to the JSON paths: a browser opening one (it
+    sends no token and asks for HTML) is sent to the portal's page, ``page`` naming it with
+    the path's parameters. A JSON client without a token still gets its 401."""
+
+    async def to_the_page(request: Request) -> None:
+        if "authorization" in request.headers:
+            return
+        if "text/html" not in request.headers.get("accept", ""):
+            return
+        params = {name: quote(str(value), safe="") for name, value in request.path_params.items()}
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER,
+            "this address is the API's; the page for people is in the portal",
+            headers={"Location": page.format(**params)},
+        )
+
+    return to_the_page

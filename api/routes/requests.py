@@ -8,7 +8,7 @@ from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import after_the_decision, error_responses
-from api.pages import opened_in_browser
+from api.portal.render import opened_in_browser
 from api.services import decisions, request_lists, request_views
 from api.services.request_views import present
 from models.common import refuse_nul

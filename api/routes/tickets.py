@@ -8,7 +8,7 @@ from pydantic import AfterValidator
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import error_responses
 from api.idempotency import KEYED
-from api.pages import opened_in_browser
+from api.portal.render import opened_in_browser
 from api.services import tickets
 from models.common import refuse_nul
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic

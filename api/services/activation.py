@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.pages import LinkProblem
+from api.errors import LinkProblem
 from api.services import portal_sessions
 from api.services.links import SpentLink, open_link, spend_link
 from models.audit import AuditEvent

@@ -9,9 +9,8 @@ from temporalio.client import (
 )
 
 from api import gateway
-from api.errors import ApiError, Refused, Unavailable
+from api.errors import ApiError, LinkProblem, Refused, Unavailable
 from api.gateway import TicketNotRaised
-from api.pages import LinkProblem
 from api.services import tickets
 from api.services.links import SpentLink, check_usable, find_link
 from models.approval import Approval

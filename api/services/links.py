@@ -7,7 +7,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.pages import LinkProblem
+from api.errors import LinkProblem
 from models.database import begin_write
 from models.enums import LinkPurpose
 from models.link import LinkToken

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api import gateway
-from api.pages import LinkProblem
+from api.errors import LinkProblem
 from api.services import portal_sessions
 from api.services.links import SpentLink, open_link, spend_link
 from models.contact import Contact

@@ -1,4 +1,5 @@
-"""Pages reached from emailed links. GET only shows; a form POST acts."""
+"""Pages reached from emailed links, in the portal's layout. GET only shows; a form POST
+acts. A client that accepts JSON gets JSON instead of a page."""
 
 from typing import Annotated, Any, Literal
 
@@ -7,14 +8,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import AfterValidator, BaseModel
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
-from api.errors import page_error_responses
-from api.pages import PAGE_HEADERS, page, wants_json
+from api.errors import LinkProblem, page_error_responses
 from api.portal.auth import COOKIE, HOME, same_origin, set_session_cookie
-from api.portal.forms import FORM_KEY_LENGTHS, new_form_key
-from api.portal.render import redirect
+from api.portal.forms import FORM_KEY_LENGTHS
+from api.portal.render import PORTAL_HEADERS, redirect, render, wants_json
 from api.services import activation, approvals
 from models.common import plain_text
 
+# In the API's schema, unlike the portal's other pages: integrations activate accounts and
+# decide approvals through these same paths.
 router = APIRouter(tags=["links"], responses=page_error_responses(404, 410, 429, 503))
 # A form posted: its body may be unreadable or too large.
 POSTED = page_error_responses(400, 413)
@@ -36,6 +38,23 @@ def _or_json(model: type[BaseModel], description: str) -> dict[int | str, dict[s
 
 
 Token = Annotated[str, Path(max_length=200)]
+Comment = Annotated[str, Form(max_length=5000), AfterValidator(plain_text)]
+FormKey = Annotated[str | None, Form(max_length=max(FORM_KEY_LENGTHS))]
+
+
+def link_problem_page(request: Request, problem: LinkProblem) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"detail": problem.message}, status_code=problem.status_code, headers=PORTAL_HEADERS
+        )
+    return render(
+        request,
+        "link_problem.html",
+        None,
+        problem.title,
+        status_code=problem.status_code,
+        message=problem.message,
+    )
 
 
 @router.get("/activate/{token}", response_class=HTMLResponse)
@@ -44,7 +63,7 @@ Token = Annotated[str, Path(max_length=200)]
 async def activation_page(token: Token, request: Request, session: SessionDep) -> HTMLResponse:
     """The activation page: shows whose account it is; changes nothing."""
     view = await activation.activation_view(session, token)
-    return page(request, "activate.html", **vars(view))
+    return render(request, "activate.html", None, "Activate your account", **vars(view))
 
 
 @router.post(
@@ -60,7 +79,7 @@ async def activate_account(
     accepts JSON gets the account's API token once, as `{"token"}`."""
     if wants_json(request):
         api_token = await activation.activate_for_api(session, token)
-        return JSONResponse({"token": api_token}, headers=PAGE_HEADERS)
+        return JSONResponse({"token": api_token}, headers=PORTAL_HEADERS)
     # This POST starts a session: only from a page of Signoff, like any portal form.
     same_origin(request, settings)
     key = await activation.activate_and_sign_in(
@@ -71,10 +90,6 @@ async def activate_account(
     return response
 
 
-Comment = Annotated[str, Form(max_length=5000), AfterValidator(plain_text)]
-FormKey = Annotated[str | None, Form(max_length=max(FORM_KEY_LENGTHS))]
-
-
 @router.get("/approvals/{token}", response_class=HTMLResponse)
 # HEAD answers as GET does (link checkers); one operation in the schema is enough.
 @router.head("/approvals/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -83,13 +98,13 @@ async def approval_page(
 ) -> HTMLResponse:
     """The approval page: the request and its forms; opening it decides nothing."""
     view = await approvals.approval_page(session, token)
-    notice = "Your message was sent to the service team." if sent else None
-    return page(
+    return render(
         request,
         "approval.html",
+        None,
+        "Your approval is requested",
         comment_action=f"{token}/comments",
-        notice=notice,
-        form_key=new_form_key(),
+        notice="Your message was sent to the service team." if sent else None,
         **vars(view),
     )
 
@@ -112,8 +127,10 @@ async def decide_approval(
     decided = await approvals.decide(session, temporal, token, approve, comment.strip() or None)
     if wants_json(request):
         answer = {"decision": decision, "recorded": decided.settled}
-        return JSONResponse(answer, headers=PAGE_HEADERS)
-    return page(request, "approval_done.html", approved=approve, **vars(decided))
+        return JSONResponse(answer, headers=PORTAL_HEADERS)
+    return render(
+        request, "approval_done.html", None, "Decision recorded", approved=approve, **vars(decided)
+    )
 
 
 @router.post(
@@ -135,4 +152,4 @@ async def comment_on_approval(
     if comment.strip():
         key = form_key if form_key and len(form_key) in FORM_KEY_LENGTHS else None
         await approvals.ask(session, temporal, settings.task_queue, token, comment.strip(), key)
-    return RedirectResponse(f"../{token}?sent=true", status_code=303, headers=PAGE_HEADERS)
+    return redirect(f"../{token}?sent=true")
