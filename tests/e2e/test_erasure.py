@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from devstack.outbox import CapturedMessage
-from tests.api.test_portal_sign_in import browser, sign_in
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.purchaser import (
     FORM,
@@ -25,6 +24,7 @@ from tests.e2e.purchaser import (
 )
 from tests.e2e.test_contact_change import ANNABELLE, contact_id, contacts
 from tests.erasure import assert_erased, assert_kept, files_hold
+from tests.portal.test_sign_in import browser, sign_in
 
 PETER: dict[str, Any] = {
     "first_name": "Peter",

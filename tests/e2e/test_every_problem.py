@@ -5,12 +5,12 @@ file it; nothing is stored or sent."""
 import asyncio
 from typing import Any
 
-from tests.api.test_portal_purchaser_removal import email_of
 from tests.conftest import Stack
 from tests.e2e.profile import request_rows
 from tests.e2e.purchaser import FORM, PAULA, PERCY, assign_purchaser, file_addition
 from tests.e2e.test_contact_change import ANNABELLE, contact_id, contacts, file
 from tests.e2e.test_purchaser_removal import give_financial_to_teresa, removal
+from tests.portal.test_purchaser_removal import email_of
 
 NEW = {"first_name": "Nora", "last_name": "Role", "email": "nora.role@energy.example.com"}
 

@@ -1,75 +1,71 @@
-"""The pages that emailed links open, in a browser: an approver asks, approves, comes back."""
+"""The pages emailed links open are the portal's: its layout and stylesheet, its headers, no
+navigation for a person who is not signed in, and no inline style."""
 
-import re
-from urllib.parse import urlsplit
+import html
 
-import pytest
-from playwright.async_api import expect
+import httpx
 
-from tests.conftest import Stack
-from tests.e2e.purchaser import PURCHASER, URSULA, filed_addition
-from tests.portal.people import People, follow_link_in_mail
+from tests.conftest import PUBLIC_URL, Stack
+from tests.e2e.purchaser import PURCHASER, URSULA, approval_links, decide, filed_addition
+from tests.e2e.test_contact_change import ANNABELLE, filed
 
-APPROVAL_LINK = re.compile(r"/approvals/[^/?#\s]+$")
+STYLESHEET = '<link rel="stylesheet" href="/static/portal.css">'
 
 
-async def test_an_approver_asks_then_approves_from_the_emailed_link(
-    people: People, stack: Stack
-) -> None:
-    request = await filed_addition(stack)
-    ursula = await people("Ursula", URSULA["email"])
-    link = await follow_link_in_mail(ursula, stack, APPROVAL_LINK, subject="approval is requested")
-    page = ursula.page
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Your approval is requested")
-    await expect(page.get_by_role("main")).to_contain_text(PURCHASER["name"])
-    await ursula.check()
+def assert_portal_page(page: httpx.Response, heading: str | None = None) -> None:
+    assert page.headers["content-type"].startswith("text/html")
+    assert STYLESHEET in page.text
+    assert '<main id="main">' in page.text
+    if heading is not None:
+        assert f"<h1>{heading}</h1>" in page.text
+    assert "<nav" not in page.text, "no navigation for a person who is not signed in"
+    assert "<style" not in page.text and " style=" not in page.text
+    policy = page.headers["content-security-policy"]
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    # The address carries the link's token: never cached, never in a Referer.
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "strict-origin"
+    assert page.headers["x-content-type-options"] == "nosniff"
 
-    await page.get_by_role("textbox", name="Your message lands on ticket").fill(
-        "Who signs the contract?"
+
+async def test_the_approval_pages_are_the_portals(stack: Stack) -> None:
+    await filed_addition(stack)
+    path = (await approval_links(stack))["customer"]
+
+    shown = await stack.http.get(path)
+    assert shown.status_code == 200
+    assert_portal_page(shown, "Your approval is requested")
+    assert f"Hello {URSULA['name']}." in shown.text and PURCHASER["name"] in shown.text
+
+    done = await decide(stack, path, "approve")
+    assert done.status_code == 200
+    assert_portal_page(done, "Thank you: you approved")
+    assert "<title>Decision recorded · Signoff</title>" in done.text
+
+    used = await stack.http.get(path)
+    assert used.status_code == 410
+    assert_portal_page(used)
+    as_json = await stack.http.get(path, headers={"Accept": "application/json"})
+    assert as_json.status_code == 410 and as_json.json()["detail"] in html.unescape(used.text)
+
+    unknown = await stack.http.get("/approvals/no-such-token")
+    assert unknown.status_code == 404
+    assert_portal_page(unknown, "This link is not valid")
+
+
+async def test_the_activation_page_is_the_portals(stack: Stack) -> None:
+    request = await filed(
+        stack, {"changes": [{"op": "add", "contact": ANNABELLE, "roles": ["technical"]}]}
     )
-    await ursula.click_button("Send to the service team")
-    assert urlsplit(page.url).path == urlsplit(link).path, "back on the approval page"
-    await expect(page.get_by_role("status")).to_have_text(
-        "Your message was sent to the service team."
+    implemented = await stack.http.post(
+        f"/requests/{request['id']}/implement", headers=stack.auth("Sam")
     )
-    await ursula.check()
+    assert implemented.status_code == 200, implemented.text
+    welcome = await stack.wait_for_mail(lambda m: "Welcome" in m.subject)
+    path = next(u for u in welcome.links if "/activate/" in u).removeprefix(PUBLIC_URL)
 
-    await page.get_by_role("textbox", name=re.compile(r"^Comment")).fill("Fine by us.")
-    await ursula.click_button("Approve")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: you approved")
-    await expect(page.get_by_role("main")).to_contain_text("Your approval is recorded.")
-    await ursula.check()
-    approved = await stack.wait_for_request(
-        request["id"], lambda r: r["approvals"][0]["status"] == "approved"
-    )
-    assert approved["approvals"] == [
-        {"side": "customer", "status": "approved"},
-        {"side": "purchaser", "status": "pending"},
-    ]
-
-    # The link worked once: opened again, it says so, in a page that passes as well.
-    again = await ursula.goto(link)
-    assert again is not None and again.status == 410
-    await expect(page.get_by_role("heading", level=1)).to_be_visible()
-    await ursula.check()
-
-
-async def test_the_api_docs_page(people: People, stack: Stack) -> None:
-    docs = await stack.http.get("/docs")
-    assert docs.status_code == 200
-    own = urlsplit(stack.settings.public_url).netloc
-    elsewhere = sorted(
-        {
-            host
-            for host in re.findall(r"""(?:src|href)=["']?(?:https?:)?//([^/"'\s>]+)""", docs.text)
-            if host != own
-        }
-    )
-    if elsewhere:
-        pytest.skip(f"/docs loads from {', '.join(elsewhere)}: it needs the network")
-    reader = await people("API reader")
-    await reader.goto("/docs")
-    # Swagger UI renders from /openapi.json: the API's title once it could read the schema.
-    await expect(reader.page.get_by_role("heading", name=re.compile("^Signoff"))).to_be_visible()
-    # Swagger UI's own markup is upstream's; the page around it is Signoff's.
-    await reader.check(exclude=["#swagger-ui"])
+    shown = await stack.http.get(path)
+    assert shown.status_code == 200
+    assert_portal_page(shown, "Activate your account")
+    assert "Annabelle Greement" in shown.text and ">Activate my account</button>" in shown.text

@@ -11,12 +11,12 @@ from models.contact import Contact
 from models.database import transaction
 from models.enums import Side, UserState
 from models.user import User
-from tests.api.test_portal_contacts_manager import errors_beside, manager, new_contact
-from tests.api.test_portal_sign_in import ask_for_link, browser, derek, emailed_link
-from tests.api.test_portal_tickets import signed_in
 from tests.conftest import Stack
 from tests.e2e.purchaser import FORM, PAULA, file_addition
 from tests.e2e.test_contact_change import contact_id, file
+from tests.portal.test_contacts_manager import errors_beside, manager, new_contact
+from tests.portal.test_sign_in import ask_for_link, browser, derek, emailed_link
+from tests.portal.test_tickets import signed_in
 
 SAM = "sam.service@signoff.example.com"
 NEWCOMER: dict[str, Any] = {

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from models.request import ChangeRequest
-from tests.api.test_portal_purchaser_addition import PAGE, posted
-from tests.api.test_portal_tickets import csrf, signed_in
 from tests.conftest import Stack
 from tests.e2e.profile import count
 from tests.e2e.purchaser import FORM, PERCY, URSULA, file_addition
+from tests.portal.test_purchaser_addition import PAGE, posted
+from tests.portal.test_tickets import csrf, signed_in
 
 VICTIM = {"name": "Vic Tim", "email": "victim@elsewhere.example"}
 TERESA = {"name": "Teresa Echie", "email": "teresa.echie@energy.example.com"}

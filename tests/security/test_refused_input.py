@@ -11,10 +11,10 @@ from sqlmodel import col
 
 from models.ticket import Ticket, TicketComment
 from models.user import ApiToken
-from tests.api.test_portal_tickets import csrf, hidden, signed_in
 from tests.conftest import Stack
 from tests.e2e.profile import count, submitted
 from tests.e2e.purchaser import approval_links, decide, filed_addition
+from tests.portal.test_tickets import csrf, hidden, signed_in
 
 JSON = {"Content-Type": "application/json"}
 OVERRIDES = [

@@ -7,9 +7,9 @@ import re
 
 from playwright.async_api import expect
 
+from tests.browser.people import SIGN_IN_LINK, People, link_in_mail
+from tests.browser.test_profile_change import SAM, email_of, signed_in
 from tests.conftest import Stack
-from tests.portal.people import SIGN_IN_LINK, People, link_in_mail
-from tests.portal.test_profile_change import SAM, email_of, signed_in
 
 TICKET_LINK = re.compile(r"/portal/tickets/SO-\d+$")
 

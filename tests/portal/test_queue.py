@@ -13,9 +13,9 @@ from api.portal.queue import PAGE_SIZE
 from models.customer import Customer
 from models.enums import RequestKind, RequestStatus
 from models.request import ChangeRequest
-from tests.api.test_portal_requests import sam
-from tests.api.test_portal_sign_in import browser, derek, sign_in
 from tests.conftest import Stack
+from tests.portal.test_requests import sam
+from tests.portal.test_sign_in import browser, derek, sign_in
 
 OPEN_COUNT = PAGE_SIZE + 10
 LISTED = re.compile(r'href="/portal/requests/([0-9a-f-]{36})"')

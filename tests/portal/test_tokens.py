@@ -10,10 +10,10 @@ from sqlmodel import col, func, select
 from models.contact import Contact
 from models.enums import UserState
 from models.user import ApiToken, User
-from tests.api.test_portal_sign_in import derek
-from tests.api.test_portal_tickets import OLIVE, csrf, sam, signed_in
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.test_contact_change import ANNABELLE, filed
+from tests.portal.test_sign_in import derek
+from tests.portal.test_tickets import OLIVE, csrf, sam, signed_in
 
 SECRET = re.compile(r'id="new-token" class="secret" value="(so_[A-Za-z0-9_-]+)"')
 

@@ -10,8 +10,8 @@ from sqlmodel import select
 from api.services.portal_sessions import TOUCH_EVERY
 from models.portal_session import PortalSession
 from models.types import utcnow
-from tests.api.test_portal_sign_in import browser, derek, sign_in
 from tests.conftest import Stack
+from tests.portal.test_sign_in import browser, derek, sign_in
 
 
 async def last_seen(stack: Stack) -> list[tuple[int | None, datetime]]:

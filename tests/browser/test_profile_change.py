@@ -5,8 +5,8 @@ import re
 
 from playwright.async_api import expect
 
+from tests.browser.people import People, Person, sign_in
 from tests.conftest import Stack
-from tests.portal.people import People, Person, sign_in
 
 SAM = "sam.service@signoff.example.com"
 NEW_NAME = "Example Energy Group plc"

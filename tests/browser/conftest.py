@@ -12,8 +12,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
+from tests.browser.people import SEEN, People
 from tests.conftest import Stack
-from tests.portal.people import SEEN, People
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -11,9 +11,9 @@ import httpx
 
 from api.main import create_app
 from devstack.outbox import CapturedMessage
-from tests.api.test_portal_sign_in import browser, derek, sign_in
 from tests.conftest import PUBLIC_URL, Stack, serve
 from tests.e2e.purchaser import PAULA, assign_purchaser
+from tests.portal.test_sign_in import browser, derek, sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 
 from models.request import ChangeRequest
-from tests.api.test_portal_sign_in import browser, derek, sign_in
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.profile import NEW_LEGAL, customer_row, submitted
 from tests.e2e.purchaser import (
@@ -23,6 +22,7 @@ from tests.e2e.purchaser import (
 )
 from tests.e2e.test_contact_change import ANNABELLE, filed, worked_example
 from tests.e2e.test_purchaser_removal import give_financial_to_teresa, removal
+from tests.portal.test_sign_in import browser, derek, sign_in
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGE = re.compile(r"^/portal/requests/([0-9a-f-]{36})\?done=filed$")

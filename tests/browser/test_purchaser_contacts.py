@@ -7,11 +7,11 @@ import re
 
 from playwright.async_api import expect
 
+from tests.browser.people import People, follow_link_in_mail
+from tests.browser.test_profile_change import SAM, email_of, signed_in
+from tests.browser.test_purchaser_addition import APPROVAL_LINK, implement_from_the_queue
 from tests.conftest import Stack
 from tests.e2e.purchaser import PAULA, PURCHASER, assign_purchaser
-from tests.portal.people import People, follow_link_in_mail
-from tests.portal.test_profile_change import SAM, email_of, signed_in
-from tests.portal.test_purchaser_addition import APPROVAL_LINK, implement_from_the_queue
 
 PIA = {
     "New contact first name": "Pia",

@@ -3,12 +3,12 @@ in rows of their own with boxes only for its roles, a new contact's organisation
 on the wrong side refused beside its row, and a change to the purchaser's side sent to the
 purchaser's approver. The roles' information pages."""
 
-from tests.api.test_portal_contacts_manager import Manager, errors_beside, manager, new_contact
-from tests.api.test_portal_sign_in import derek
-from tests.api.test_portal_tickets import signed_in
 from tests.conftest import Stack
 from tests.e2e.profile import request_rows
 from tests.e2e.purchaser import FORM, PAULA, PERCY, PURCHASER, assign_purchaser
+from tests.portal.test_contacts_manager import Manager, errors_beside, manager, new_contact
+from tests.portal.test_sign_in import derek
+from tests.portal.test_tickets import signed_in
 
 PIA = {
     "first_name": "Pia",
