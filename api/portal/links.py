@@ -12,7 +12,7 @@ from api.errors import LinkProblem, page_error_responses
 from api.portal.auth import COOKIE, HOME, same_origin, set_session_cookie
 from api.portal.forms import FORM_KEY_LENGTHS
 from api.portal.render import PORTAL_HEADERS, redirect, render, wants_json
-from api.services import activation, approvals
+from api.services import activation, approver_link
 from models.common import plain_text
 
 # In the API's schema, unlike the portal's other pages: integrations activate accounts and
@@ -97,7 +97,7 @@ async def approval_page(
     token: Token, request: Request, session: SessionDep, sent: bool = False
 ) -> HTMLResponse:
     """The approval page: the request and its forms; opening it decides nothing."""
-    view = await approvals.approval_page(session, token)
+    view = await approver_link.approval_page(session, token)
     return render(
         request,
         "approval.html",
@@ -124,7 +124,7 @@ async def decide_approval(
 ) -> Response:
     """Approve or reject, once; an optional comment goes to the service team's ticket."""
     approve = decision == "approve"
-    decided = await approvals.decide(session, temporal, token, approve, comment.strip() or None)
+    decided = await approver_link.decide(session, temporal, token, approve, comment.strip() or None)
     if wants_json(request):
         answer = {"decision": decision, "recorded": decided.settled}
         return JSONResponse(answer, headers=PORTAL_HEADERS)
@@ -151,5 +151,5 @@ async def comment_on_approval(
     often the page's form is sent); back to the page."""
     if comment.strip():
         key = form_key if form_key and len(form_key) in FORM_KEY_LENGTHS else None
-        await approvals.ask(session, temporal, settings.task_queue, token, comment.strip(), key)
+        await approver_link.ask(session, temporal, settings.task_queue, token, comment.strip(), key)
     return redirect(f"../{token}?sent=true")
