@@ -37,10 +37,16 @@ class Approvals:
         self._statuses: dict[Side, ApprovalStatus] = {}
         self._deciding: set[Side] = set()
         self._rejection: ApproverDecision | None = None
+        self._closing = False
 
     @property
     def sides(self) -> tuple[Side, ...]:
         return tuple(self._statuses)
+
+    @property
+    def closing(self) -> bool:
+        """An approver rejected the request or its deadline passed: it closes unapproved."""
+        return self._closing
 
     async def collect(self, sides: tuple[Side, ...], timings: ApprovalTimings) -> RequestStatus:
         """IN_REVIEW once every side approved, the requester told; otherwise the request
@@ -66,7 +72,7 @@ class Approvals:
             if workflow.now() < deadline:
                 rounds += 1
                 await self._remind(rounds)
-        if request.review.pending:
+        if request.review.decision_arrived:
             await request.review.close_as_decided()
             await request.outbox.all_sent()
             return RequestStatus.CANCELLED
@@ -75,7 +81,6 @@ class Approvals:
         # In review here first, so that the service team can decide as soon as the database
         # says so.
         request.set_status(RequestStatus.IN_REVIEW)
-        request.stage = Stage.WITH_SERVICE_TEAM
         await database_step(
             ApprovalActivities.complete_approvals,
             RequestStep(request.request.request_id, workflow.now()),
@@ -108,8 +113,7 @@ class Approvals:
         self._statuses[decision.side] = status
         if not decision.approve and self._rejection is None:
             self._rejection = decision
-            if self._request.stage is Stage.WITH_APPROVERS:
-                self._request.stage = Stage.CLOSING
+            self._closing = True
 
     def states(self) -> list[ApprovalState]:
         return [ApprovalState(side, status) for side, status in self._statuses.items()]
@@ -117,7 +121,7 @@ class Approvals:
     async def _close(self, outcome: RequestStatus) -> RequestStatus:
         """Rejected or expired: tell who needs to know, then erase what it brought in."""
         request = self._request
-        request.stage = Stage.CLOSING
+        self._closing = True
         if outcome is RequestStatus.REJECTED:
             assert self._rejection is not None
             comment, rejected = self._rejection.comment_id, EmailEvent.REQUEST_REJECTED
@@ -144,7 +148,7 @@ class Approvals:
     def _decided(self) -> bool:
         statuses = self._statuses.values()
         return (
-            self._request.review.pending
+            self._request.review.decision_arrived
             or ApprovalStatus.REJECTED in statuses
             or all(status is ApprovalStatus.APPROVED for status in statuses)
         )

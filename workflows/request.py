@@ -36,7 +36,6 @@ class RequestWorkflow:
     def __init__(self) -> None:
         self._request: RequestInput | None = None
         self._status = RequestStatus.IN_REVIEW
-        self.stage = Stage.WITH_SERVICE_TEAM
         self.ticket_number: str | None = None
         self.waiting_for = ""
         self.outbox = Outbox(self)
@@ -52,11 +51,17 @@ class RequestWorkflow:
     def reported_status(self) -> RequestStatus:
         return self._status
 
+    @property
+    def stage(self) -> Stage:
+        return Stage.of(
+            self._status,
+            decision_arrived=self.review.decision_arrived,
+            closing=self.approvals.closing,
+        )
+
     def begin(self, request: RequestInput, status: RequestStatus) -> None:
         self._request = request
         self._status = status
-        awaiting = status is RequestStatus.AWAITING_APPROVAL
-        self.stage = Stage.WITH_APPROVERS if awaiting else Stage.WITH_SERVICE_TEAM
 
     async def raise_ticket(self) -> None:
         """Raise the ticket with the service team and tell the requester its number."""
@@ -105,7 +110,6 @@ class RequestWorkflow:
 
     def closed(self, outcome: RequestStatus) -> None:
         self.set_status(outcome)
-        self.stage = Stage.CLOSED
         self.show_waiting_for("nothing: the request is closed")
 
     def set_status(self, status: RequestStatus) -> None:

@@ -42,7 +42,7 @@ class Review:
         self._returns = 0
 
     @property
-    def pending(self) -> bool:
+    def decision_arrived(self) -> bool:
         """A decision has come (the requester may cancel while approvals are collected)."""
         return self._decision is not None
 
@@ -89,7 +89,6 @@ class Review:
         request = self._request
         mine = (outcome, decision)
         self._decision = mine
-        request.stage = Stage.DECIDED
         await workflow.wait_condition(
             lambda: request.stage is Stage.CLOSED or self._decision is not mine
         )
@@ -137,7 +136,6 @@ class Review:
         """Back to the service team; the requester is sent the comment saying why."""
         self._returns += 1
         self._decision = None
-        self._request.stage = Stage.WITH_SERVICE_TEAM
         await self._request.outbox.tell(
             EmailEvent.REQUEST_RETURNED,
             Audience.REQUESTER,
