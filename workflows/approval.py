@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         RecordApproval,
         RequestStep,
     )
+    from models.progress import waiting_for_approval
     from workflows.outbox import Outbox
     from workflows.steps import TELL_APPROVERS_OF_CLOSING, database_step, wait_until
 
@@ -79,7 +80,7 @@ class Approvals:
             remaining = deadline - workflow.now()
             if remaining <= timedelta(0):
                 return await self._close(RequestStatus.EXPIRED)
-            self._show(f"approval by {self._pending_names()}")
+            self._show(waiting_for_approval(self._pending_sides()))
             if await wait_until(self._wait_is_over, min(reminder, remaining)):
                 break
             if workflow.now() < deadline:
@@ -166,9 +167,6 @@ class Approvals:
 
     def _pending_sides(self) -> tuple[Side, ...]:
         return tuple(s for s, status in self._statuses.items() if status is ApprovalStatus.PENDING)
-
-    def _pending_names(self) -> str:
-        return " and ".join(f"the {side.value}'s approver" for side in self._pending_sides())
 
     async def _remind(self, round_number: int) -> None:
         step = f"approval-reminder-{{side}}-{round_number}"

@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from models.enums import Audience, EmailEvent, Side
     from models.payloads import Notification
+    from models.progress import WAITING_FOR_EMAILS
     from workflows.steps import EMAIL_RETRY, EMAIL_TIMEOUT, EMAILS_IN_BACKGROUND
 
 WhileWaitingFor = Callable[[str], AbstractContextManager[None]]
@@ -79,7 +80,7 @@ class Outbox:
         """Wait for the emails still queued: a run ends, or erases its data, only after them."""
         if self._last is None or self._last.done():
             return
-        with self._while_waiting_for("its emails to be delivered"):
+        with self._while_waiting_for(WAITING_FOR_EMAILS):
             await self._last
 
 

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         RequestInput,
         RequestState,
     )
+    from models.progress import WAITING_FOR_NOTHING, WAITING_FOR_TICKET, details
     from workflows.approval import Approvals
     from workflows.outbox import Outbox
     from workflows.review import Review
@@ -75,7 +76,7 @@ class RequestWorkflow:
 
     async def raise_ticket(self) -> None:
         """Raise the ticket with the service team and tell the requester its number."""
-        self._show("the ticket to be raised")
+        self._show(WAITING_FOR_TICKET)
         self._ticket_number = await database_step(
             TicketActivities.raise_ticket,
             RaiseTicket(request_id=self._request_id, at=workflow.now()),
@@ -198,12 +199,12 @@ class RequestWorkflow:
         self._status = status
         workflow.upsert_search_attributes([REQUEST_STATUS.value_set(status.value)])
         if not status.is_open:
-            self._show("nothing: the request is closed")
+            self._show(WAITING_FOR_NOTHING)
 
     def _show(self, what: str) -> None:
         """Say, in the Temporal UI and the status query, what the request waits for."""
         self._waiting_for = what
-        workflow.set_current_details(f"Waiting for {what}.")
+        workflow.set_current_details(details(what))
 
     @contextmanager
     def _while_waiting_for(self, what: str) -> Iterator[None]:

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.customer_data import CustomerDataActivities
     from models.enums import Audience, EmailEvent, RequestStatus, Side
     from models.payloads import CloseRequest, Decision, RequestInput, apply_command
+    from models.progress import waiting_for_outcome, waiting_for_service_team
     from workflows.outbox import Outbox
     from workflows.steps import (
         TELL_APPROVERS_OF_CLOSING,
@@ -72,7 +73,7 @@ class Review:
             if outcome is not RequestStatus.IMPLEMENTED:
                 await self.close_as_decided()
                 break
-            self._show("the implemented outcome to be recorded")
+            self._show(waiting_for_outcome(outcome))
             why_not = await self._apply(change, decision)
             if why_not is None:
                 await self._closed(outcome, decision)
@@ -85,7 +86,7 @@ class Review:
         """Record the decline or cancellation that came, and tell the requester."""
         assert self._decision is not None
         outcome, decision = self._decision
-        self._show(f"the {outcome.value} outcome to be recorded")
+        self._show(waiting_for_outcome(outcome))
         request_id = self._request.request_id
         close = CloseRequest(request_id, outcome, decision.actor, workflow.now(), decision.note_id)
         await database_step(CustomerDataActivities.close_request, close, f"record {outcome.value}")
@@ -123,7 +124,7 @@ class Review:
         return None
 
     async def _service_team_decides(self) -> None:
-        self._show(f"the service team to implement or decline ticket {self._ticket_number()}")
+        self._show(waiting_for_service_team(self._ticket_number()))
         reminder = timedelta(seconds=self._request.review_reminder_seconds)
         while not await wait_until(lambda: self._decision is not None, reminder):
             self._reminders += 1
