@@ -76,7 +76,7 @@ class Review:
             self._show(waiting_for_outcome(outcome))
             why_not = await self._apply(change, decision)
             if why_not is None:
-                await self._closed(outcome, decision)
+                await self._close(outcome, decision)
                 break
             await self._back_to_service_team(why_not)
         await self._outbox.all_sent()
@@ -90,7 +90,7 @@ class Review:
         request_id = self._request.request_id
         close = CloseRequest(request_id, outcome, decision.actor, workflow.now(), decision.note_id)
         await database_step(CustomerDataActivities.close_request, close, f"record {outcome.value}")
-        await self._closed(outcome, decision)
+        await self._close(outcome, decision)
         return outcome
 
     async def decide(self, outcome: RequestStatus, decision: Decision) -> None:
@@ -145,8 +145,8 @@ class Review:
             comment_id=why_not,
         )
 
-    async def _closed(self, outcome: RequestStatus, decision: Decision) -> None:
-        """The outcome stands: tell the requester, and the approvers of one implemented."""
+    async def _close(self, outcome: RequestStatus, decision: Decision) -> None:
+        """The outcome stands: tell the requester, then the approvers it had."""
         self._closed_as = outcome
         self._set_status(outcome)
         await self._outbox.tell(
