@@ -34,7 +34,7 @@ class Approvals:
 
     def __init__(
         self,
-        request_id: str,
+        request_id: Callable[[], str],
         outbox: Outbox,
         *,
         show: Callable[[str], None],
@@ -70,7 +70,7 @@ class Approvals:
         deadline = workflow.now() + timedelta(seconds=timings.approval_expiry_seconds)
         await database_step(
             ApprovalActivities.open_approvals,
-            OpenApprovals(self._request_id, sides, deadline, workflow.now()),
+            OpenApprovals(self._request_id(), sides, deadline, workflow.now()),
             "open the approvals and their links",
         )
         self._statuses = dict.fromkeys(sides, ApprovalStatus.PENDING)
@@ -95,7 +95,7 @@ class Approvals:
         self._set_status(RequestStatus.IN_REVIEW)
         await database_step(
             ApprovalActivities.complete_approvals,
-            RequestStep(self._request_id, workflow.now()),
+            RequestStep(self._request_id(), workflow.now()),
             "send the approved request to the service team",
         )
         await self._outbox.tell(EmailEvent.REQUEST_APPROVED, Audience.REQUESTER, "approved")
@@ -118,7 +118,9 @@ class Approvals:
         self._deciding.add(decision.side)
         status = ApprovalStatus.APPROVED if decision.approve else ApprovalStatus.REJECTED
         side = decision.side
-        record = RecordApproval(self._request_id, side, status, decision.comment_id, workflow.now())
+        record = RecordApproval(
+            self._request_id(), side, status, decision.comment_id, workflow.now()
+        )
         step = f"record the {side.value} approver's decision"
         await database_step(ApprovalActivities.record_approval, record, step)
         self._statuses[decision.side] = status
@@ -148,7 +150,7 @@ class Approvals:
         await outbox.all_sent()
         await database_step(
             CustomerDataActivities.erase_request,
-            EraseRequest(self._request_id, outcome, workflow.now()),
+            EraseRequest(self._request_id(), outcome, workflow.now()),
             f"record {outcome.value} and erase the request's data",
         )
         self._set_status(outcome)

@@ -19,7 +19,7 @@ WhileWaitingFor = Callable[[str], AbstractContextManager[None]]
 
 
 class Outbox:
-    def __init__(self, request_id: str, while_waiting_for: WhileWaitingFor) -> None:
+    def __init__(self, request_id: Callable[[], str], while_waiting_for: WhileWaitingFor) -> None:
         self._request_id = request_id
         self._while_waiting_for = while_waiting_for
         self._last: asyncio.Task[None] | None = None
@@ -34,7 +34,7 @@ class Outbox:
         side: Side | None = None,
     ) -> None:
         """Queue an email; ``step`` names it within the request, once (its dedupe key)."""
-        request_id = self._request_id
+        request_id = self._request_id()
         notification = Notification(
             key=f"{request_id}/{step}",
             event=event,

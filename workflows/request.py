@@ -43,30 +43,24 @@ NO_LONGER_AWAITING = f"{PAST_THAT_STEP}: it is no longer awaiting approval"
 
 class RequestWorkflow:
     def __init__(self) -> None:
+        self._request: RequestInput | None = None
         # Where the request stands: the status it has in the database and the RequestStatus
         # search attribute; its stage is worked out from it (``_stage``).
         self._status = RequestStatus.IN_REVIEW
         self._ticket_number: str | None = None
         self._waiting_for = ""
-        self._request_id = ""
-        # Made by ``begin``, from the request's input, before any message is handled.
-        self._outbox: Outbox
-        self._approvals: Approvals
-        self.review: Review
-
-    def begin(self, request: RequestInput, status: RequestStatus) -> None:
-        self._request_id = request.request_id
-        self._status = status
-        self._outbox = Outbox(request.request_id, self._while_waiting_for)
+        # Temporal hands over the messages of the task that starts a workflow before ``run``
+        # begins: the stages are here from the start, and read the input once they use it.
+        self._outbox = Outbox(self._request_id, self._while_waiting_for)
         self._approvals = Approvals(
-            request.request_id,
+            self._request_id,
             self._outbox,
             show=self._show,
             set_status=self._set_status,
             decision_arrived=lambda: self.review.decision_arrived,
         )
         self.review = Review(
-            request,
+            self._input,
             self._outbox,
             show=self._show,
             set_status=self._set_status,
@@ -74,12 +68,16 @@ class RequestWorkflow:
             approvers=lambda: self._approvals.sides,
         )
 
+    def begin(self, request: RequestInput, status: RequestStatus) -> None:
+        self._request = request
+        self._status = status
+
     async def raise_ticket(self) -> None:
         """Raise the ticket with the service team and tell the requester its number."""
         self._show(WAITING_FOR_TICKET)
         self._ticket_number = await database_step(
             TicketActivities.raise_ticket,
-            RaiseTicket(request_id=self._request_id, at=workflow.now()),
+            RaiseTicket(request_id=self._request_id(), at=workflow.now()),
             "raise the ticket",
         )
         workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self._ticket_number)])
@@ -119,7 +117,7 @@ class RequestWorkflow:
         await self._outbox.all_sent()
         await database_step(
             CustomerDataActivities.erase_request,
-            EraseRequest(self._request_id, outcome, workflow.now()),
+            EraseRequest(self._request_id(), outcome, workflow.now()),
             "erase the people it named who never became contacts",
         )
 
@@ -179,6 +177,13 @@ class RequestWorkflow:
             waiting_for=self._waiting_for,
             approvals=self._approvals.states(),
         )
+
+    def _input(self) -> RequestInput:
+        assert self._request is not None, "begin() not called"
+        return self._request
+
+    def _request_id(self) -> str:
+        return self._input().request_id
 
     def _stage(self) -> Stage:
         return Stage.of(

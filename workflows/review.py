@@ -34,11 +34,12 @@ OUTCOME_EMAILS = {
 
 class Review:
     """The decision on one request by its service team (or its requester's cancellation).
-    ``approvers`` are the sides whose approvers are told how it ended."""
+    ``request`` reads the request's input once the run has begun; ``approvers`` are the sides
+    whose approvers are told how it ended."""
 
     def __init__(
         self,
-        request: RequestInput,
+        request: Callable[[], RequestInput],
         outbox: Outbox,
         *,
         show: Callable[[str], None],
@@ -87,7 +88,7 @@ class Review:
         assert self._decision is not None
         outcome, decision = self._decision
         self._show(waiting_for_outcome(outcome))
-        request_id = self._request.request_id
+        request_id = self._request().request_id
         close = CloseRequest(request_id, outcome, decision.actor, workflow.now(), decision.note_id)
         await database_step(CustomerDataActivities.close_request, close, f"record {outcome.value}")
         await self._close(outcome, decision)
@@ -111,7 +112,9 @@ class Review:
     async def _apply(self, change: Change, decision: Decision) -> int | None:
         """Apply the change and welcome its new contacts; or the id of the ticket comment
         that says why it no longer fits."""
-        command: Any = apply_command(change.command, self._request, decision.actor, workflow.now())
+        command: Any = apply_command(
+            change.command, self._request(), decision.actor, workflow.now()
+        )
         result = await database_step(change.step, command, change.summary)
         if result is None:
             return None
@@ -125,7 +128,7 @@ class Review:
 
     async def _service_team_decides(self) -> None:
         self._show(waiting_for_service_team(self._ticket_number()))
-        reminder = timedelta(seconds=self._request.review_reminder_seconds)
+        reminder = timedelta(seconds=self._request().review_reminder_seconds)
         while not await wait_until(lambda: self._decision is not None, reminder):
             self._reminders += 1
             await self._outbox.tell(
