@@ -1,5 +1,7 @@
-"""Where a request stands, in words: what an open request waits for, or how a closed one
-ended. A pure function of its status and its approvals, shown on the request's page."""
+"""Where a request stands, in words, all of them here: on the request's page, what an open
+request waits for or how a closed one ended (a pure function of its status and approvals);
+and, from its workflow, what it waits for at this moment (the status query and the Temporal
+UI)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +55,29 @@ def progress(status: RequestStatus, approvals: Sequence[ApprovalFacts]) -> Progr
     return Progress(False, ENDED, _ENDINGS[status])
 
 
+WAITING_FOR_TICKET = "the ticket to be raised"
+WAITING_FOR_EMAILS = "its emails to be delivered"
+WAITING_FOR_NOTHING = "nothing: the request is closed"
+
+
+def waiting_for_approval(sides: Sequence[Side]) -> str:
+    return "approval by " + _and([_approver(side) for side in sides])
+
+
+def waiting_for_service_team(ticket_number: str | None) -> str:
+    return f"the service team to implement or decline ticket {ticket_number}"
+
+
+def waiting_for_outcome(outcome: RequestStatus) -> str:
+    """The outcome decided, while it is applied or recorded."""
+    return f"the {outcome.value} outcome to be recorded"
+
+
+def details(waiting_for: str) -> str:
+    """The workflow's details in the Temporal UI."""
+    return f"Waiting for {waiting_for}."
+
+
 def _awaiting(approvals: Sequence[ApprovalFacts]) -> str:
     pending = [_approver(a.side) for a in approvals if a.status == ApprovalStatus.PENDING]
     approved = [_approver(a.side) for a in approvals if a.status == ApprovalStatus.APPROVED]
@@ -81,7 +106,9 @@ def _approver(side: str) -> str:
 
 
 def _and(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _sentence(text: str) -> str:

@@ -2,7 +2,8 @@
 request goes on (the SMTP server may be down for a while)."""
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from temporalio import workflow
 
@@ -10,15 +11,17 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from models.enums import Audience, EmailEvent, Side
     from models.payloads import Notification
+    from models.progress import WAITING_FOR_EMAILS
     from workflows.steps import EMAIL_RETRY, EMAIL_TIMEOUT, EMAILS_IN_BACKGROUND
 
-if TYPE_CHECKING:
-    from workflows.request import RequestWorkflow
+WhileWaitingFor = Callable[[str], AbstractContextManager[None]]
+"""Says, for as long as the ``with`` block lasts, what the request waits for."""
 
 
 class Outbox:
-    def __init__(self, request: "RequestWorkflow") -> None:
-        self._request = request
+    def __init__(self, request_id: Callable[[], str], while_waiting_for: WhileWaitingFor) -> None:
+        self._request_id = request_id
+        self._while_waiting_for = while_waiting_for
         self._last: asyncio.Task[None] | None = None
 
     async def tell(
@@ -31,7 +34,7 @@ class Outbox:
         side: Side | None = None,
     ) -> None:
         """Queue an email; ``step`` names it within the request, once (its dedupe key)."""
-        request_id = self._request.request.request_id
+        request_id = self._request_id()
         notification = Notification(
             key=f"{request_id}/{step}",
             event=event,
@@ -77,11 +80,8 @@ class Outbox:
         """Wait for the emails still queued: a run ends, or erases its data, only after them."""
         if self._last is None or self._last.done():
             return
-        request = self._request
-        waiting_for = request.waiting_for
-        request.show_waiting_for("its emails to be delivered")
-        await self._last
-        request.show_waiting_for(waiting_for)
+        with self._while_waiting_for(WAITING_FOR_EMAILS):
+            await self._last
 
 
 async def send(notification: Notification) -> None:

@@ -3,7 +3,16 @@
 import pytest
 
 from models.enums import ApprovalStatus, RequestStatus, Side
-from models.progress import ENDED, WAITS_FOR, progress
+from models.progress import (
+    ENDED,
+    WAITING_FOR_EMAILS,
+    WAITS_FOR,
+    details,
+    progress,
+    waiting_for_approval,
+    waiting_for_outcome,
+    waiting_for_service_team,
+)
 from models.request import ApprovalPublic
 
 
@@ -89,3 +98,15 @@ def test_every_status_has_words() -> None:
         shown = progress(status, [])
         assert shown.is_open is status.is_open
         assert shown.text[:1].isupper()
+
+
+def test_the_workflow_says_what_it_waits_for_in_the_words_people_know() -> None:
+    """The status query and the Temporal UI have always said these."""
+    both = waiting_for_approval([Side.CUSTOMER, Side.PURCHASER])
+    assert both == "approval by the customer's approver and the purchaser's approver"
+    assert waiting_for_approval([Side.PURCHASER]) == "approval by the purchaser's approver"
+    assert (
+        waiting_for_service_team("SR-12") == "the service team to implement or decline ticket SR-12"
+    )
+    assert waiting_for_outcome(RequestStatus.DECLINED) == "the declined outcome to be recorded"
+    assert details(WAITING_FOR_EMAILS) == "Waiting for its emails to be delivered."
