@@ -8,11 +8,11 @@ with workflow.unsafe.imports_passed_through():
     from models.contact_change import ApplyContactChange, ContactChangeInput
     from models.enums import RequestStatus
     from workflows.request import RequestWorkflow
-    from workflows.steps import Change
+    from workflows.steps import ApplyStep
 
 # Revalidated against the contacts as they are then: a batch that no longer fits goes back
 # to the service team. New contacts are welcomed.
-CHANGE_CONTACTS = Change(
+CHANGE_CONTACTS = ApplyStep(
     CustomerDataActivities.apply_contact_change, ApplyContactChange, "apply the contact changes"
 )
 

@@ -7,9 +7,9 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus
     from models.payloads import ApplyChange, RequestInput
     from workflows.request import RequestWorkflow
-    from workflows.steps import Change
+    from workflows.steps import ApplyStep
 
-WRITE_PROFILE = Change(
+WRITE_PROFILE = ApplyStep(
     CustomerDataActivities.apply_profile_change, ApplyChange, "apply the profile change"
 )
 

@@ -7,11 +7,11 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus, Side
     from models.purchaser_addition import ApplyPurchaserAddition, PurchaserAdditionInput
     from workflows.request import RequestWorkflow
-    from workflows.steps import Change
+    from workflows.steps import ApplyStep
 
 # The purchaser assigned, its contacts created and welcomed, the roles of its responsibility
 # moved off the customer's contacts.
-ADD_PURCHASER = Change(
+ADD_PURCHASER = ApplyStep(
     CustomerDataActivities.apply_purchaser_addition,
     ApplyPurchaserAddition,
     "add the purchaser and its contacts",

@@ -8,11 +8,11 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import RequestStatus, Side
     from models.purchaser_removal import ApplyPurchaserRemoval, PurchaserRemovalInput
     from workflows.request import RequestWorkflow
-    from workflows.steps import Change
+    from workflows.steps import ApplyStep
 
 # The purchaser and its contacts gone (their personal data erased), its required roles
 # given back to the customer's contacts as the form asks.
-REMOVE_PURCHASER = Change(
+REMOVE_PURCHASER = ApplyStep(
     CustomerDataActivities.apply_purchaser_removal,
     ApplyPurchaserRemoval,
     "remove the purchaser and its contacts",

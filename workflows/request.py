@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ERASE_UNAPPLIED,
         LOCAL_DATABASE_STEPS,
         TELL_SERVICE_TEAM_OF_FILING,
-        Change,
+        ApplyStep,
         database_step,
     )
 
@@ -85,7 +85,7 @@ class RequestWorkflow:
         if workflow.patched(TELL_SERVICE_TEAM_OF_FILING):
             await self._outbox.tell(EmailEvent.REQUEST_FILED, Audience.SERVICE_TEAM, "filed")
 
-    async def reviewed(self, change: Change) -> RequestStatus:
+    async def reviewed(self, change: ApplyStep) -> RequestStatus:
         """The service team's review, implementing ``change``; what was never applied is
         forgotten."""
         outcome = await self.review.run(change)
@@ -93,7 +93,7 @@ class RequestWorkflow:
         return outcome
 
     async def approved_then_reviewed(
-        self, sides: tuple[Side, ...], timings: ApprovalTimings, change: Change
+        self, sides: tuple[Side, ...], timings: ApprovalTimings, change: ApplyStep
     ) -> RequestStatus:
         """Collect the approvals of ``sides``; once every one approves, the service team's
         review, implementing ``change``; what was never applied is forgotten."""

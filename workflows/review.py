@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         TELL_APPROVERS_OF_CLOSING,
         TELL_APPROVERS_WHEN_IMPLEMENTED,
         TELL_CONTACTS_OF_MOVED_ROLES,
-        Change,
+        ApplyStep,
         database_step,
         wait_until,
     )
@@ -63,7 +63,7 @@ class Review:
         """A decision has come (the requester may cancel while approvals are collected)."""
         return self._decision is not None
 
-    async def run(self, change: Change) -> RequestStatus:
+    async def run(self, change: ApplyStep) -> RequestStatus:
         """Until the request is closed: wait for a decision, apply the change for one that
         implements it (back to the service team if it no longer fits), tell the requester."""
         self._set_status(RequestStatus.IN_REVIEW)
@@ -109,7 +109,7 @@ class Review:
                 type="ChangeReturned",
             )
 
-    async def _apply(self, change: Change, decision: Decision) -> int | None:
+    async def _apply(self, change: ApplyStep, decision: Decision) -> int | None:
         """Apply the change and welcome its new contacts; or the id of the ticket comment
         that says why it no longer fits."""
         command: Any = apply_command(

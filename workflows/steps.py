@@ -76,7 +76,7 @@ async def wait_until(condition: Callable[[], bool], timeout: timedelta) -> bool:
 
 
 @dataclass(frozen=True)
-class Change:
+class ApplyStep:
     """How a process applies its change: the database step, the command it takes (built by
     ``apply_command``), and what the step is called in the history."""
 
