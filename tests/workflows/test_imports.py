@@ -2,8 +2,12 @@
 workflow that holds it, not even for type checking."""
 
 import ast
+import subprocess
+import sys
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+
+from models.kinds import KINDS
 
 WORKFLOWS = Path(__file__).parent.parent.parent / "workflows"
 
@@ -36,3 +40,15 @@ def test_workflow_modules_import_each_other_one_way_only() -> None:
     except CycleError as error:
         raise AssertionError(f"workflow modules import each other: {error.args[1]}") from None
     assert set(order) >= set(graph)
+
+
+def test_each_kinds_workflow_input_loads_no_sqlmodel() -> None:
+    """A workflow's input lives with its kind's rules; importing it must not load SQLModel
+    (or SQLAlchemy) into the workflow sandbox."""
+    inputs = sorted({kind.input.__module__ for kind in KINDS.values()})
+    probe = "import sys, importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in inputs)
+    probe += "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlmodel', 'sqlalchemy'}))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]", (inputs, loaded)
