@@ -103,6 +103,10 @@ class EmailActivities(Mailing):
                 activity.logger.info("no address for %s; email skipped", notification.audience)
                 return False
             context = await self._context(session, notification, request, ticket, recipient)
+            if notification.event in _APPROVAL_LINK_EVENTS and context["asks"] is None:
+                # Its form is erased: the request has closed, there is nothing to approve.
+                activity.logger.info("request keeps no form; approval email skipped")
+                return False
             if notification.event is EmailEvent.WELCOME:
                 link = await self._activation_link(session, notification)
                 if link is None:

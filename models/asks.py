@@ -46,6 +46,8 @@ class Asks:
     items: list[str]
     # The roles the customer's contacts give up, once it is implemented.
     moves: list[str] = field(default_factory=list)
+    # Why the approver is asked, where it is not plain from ``what``.
+    why: str = ""
 
 
 def role_words(roles: Iterable[Role]) -> str:

@@ -502,6 +502,7 @@ def asks(requested: dict[str, Any], standing: Standing) -> Asks:
         facts=[("Purchaser", purchaser)],
         list_title="The changes to the purchaser's side:",
         items=[change_in_words(batch.changes[index], standing) for index in theirs],
+        why="A change to the purchaser's side needs the purchaser's approval.",
     )
 
 

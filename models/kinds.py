@@ -57,8 +57,6 @@ class Offer:
 class Kind:
     kind: RequestKind
     form: type[BaseModel]
-    # What filing it asks for, in the API documentation.
-    summary: str
     # The workflow type that runs it, and the input it starts with.
     workflow: str
     input: type[RequestInput]
@@ -148,7 +146,6 @@ KINDS: dict[RequestKind, Kind] = {
         Kind(
             RequestKind.PROFILE_CHANGE,
             ProfileChangeCreate,
-            "Request a change of legal and/or payment name and address (Management, Cust Admin).",
             workflow="ProfileChangeWorkflow",
             input=RequestInput,
             problems=lambda change, context: profile_change_problems(context.profile, change),
@@ -156,7 +153,6 @@ KINDS: dict[RequestKind, Kind] = {
         Kind(
             RequestKind.CONTACT_CHANGE,
             ContactChangeCreate,
-            "Request a batch of contact and role changes (Management, Cust Admin).",
             workflow="ContactChangeWorkflow",
             input=ContactChangeInput,
             problems=_contact_change_problems,
@@ -173,8 +169,6 @@ KINDS: dict[RequestKind, Kind] = {
         Kind(
             RequestKind.PURCHASER_ADDITION,
             PurchaserAdditionCreate,
-            "Request a purchaser organisation, approved at both organisations (Management, "
-            "Cust Admin).",
             workflow="PurchaserAdditionWorkflow",
             input=PurchaserAdditionInput,
             problems=lambda form, context: purchaser_addition_problems(
@@ -198,8 +192,6 @@ KINDS: dict[RequestKind, Kind] = {
         Kind(
             RequestKind.PURCHASER_REMOVAL,
             PurchaserRemovalCreate,
-            "Request the purchaser's removal, giving its required roles back (Management, "
-            "Cust Admin).",
             workflow="PurchaserRemovalWorkflow",
             input=PurchaserRemovalInput,
             problems=lambda form, context: purchaser_removal_problems(

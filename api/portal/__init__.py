@@ -36,12 +36,18 @@ from models.kinds import KINDS
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
-router = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
-for pages in (sign_in, roles, request_pages, queue, tickets, tokens, customers):
-    router.include_router(pages.router)
-# Each kind's pages: the form that files it, and what it shows beside.
-for kind in KINDS:
-    router.include_router(kind_api(kind).pages)
+
+def _pages() -> APIRouter:
+    """Every portal page, behind the same-origin check: the kinds' pages (each kind's form
+    and what it shows beside) found through the registry once the app is built, so that
+    importing a kind's module first does not import it again half-loaded."""
+    pages = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
+    for module in (sign_in, roles, request_pages, queue, tickets, tokens, customers):
+        pages.include_router(module.router)
+    for kind in KINDS:
+        pages.include_router(kind_api(kind).pages)
+    return pages
+
 
 _TITLES = {
     403: "Not allowed",
@@ -76,7 +82,7 @@ def _problem(request: Request, status_code: int, message: str) -> Response:
 
 def install_portal(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(router)
+    app.include_router(_pages())
 
     @app.exception_handler(SignInRequired)
     async def _sign_in_first(_request: Request, needed: SignInRequired) -> Response:

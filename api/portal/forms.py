@@ -69,15 +69,17 @@ class FormErrors:
         try:
             return schema.model_validate(data)
         except ValidationError as error:
-            self.refuse(error)
+            self.refuse(error.errors())
             return None
 
-    def refuse(self, error: ValidationError) -> None:
-        """The schema's problems, each beside its field."""
-        for problem in error.errors():
+    def refuse(self, problems: Sequence[ErrorDetails]) -> None:
+        """The schema's problems (a ``ValidationError``'s, or a ``RequestValidationError``'s
+        as the API answers them), each beside its field."""
+        for problem in problems:
             placed = self._placed(problem["loc"], None)
             self._put(placed, self._in_words(problem, placed[0] if placed else None))
-            self.refused.append((_BODY, *problem["loc"]))
+            loc = tuple(problem["loc"])
+            self.refused.append(loc if loc[:1] == (_BODY,) else (_BODY, *loc))
 
     def add_problems(self, problems: Iterable[Problem]) -> None:
         """The rules' problems (as the API says them), each beside its field."""
@@ -120,7 +122,8 @@ class FormErrors:
         given = problem.get("input")
         blank = given is None or (isinstance(given, str) and not given.strip())
         last = str(problem["loc"][-1]) if problem["loc"] else ""
-        label = self.labels.get(name or "") or last.replace("_", " ") or "this field"
+        named = name.rsplit(".", 1)[-1] if name else last
+        label = self.labels.get(name or "") or named.replace("_", " ") or "this field"
         what = label[:1].lower() + label[1:]
         if last == "roles" and kind == "too_short":
             return "Choose at least one role."

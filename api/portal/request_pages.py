@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from api.deps import SessionDep, TemporalDep
 from api.errors import Conflict, NotFound, Unavailable
@@ -168,9 +168,12 @@ async def _decide(
         _, settled = await decisions.decide(
             session, temporal, person.principal, request_id, action, reason
         )
-    except ValidationError as refused:
-        errors = FormErrors(labels={REASON: "Reason for declining"})
-        errors.refuse(refused)
+    except RequestValidationError as refused:
+        errors = FormErrors(
+            labels={REASON: "Reason for declining"},
+            empty={REASON: "Enter the reason for declining: the requester is sent it"},
+        )
+        errors.refuse(refused.errors())
         typed = Typed(reason=reason or "", reason_errors=errors)
         return await _page(request, person, session, request_id, typed, status_code=422)
     except Conflict as conflict:

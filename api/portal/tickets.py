@@ -134,7 +134,7 @@ async def raise_ticket(
     values = {name: str(posted.get(name, "")) for name in FIELDS}
     shared = posted.get(SHARED) is not None
     form_key = posted_form_key(posted)
-    errors = FormErrors(known=KNOWN, names=RAISE_NAMES, empty=_EMPTY)
+    errors = FormErrors(labels=FIELDS, known=KNOWN, names=RAISE_NAMES, empty=_EMPTY)
     data: dict[str, Any] = {
         "subject": values["subject"],
         "body": values["description"],
@@ -198,7 +198,9 @@ async def reply(
     request, person, session, temporal, settings = sent
     posted = await request.form()
     body = str(posted.get("body", ""))
-    errors = FormErrors(known=frozenset({REPLY}), names=REPLY_NAMES, empty=_EMPTY)
+    errors = FormErrors(
+        labels={REPLY: "Reply"}, known=frozenset({REPLY}), names=REPLY_NAMES, empty=_EMPTY
+    )
     form = errors.parse(CommentCreate, {"body": body})
     if form is None:
         message = " ".join([*errors.fields[REPLY], *errors.general])

@@ -103,6 +103,8 @@ class ApprovalPage:
     moves: list[str]
     # This approver's messages and the service team's replies to them: (who, text).
     conversation: list[tuple[str, str]]
+    # Why they are asked, where it is not plain from what is asked.
+    why: str = ""
 
 
 async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
@@ -129,6 +131,7 @@ async def approval_page(session: AsyncSession, token: str) -> ApprovalPage:
         approver=approver.name if approver else REDACTED,
         customer=customer.legal_name,
         asks=f"asks to {asks.what}",
+        why=asks.why,
         facts=[*asks.facts, ("Requested by", contact.display_name if contact else "")],
         list_title=asks.list_title,
         items=asks.items,

@@ -3,6 +3,8 @@
 import uuid
 from enum import StrEnum
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import (
     Client,
@@ -23,8 +25,6 @@ from models.payloads import (
 )
 from models.request import ChangeRequest, DeclineBody
 from workflows.request import RequestWorkflow
-
-"""Starting request workflows and delivering the decisions people make on them."""
 
 
 class Action(StrEnum):
@@ -48,11 +48,16 @@ def _authorize(principal: Principal, request: ChangeRequest, action: Action) -> 
 
 
 def _reason(action: Action, reason: str | None) -> str | None:
-    """A decline's reason, read as the API's schema (the requester is sent it): a reason the
-    schema refuses raises its ``ValidationError``. The other decisions carry none."""
+    """A decline's reason, read as the API's schema (the requester is sent it): refused as
+    the API refuses a body (422). The other decisions carry none."""
     if action is not Action.DECLINE:
         return None
-    return DeclineBody.model_validate({"reason": reason or ""}).reason
+    body = {"reason": reason or ""}
+    try:
+        return DeclineBody.model_validate(body).reason
+    except ValidationError as error:
+        problems = [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
+        raise RequestValidationError(problems, body=body) from None
 
 
 async def decide(

@@ -15,6 +15,13 @@ def test_every_kind_is_described() -> None:
     assert set(KINDS) == set(RequestKind)
 
 
+def test_every_kinds_filing_route_is_at_its_registry_path() -> None:
+    """The routes are written out; Idempotency-Key and the docs find them by the path."""
+    for kind, described in KINDS.items():
+        routes = [(r.path, r.name) for r in kind_api(kind).filing.routes]  # type: ignore[attr-defined]
+        assert routes == [(f"/customers/{{customer_id}}/{described.path}", f"request_{kind.value}")]
+
+
 def test_every_kind_has_its_workflow_module_and_partial() -> None:
     assert [w.__name__ for w in REQUEST_WORKFLOWS] == [k.workflow for k in KINDS.values()]
     for kind in KINDS:
