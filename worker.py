@@ -35,6 +35,7 @@ from activities.rendering import EmailRenderer
 from activities.sign_in import SignInActivities
 from activities.smtp import SmtpMailer
 from activities.tickets import TicketActivities
+from activities.welcome import WelcomeActivities
 from models.database import SessionFactory, create_db_engine, session_factory
 from models.kinds import KINDS
 from settings import Settings, get_settings
@@ -42,6 +43,7 @@ from telemetry import LogContext, configure_logging
 from workflows.housekeeping import PurgeExpiredWorkflow
 from workflows.sign_in import SignInEmailWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
+from workflows.welcome import WelcomeWorkflow
 
 # Each kind's workflow is the class its registry entry names, in the module named after it.
 REQUEST_WORKFLOWS: Sequence[type] = tuple(
@@ -52,6 +54,7 @@ WORKFLOWS: Sequence[type] = (
     PurgeExpiredWorkflow,
     TicketNoticeWorkflow,
     SignInEmailWorkflow,
+    WelcomeWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")
@@ -74,6 +77,7 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
     )
     emails = EmailActivities(sessions, renderer, mailer, mail_settings)
     sign_in = SignInActivities(sessions, renderer, mailer, mail_settings)
+    welcome = WelcomeActivities(sessions, renderer, mailer, mail_settings)
     tickets = TicketActivities(sessions)
     customer_data = CustomerDataActivities(sessions, settings.secret_key)
     approvals = ApprovalActivities(sessions, settings.secret_key)
@@ -81,6 +85,7 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
     return [
         emails.send_email,
         sign_in.send_sign_in_email,
+        welcome.send_welcome,
         tickets.raise_ticket,
         # Each kind's change is applied by the activity named after it.
         *(getattr(customer_data, f"apply_{kind.kind.value}") for kind in KINDS.values()),

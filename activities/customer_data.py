@@ -1,7 +1,7 @@
 """Changes to the customer's master data, each applied in one transaction."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from activities.audit import load_request, record
 from activities.erasure import erase_contact, erase_request_data, forget_addition_people
 from models.contact import Contact
+from models.contact_accounts import new_contact
 from models.contact_change import (
     ApplyContactChange,
     contact_change_problems,
@@ -20,8 +21,7 @@ from models.contact_change import (
 from models.contact_state import ContactState
 from models.customer import Customer
 from models.database import SessionFactory, transaction
-from models.enums import CommentKind, LinkPurpose, RequestStatus, Side, UserState
-from models.link import LinkToken
+from models.enums import CommentKind, RequestStatus, Side
 from models.payloads import (
     ApplyChange,
     ApplyResult,
@@ -53,8 +53,6 @@ from models.queries import (
 )
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
-from models.tokens import hash_token, link_token, new_nonce
-from models.user import User
 
 
 def _already(request: ChangeRequest, status: RequestStatus) -> bool:
@@ -289,26 +287,16 @@ class CustomerDataActivities:
         activation_expiry_seconds: int,
     ) -> Contact:
         """A new contact, its user account pending activation, and the link to activate it."""
-        contact = Contact(customer_id=request.customer_id, side=state.side, created_at=at)
-        _write(contact, state)
-        session.add(contact)
-        await session.flush()
-        user = User(contact_id=contact.id, state=UserState.PENDING_ACTIVATION, created_at=at)
-        session.add(user)
-        await session.flush()
-        nonce = new_nonce()
-        session.add(
-            LinkToken(
-                purpose=LinkPurpose.ACTIVATION,
-                nonce=nonce,
-                token_hash=hash_token(link_token(self._link_secret, nonce)),
-                user_id=user.id,
-                request_id=request.id,
-                expires_at=at + timedelta(seconds=activation_expiry_seconds),
-                created_at=at,
-            )
+        return await new_contact(
+            session,
+            request.customer_id,
+            state.side,
+            state.details,
+            state.roles,
+            at,
+            (self._link_secret, activation_expiry_seconds),
+            request.id,
         )
-        return contact
 
     @activity.defn
     async def close_request(self, command: CloseRequest) -> None:

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api.identity import Principal, authenticate
 from api.services.filing import Filing
+from api.services.onboarding import Onboarding
 from api.state import AppState
 from settings import Settings
 
@@ -72,3 +73,12 @@ async def _filing(
 
 
 FilingDep = Annotated[Filing, Depends(_filing)]
+
+
+async def _onboarding(
+    session: SessionDep, temporal: TemporalDep, settings: SettingsDep, user: CurrentUser
+) -> Onboarding:
+    return Onboarding(session, temporal, settings, user)
+
+
+OnboardingDep = Annotated[Onboarding, Depends(_onboarding)]

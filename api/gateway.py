@@ -32,7 +32,7 @@ from api.errors import Conflict, Unavailable, temporal_errors
 from models.database import begin_write
 from models.enums import CommentKind, Side
 from models.kinds import KINDS
-from models.payloads import RequestInput, SignInEmail, TicketNotice
+from models.payloads import RequestInput, SignInEmail, TicketNotice, Welcome
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
@@ -40,6 +40,7 @@ from workflows.request import RequestWorkflow
 from workflows.search_attributes import CUSTOMER_ID, REQUEST_KIND, REQUEST_STATUS
 from workflows.sign_in import SignInEmailWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
+from workflows.welcome import WelcomeWorkflow
 
 # How long a decision waits to be accepted, then to be applied, before its answer.
 DECISION_WAIT_SECONDS = 10.0
@@ -269,3 +270,22 @@ async def send_sign_in_link(
         execution_timeout=lifetime,
         static_summary="Sign-in link emailed",
     )
+
+
+async def welcome(temporal: Client, task_queue: str, welcome: Welcome) -> None:
+    """Have new contacts welcomed, once per batch (its id names the customer and the first
+    contact); a retry welcomes nobody twice."""
+    first = welcome.contact_ids[0]
+    try:
+        with temporal_errors():
+            await temporal.start_workflow(
+                WelcomeWorkflow.run,
+                welcome,
+                id=f"welcome-{welcome.customer_id}-{first}",
+                task_queue=task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                execution_timeout=timedelta(seconds=welcome.lifetime_seconds),
+                static_summary=f"Welcome new contacts of customer {welcome.customer_id}",
+            )
+    except Conflict:
+        return  # started already, by the first attempt

@@ -36,7 +36,7 @@ async def authenticate(session: AsyncSession, token: str) -> Principal | None:
 def principal_of(user: User, contact: Contact | None) -> Principal | None:
     """The principal an active user is; None once their contact has been removed."""
     if contact is None:
-        return Principal(user_id=user.id, is_staff=user.is_staff)
+        return Principal(user_id=user.id, is_staff=user.is_staff, is_admin=user.is_admin)
     if contact.removed_at is not None:
         return None
     return Principal(

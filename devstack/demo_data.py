@@ -100,13 +100,17 @@ CUSTOMERS = (
         ),
     ),
 )
-STAFF = (("Sam Service", "sam.service@signoff.example.com"),)
+# The team: Sam, its admin, and Alice, who checks what Sam files for a customer.
+STAFF = (
+    ("Sam Service", "sam.service@signoff.example.com", True),
+    ("Alice Agent", "alice.agent@signoff.example.com", False),
+)
 
 
 async def load_demo_data(sessions: SessionFactory, secret_key: str) -> dict[str, Any]:
     async with transaction(sessions) as session:
         customers = [await _customer(session, spec, secret_key) for spec in CUSTOMERS]
-        staff = [await _staff(session, name, email, secret_key) for name, email in STAFF]
+        staff = [await _staff(session, *member, secret_key) for member in STAFF]
     return {"customers": customers, "staff": staff}
 
 
@@ -157,10 +161,12 @@ async def _contact(
     }
 
 
-async def _staff(session: AsyncSession, name: str, email: str, secret_key: str) -> dict[str, Any]:
+async def _staff(
+    session: AsyncSession, name: str, email: str, admin: bool, secret_key: str
+) -> dict[str, Any]:
     user = (await session.exec(select(User).where(User.email == email, User.is_staff))).first()
     if user is None:
-        user = User(is_staff=True, name=name, email=email, state=UserState.ACTIVE)
+        user = User(is_staff=True, is_admin=admin, name=name, email=email, state=UserState.ACTIVE)
         session.add(user)
         await session.flush()
     return {

@@ -23,6 +23,8 @@ class Principal:
     customer_id: uuid.UUID | None = None
     side: Side | None = None
     roles: frozenset[Role] = frozenset()
+    # A team admin: manages the team and archives customers.
+    is_admin: bool = False
 
     @property
     def actor(self) -> str:
@@ -60,6 +62,11 @@ def may_cancel(caller: Principal, customer_id: uuid.UUID, requester_id: uuid.UUI
     if caller.is_staff or not sees_requests(caller, customer_id):
         return False
     return caller.user_id == requester_id or bool(caller.roles & REQUESTER_ROLES)
+
+
+def may_manage_team(caller: Principal) -> bool:
+    """Adding and deactivating members of the team, and archiving customers."""
+    return caller.is_staff and caller.is_admin
 
 
 def may_decide(caller: Principal) -> bool:

@@ -14,6 +14,8 @@ from models.types import UTCDateTime, utcnow
 
 class Customer(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # The service team's own id for the customer (its account in their other systems).
+    reference: str | None = Field(default=None, max_length=80, unique=True)
     legal_name: str = Field(max_length=200)
     legal_street: str = Field(max_length=200)
     legal_city: str = Field(max_length=200)
@@ -26,6 +28,9 @@ class Customer(SQLModel, table=True):
     payment_country: str = Field(max_length=2)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    # A retired customer: its contacts archived and erased, its legal record and audit kept.
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    archive_reason: str | None = Field(default=None, max_length=1000)
 
     def profile(self) -> "CustomerProfile":
         return CustomerProfile(
@@ -72,6 +77,7 @@ def profile_columns(profile: CustomerProfile) -> dict[str, str]:
 
 class CustomerPublic(CustomerProfile):
     id: uuid.UUID
+    reference: str | None = None
     purchaser: PurchaserPublic | None
     open_requests: list[RequestSummary]
 
@@ -80,6 +86,7 @@ class CustomerListItem(BaseModel):
     """A customer in the service team's directory."""
 
     id: uuid.UUID
+    reference: str | None = None
     legal_name: str
     city: str
     country: str

@@ -195,3 +195,20 @@ class SignInEmail:
     at: datetime
     lifetime_seconds: int
     next_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """Welcome the contacts a customer was created or imported with: each is emailed the
+    link that activates their account, once, while it can still be used (ids only)."""
+
+    customer_id: str
+    contact_ids: tuple[str, ...]
+    at: datetime
+    lifetime_seconds: int
+
+
+@dataclass(frozen=True)
+class WelcomeEmail:
+    contact_id: str
+    at: datetime

@@ -39,6 +39,8 @@ class ChangeRequest(SQLModel, table=True):
     # How many of its approvers were emailed at addresses that are not the customer's
     # contacts: what a customer may send such addresses in a day is limited.
     outside_approval_emails: int = 0
+    # Why the service team filed it for the customer (None when the customer filed it).
+    on_behalf_reason: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -19,6 +19,8 @@ class User(SQLModel, table=True):
     # A contact's user has its name and email on the contact; staff have their own.
     contact_id: uuid.UUID | None = Field(default=None, foreign_key="contact.id", unique=True)
     is_staff: bool = False
+    # A team admin manages the team and may archive customers.
+    is_admin: bool = False
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     state: UserState = Field(sa_column=Column(enum_type(UserState), nullable=False))

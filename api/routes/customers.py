@@ -5,12 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, OnboardingDep, SessionDep
 from api.errors import error_responses
 from api.services import audit, customer_directory, customers
+from api.services import onboarding as onboarding_service
 from models.audit import AuditEventPublic
 from models.contact import ContactPublic
 from models.customer import CustomerListItem, CustomerPublic
+from models.new_customer import CustomerCreate
 
 router = APIRouter(
     prefix="/customers", tags=["customers"], responses=error_responses(401, 404, 429, 503)
@@ -21,13 +23,29 @@ router = APIRouter(
 async def list_customers(
     user: CurrentUser,
     session: SessionDep,
-    q: Annotated[
+    query: Annotated[
         str | None, Query(max_length=customer_directory.QUERY_MAX, description="search")
     ] = None,
+    q: Annotated[
+        str | None, Query(max_length=customer_directory.QUERY_MAX, description="`query`'s old name")
+    ] = None,
 ) -> list[CustomerListItem]:
-    """The service team's directory: every customer, or those whose legal name contains `q`
-    (any case), which have the ticket `q`, or one of whose contacts has the email `q`."""
-    return await customer_directory.search_customers(session, user, q)
+    """The service team's directory: every customer, or those whose legal name contains
+    `query` (any case), whose account reference is `query`, which have the ticket `query`,
+    or one of whose contacts has the email `query`."""
+    return await customer_directory.search_customers(session, user, query or q)
+
+
+@router.post("", status_code=201, responses=error_responses(403, 409))
+async def create_customer(
+    form: CustomerCreate, user: CurrentUser, session: SessionDep, onboarding: OnboardingDep
+) -> CustomerPublic:
+    """A new customer with its first contacts (the service team's). The rules of a contact
+    change hold: every required role held, emails valid and unused by any account, each
+    contact with a role; every problem at once, nothing stored on a refusal. Each contact
+    is emailed the link that activates their account."""
+    customer = await onboarding_service.create_customer(onboarding, form)
+    return await customers.customer_view(session, user, customer.id)
 
 
 @router.get("/{customer_id}")

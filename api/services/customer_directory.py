@@ -34,6 +34,7 @@ def _matches(query: str) -> ColumnElement[bool]:
     )
     return or_(
         func.lower(col(Customer.legal_name)).contains(lowered, autoescape=True),
+        func.lower(col(Customer.reference)) == lowered,
         col(Customer.id).in_(by_ticket),
         col(Customer.id).in_(by_email),
     )
@@ -72,6 +73,7 @@ async def search_customers(
     return [
         CustomerListItem(
             id=customer.id,
+            reference=customer.reference,
             legal_name=customer.legal_name,
             city=customer.legal_city,
             country=customer.legal_country,

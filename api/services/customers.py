@@ -34,6 +34,7 @@ async def customer_view(
     profile = customer.profile()
     return CustomerPublic(
         id=customer.id,
+        reference=customer.reference,
         legal=profile.legal,
         payment=profile.payment,
         purchaser=(

@@ -1,0 +1,126 @@
+"""Creating a customer with its first contacts: checked as a contact change is, every
+problem at once; stored in one transaction, then its contacts welcomed by a workflow."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api import gateway
+from api.identity import Principal, require_staff
+from models.audit import AuditEvent
+from models.contact import Contact
+from models.contact_accounts import new_contact
+from models.customer import Customer, profile_columns
+from models.database import begin_write
+from models.enums import Side
+from models.link import LinkToken
+from models.new_customer import CustomerCreate, new_customer_problems
+from models.payloads import Welcome
+from models.problems import ValidationProblems
+from models.queries import emails_taken
+from models.types import utcnow
+from models.user import User
+from settings import Settings
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """What creating a customer needs: the database, Temporal, the settings and the caller."""
+
+    session: AsyncSession
+    temporal: Client
+    settings: Settings
+    principal: Principal
+
+
+async def reference_taken(
+    session: AsyncSession, reference: str | None, besides: Customer | None = None
+) -> bool:
+    """Whether another customer has the account reference (any case)."""
+    if reference is None:
+        return False
+    statement = select(Customer.id).where(func.lower(Customer.reference) == reference.lower())
+    if besides is not None:
+        statement = statement.where(Customer.id != besides.id)
+    return await session.scalar(statement) is not None
+
+
+async def create_customer(onboarding: Onboarding, form: CustomerCreate) -> Customer:
+    """The service team's only (403). Refused with every problem at once (422), storing
+    nothing; once stored, each contact is welcomed with their activation link. If Temporal
+    cannot take the welcomes, the customer is taken back (503)."""
+    session, settings, principal = onboarding.session, onboarding.settings, onboarding.principal
+    require_staff(principal)
+    await begin_write(session)
+    problems = new_customer_problems(
+        form,
+        settings.required_roles,
+        frozenset(await emails_taken(session, form.emails())),
+        await reference_taken(session, form.reference),
+    )
+    if problems:
+        await session.rollback()
+        raise ValidationProblems(problems)
+    now = utcnow()
+    customer = Customer.model_validate(
+        {
+            **profile_columns(form.profile()),
+            "reference": form.reference,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    session.add(customer)
+    await session.flush()
+    activation = (settings.secret_key, settings.activation_expiry_seconds)
+    contacts = [
+        await new_contact(
+            session,
+            customer.id,
+            Side.CUSTOMER,
+            new.model_dump(exclude={"roles"}),
+            new.roles,
+            now,
+            activation,
+        )
+        for new in form.contacts
+    ]
+    contact_ids = tuple(str(contact.id) for contact in contacts)
+    session.add(
+        AuditEvent(
+            customer_id=customer.id,
+            actor=principal.actor,
+            action="customer_created",
+            detail={"contacts": list(contact_ids)},
+            at=now,
+        )
+    )
+    await session.commit()
+    welcome = Welcome(
+        customer_id=str(customer.id),
+        contact_ids=contact_ids,
+        at=now,
+        lifetime_seconds=settings.activation_expiry_seconds,
+    )
+    try:
+        await gateway.welcome(onboarding.temporal, settings.task_queue, welcome)
+    except BaseException:
+        await _take_back(session, customer)
+        raise
+    return customer
+
+
+async def _take_back(session: AsyncSession, customer: Customer) -> None:
+    """Undo a creation whose welcomes could not be started: nothing of it remains."""
+    await begin_write(session)
+    contacts = select(Contact.id).where(Contact.customer_id == customer.id)
+    users = select(User.id).where(col(User.contact_id).in_(contacts))
+    await session.exec(delete(LinkToken).where(col(LinkToken.user_id).in_(users)))
+    await session.exec(delete(User).where(col(User.contact_id).in_(contacts)))
+    await session.exec(delete(Contact).where(col(Contact.customer_id) == customer.id))
+    await session.exec(delete(AuditEvent).where(col(AuditEvent.customer_id) == customer.id))
+    await session.exec(delete(Customer).where(col(Customer.id) == customer.id))
+    await session.commit()

@@ -1,0 +1,98 @@
+"""A new customer with its first contacts, and its rules: those of a contact change adding
+every contact to a customer that has none yet, so both refuse the same things alike."""
+
+from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from models.common import Address, Line, NamedAddress
+from models.contact_change import (
+    AddContact,
+    ContactChangeCreate,
+    NewContact,
+    contact_change_problems,
+)
+from models.contact_fields import Roles
+from models.customer import CustomerProfile
+from models.enums import Role
+from models.problems import Problem
+
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^\S+$")
+]
+# The most contacts one customer is created with (a contact change's batch limit).
+CONTACTS_MAX = 100
+
+
+class NewCustomerContact(NewContact):
+    roles: Roles
+
+
+class CustomerCreate(BaseModel):
+    """A customer as the service team creates it; payment defaults to the legal details."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line
+    address: Address
+    payment: NamedAddress | None = None
+    # The team's own id for the customer, unique among customers.
+    reference: Reference | None = None
+    contacts: Annotated[list[NewCustomerContact], Field(min_length=1, max_length=CONTACTS_MAX)]
+
+    def profile(self) -> CustomerProfile:
+        legal = NamedAddress(name=self.name, address=self.address)
+        return CustomerProfile(legal=legal, payment=self.payment or legal)
+
+    def emails(self) -> list[str]:
+        return [str(contact.email) for contact in self.contacts]
+
+
+def as_contact_change(contacts: Iterable[NewCustomerContact]) -> ContactChangeCreate:
+    """The contacts as a contact change adding each of them (in order) to no contacts."""
+    return ContactChangeCreate(
+        changes=[
+            AddContact(
+                op="add",
+                contact=NewContact.model_validate(contact.model_dump(exclude={"roles"})),
+                roles=contact.roles,
+            )
+            for contact in contacts
+        ]
+    )
+
+
+def new_customer_problems(
+    form: CustomerCreate,
+    required_roles: Iterable[Role],
+    emails_taken: frozenset[str],
+    reference_taken: bool,
+) -> list[Problem]:
+    """Every reason the customer cannot be created; empty when it can. ``emails_taken``:
+    the (lower-case) emails an account uses already, a contact's or the team's."""
+    problems = [
+        Problem(_contacts_loc(problem.loc), problem.msg, problem.type, problem.role)
+        for problem in contact_change_problems(
+            [], as_contact_change(form.contacts), required_roles, None, emails_taken
+        )
+    ]
+    if reference_taken:
+        problems.insert(
+            0,
+            Problem(
+                ("body", "reference"),
+                "another customer has this account reference",
+                "reference_in_use",
+            ),
+        )
+    return problems
+
+
+def _contacts_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where a contact change's problem lies in the new customer's form: change ``i``'s
+    ``contact`` fields and ``roles`` are contact ``i``'s own."""
+    if loc[:2] != ("body", "changes"):
+        return loc
+    rest = [part for part in loc[2:] if part != "contact"]
+    return ("body", "contacts", *rest)
