@@ -337,6 +337,7 @@ class EmailActivities(Mailing):
             "rejected_by": "",
             "approvers": 0,
             "roles_moved": "",
+            "on_behalf_reason": "",
         }
         if request is None:
             return context
@@ -361,6 +362,7 @@ class EmailActivities(Mailing):
             ),
             "approvers": len(approvals),
             "roles_moved": ", ".join(role.replace("_", " ") for role in moved),
+            "on_behalf_reason": request.on_behalf_reason or "",
         }
 
 

@@ -49,19 +49,20 @@ def sees_requests(caller: Principal, customer_id: uuid.UUID) -> bool:
 
 
 def may_file(caller: Principal, customer_id: uuid.UUID) -> bool:
-    """Only the customer's Management or Cust Admin may request changes."""
-    return (
-        not caller.is_staff
-        and sees_customer(caller, customer_id)
-        and bool(caller.roles & REQUESTER_ROLES)
+    """The customer's Management or Cust Admin request changes; the service team may file
+    them for any customer (acting for it, saying why)."""
+    return caller.is_staff or (
+        sees_customer(caller, customer_id) and bool(caller.roles & REQUESTER_ROLES)
     )
 
 
 def may_cancel(caller: Principal, customer_id: uuid.UUID, requester_id: uuid.UUID) -> bool:
     """The requester, or the customer's Management or Cust Admin."""
+    if caller.user_id == requester_id:
+        return True  # a member of the team who filed it for the customer, too
     if caller.is_staff or not sees_requests(caller, customer_id):
         return False
-    return caller.user_id == requester_id or bool(caller.roles & REQUESTER_ROLES)
+    return bool(caller.roles & REQUESTER_ROLES)
 
 
 def may_manage_team(caller: Principal) -> bool:
@@ -74,17 +75,29 @@ def may_decide(caller: Principal) -> bool:
     return caller.is_staff
 
 
+def may_implement(caller: Principal, requester_id: uuid.UUID, active_team: int) -> bool:
+    """Four eyes: a request the team filed for a customer is implemented by another member
+    than the one who filed it, unless the team has only one active member."""
+    return may_decide(caller) and (caller.user_id != requester_id or active_team <= 1)
+
+
 def request_actions(
-    caller: Principal, customer_id: uuid.UUID, requester_id: uuid.UUID, status: RequestStatus
+    caller: Principal,
+    customer_id: uuid.UUID,
+    requester_id: uuid.UUID,
+    status: RequestStatus,
+    active_team: int = 1,
 ) -> frozenset[str]:
     """What a request's page offers the caller: "cancel" while it is open, "implement" and
-    "decline" while it is with the service team (as the workflow accepts them), and "reply"
-    on its ticket to whoever sees the request."""
+    "decline" while it is with the service team (as the workflow accepts them; implementing
+    as ``may_implement`` allows), and "reply" on its ticket to whoever sees the request."""
     actions = set()
     if status.is_open and may_cancel(caller, customer_id, requester_id):
         actions.add("cancel")
     if status is RequestStatus.IN_REVIEW and may_decide(caller):
-        actions |= {"implement", "decline"}
+        actions.add("decline")
+        if may_implement(caller, requester_id, active_team):
+            actions.add("implement")
     if sees_requests(caller, customer_id):
         actions.add("reply")
     return frozenset(actions)

@@ -25,6 +25,7 @@ from models.common import Line, ShortLine
 from models.contact_fields import DETAIL_FIELDS, Approver, Email, Phone, Roles, person_name
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
+from models.on_behalf import FilingForm
 from models.payloads import RequestInput
 from models.personal_data import is_erased
 from models.problems import Loc, Problem
@@ -121,7 +122,7 @@ CHANGE_OPS = ("update", "add_roles", "remove_roles", "add", "remove")
 _OF_A_CONTACT = (UpdateContact, AddRoles, RemoveRoles, RemoveContact)
 
 
-class ContactChangeCreate(BaseModel):
+class ContactChangeCreate(FilingForm):
     model_config = ConfigDict(extra="forbid")
 
     changes: Annotated[list[ContactEdit], Field(min_length=1, max_length=100)]

@@ -139,6 +139,8 @@ class EmailEvent(StrEnum):
     ROLES_MOVED = "roles_moved"
     # To anyone with an account who asked to sign in to the portal.
     SIGN_IN = "sign_in"
+    # To the customer's Management and Cust Admin: the service team filed a request for them.
+    FILED_FOR_CUSTOMER = "filed_for_customer"
 
 
 class Audience(StrEnum):

@@ -24,6 +24,9 @@ class RequestInput:
     kind: RequestKind
     requester_id: str
     review_reminder_seconds: int
+    # Filed by the service team for the customer: the customer's Management and Cust Admin
+    # contacts to tell so (runs begun before carry none).
+    filed_for: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 class ApprovalTimings(Protocol):

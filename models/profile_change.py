@@ -1,13 +1,14 @@
 """Profile change: the API schema and its rules."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from models.common import NamedAddress
 from models.customer import CustomerProfile
+from models.on_behalf import FilingForm
 from models.problems import Problem
 
 
-class ProfileChangeCreate(BaseModel):
+class ProfileChangeCreate(FilingForm):
     """The requested legal and payment details; payment defaults to the legal ones."""
 
     model_config = ConfigDict(extra="forbid")

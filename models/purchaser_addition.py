@@ -16,6 +16,7 @@ from models.common import Line, NamedAddress
 from models.contact_fields import Approver, Email, Phone, Roles, person_name
 from models.contact_state import ContactState
 from models.enums import Responsibility, Role, Side
+from models.on_behalf import FilingForm
 from models.payloads import RequestInput
 from models.personal_data import is_erased
 from models.problems import Loc, Problem
@@ -59,7 +60,7 @@ class PurchaserAddition(BaseModel):
 MOST_CONTACTS = 50
 
 
-class PurchaserAdditionCreate(PurchaserAddition):
+class PurchaserAdditionCreate(PurchaserAddition, FilingForm):
     model_config = ConfigDict(extra="forbid")
 
     contacts: Annotated[list[PurchaserContact], Field(min_length=1, max_length=MOST_CONTACTS)]

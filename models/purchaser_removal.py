@@ -15,6 +15,7 @@ from models.asks import Asks, Standing, role_words
 from models.contact_fields import Approver, Roles
 from models.contact_state import ContactState
 from models.enums import Role, Side
+from models.on_behalf import FilingForm
 from models.payloads import RequestInput
 from models.problems import Loc, Problem
 from models.reading import listed, readable_approver, readable_item
@@ -40,7 +41,7 @@ class PurchaserRemoval(BaseModel):
 MOST_ASSIGNMENTS = 50
 
 
-class PurchaserRemovalCreate(PurchaserRemoval):
+class PurchaserRemovalCreate(PurchaserRemoval, FilingForm):
     model_config = ConfigDict(extra="forbid")
 
     role_assignments: Annotated[list[RoleAssignment], Field(max_length=MOST_ASSIGNMENTS)] = []

@@ -15,7 +15,7 @@ from models.contact_fields import DETAIL_FIELDS
 from models.contact_state import ContactState
 from models.conversation import capacity
 from models.customer import Customer
-from models.enums import Capacity, Responsibility
+from models.enums import Capacity, Responsibility, UserState
 from models.kinds import KINDS
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
@@ -65,6 +65,16 @@ async def emails_taken(session: AsyncSession, emails: Iterable[str]) -> dict[str
             # An id read back through a union is not always typed as one (SQLite).
             taken[email] = uuid.UUID(str(customer)) if customer is not None else None
     return taken
+
+
+async def active_team_size(session: AsyncSession) -> int:
+    """How many members of the service team are active."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(col(User.is_staff), User.state == UserState.ACTIVE)
+    )
+    return int(count or 0)
 
 
 async def purchaser_of(session: AsyncSession, customer_id: uuid.UUID) -> Purchaser | None:

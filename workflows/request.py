@@ -82,6 +82,11 @@ class RequestWorkflow:
         )
         workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self._ticket_number)])
         await self._outbox.tell(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
+        filed_for = self._input().filed_for
+        if filed_for:
+            await self._outbox.tell_contacts(
+                EmailEvent.FILED_FOR_CUSTOMER, filed_for, "filed-for-{contact}"
+            )
         if workflow.patched(TELL_SERVICE_TEAM_OF_FILING):
             await self._outbox.tell(EmailEvent.REQUEST_FILED, Audience.SERVICE_TEAM, "filed")
 

@@ -28,7 +28,7 @@ from models.ids import ascii_uuid
 from models.kinds import KINDS
 from models.problems import ValidationProblems
 from models.progress import progress
-from models.queries import asks_of
+from models.queries import active_team_size, asks_of
 from models.request import ChangeRequest
 from models.ticket import CommentCreate, TicketPublic
 
@@ -117,7 +117,14 @@ async def _page(
         customer_name=customer.legal_name,
         progress=progress(view.status, view.approvals),
         ticket=ticket,
-        actions=request_actions(principal, row.customer_id, row.requester_id, view.status),
+        actions=request_actions(
+            principal,
+            row.customer_id,
+            row.requester_id,
+            view.status,
+            await active_team_size(session) if principal.is_staff else 1,
+        ),
+        on_behalf_reason=row.on_behalf_reason,
         approver_sides=await tickets.approver_sides(session, principal, row),
         contact_names=_contact_names(view.existing),
         partial=partial(view.kind),

@@ -18,11 +18,12 @@ from api.errors import (
 )
 from api.identity import Principal, require_staff
 from api.services.request_views import load_visible
-from models.access import may_cancel
+from models.access import may_cancel, may_implement
 from models.enums import CommentKind
 from models.payloads import (
     Decision,
 )
+from models.queries import active_team_size
 from models.request import ChangeRequest, DeclineBody
 from workflows.request import RequestWorkflow
 
@@ -40,11 +41,20 @@ _UPDATES = {
 }
 
 
-def _authorize(principal: Principal, request: ChangeRequest, action: Action) -> None:
-    if action is not Action.CANCEL:
-        require_staff(principal)
-    elif not may_cancel(principal, request.customer_id, request.requester_id):
-        raise Forbidden("only the requester, Management or Cust Admin may cancel")
+async def _authorize(
+    session: AsyncSession, principal: Principal, request: ChangeRequest, action: Action
+) -> None:
+    if action is Action.CANCEL:
+        if not may_cancel(principal, request.customer_id, request.requester_id):
+            raise Forbidden("only the requester, Management or Cust Admin may cancel")
+        return
+    require_staff(principal)
+    if action is Action.IMPLEMENT and not may_implement(
+        principal, request.requester_id, await active_team_size(session)
+    ):
+        raise Forbidden(
+            "you filed this request for the customer: another member of the team implements it"
+        )
 
 
 def _reason(action: Action, reason: str | None) -> str | None:
@@ -72,7 +82,7 @@ async def decide(
     Whoever may not take it hears that first (404, then 403), then a decline without its
     reason (422), then a request past that step (409)."""
     request = await load_visible(session, principal, request_id)
-    _authorize(principal, request, action)
+    await _authorize(session, principal, request, action)
     reason = _reason(action, reason)
     if not request.status.is_open:
         raise Conflict(f"the request is past that step: it is {request.status.value}")

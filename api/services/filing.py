@@ -26,9 +26,10 @@ from api.services.customers import load_customer
 from models.contact import Contact
 from models.customer import Customer
 from models.database import begin_write
-from models.enums import OPEN_STATUSES, RequestKind
+from models.enums import OPEN_STATUSES, REQUESTER_ROLES, RequestKind, Side
 from models.filing import FilingContext
 from models.kinds import KINDS
+from models.on_behalf import FIELD, on_behalf_problems
 from models.payloads import (
     RequestInput,
 )
@@ -60,13 +61,16 @@ async def file_request(
     conflict = described.conflict(context.purchaser)
     if conflict is not None:
         raise Conflict(conflict)
-    problems = described.problems(form, context)
+    reason = getattr(form, FIELD, None)
+    problems = on_behalf_problems(filing.principal.is_staff, reason) + described.problems(
+        form, context
+    )
     if problems:
         raise ValidationProblems(problems)
     stored = described.stored(form, context)
     contacts = {str(contact.details.get("email") or "").lower() for contact in context.contacts}
     outside = [a for a in described.approvers(stored) if a.email.lower() not in contacts]
-    return await submit(filing, customer_id, kind, stored, len(outside))
+    return await submit(filing, customer_id, kind, stored, len(outside), reason)
 
 
 async def problems_beside_schema(
@@ -83,11 +87,17 @@ async def problems_beside_schema(
     described = KINDS[kind]
     require_requester(filing.principal, customer_id)
     customer = await load_customer(filing.session, filing.principal, customer_id)
+    reason = body.get(FIELD) if isinstance(body, dict) else None
+    on_behalf = [
+        problem
+        for problem in on_behalf_problems(filing.principal.is_staff, reason)
+        if problem.loc not in schema_locs
+    ]
     if described.reading is None:
-        return []
+        return on_behalf
     form = described.reading.read(body)
     if form is None:
-        return []
+        return on_behalf
     context = await _context(filing, customer, described.emails(form))
     # As filing it would: an open request of the kind is answered (409) before any rule.
     conflict = described.conflict(context.purchaser)
@@ -95,7 +105,9 @@ async def problems_beside_schema(
         raise Conflict(conflict)
     if await _open_of_kind(filing.session, customer_id, kind):
         raise Conflict(f"an open {kind.label} request already exists for this customer")
-    return described.reading.beside_schema(schema_locs, described.problems(form, context))
+    return on_behalf + described.reading.beside_schema(
+        schema_locs, described.problems(form, context)
+    )
 
 
 async def _open_of_kind(session: AsyncSession, customer_id: uuid.UUID, kind: RequestKind) -> bool:
@@ -135,10 +147,12 @@ async def submit(
     kind: RequestKind,
     requested: dict[str, Any],
     outside_approval_emails: int = 0,
+    on_behalf_reason: str | None = None,
 ) -> ChangeRequest:
     """Store the request and start its workflow; undone if the workflow cannot start.
     ``outside_approval_emails``: how many of its approvers are not the customer's contacts,
-    counted against the customer's daily limit."""
+    counted against the customer's daily limit; ``on_behalf_reason``: why the service team
+    files it for the customer, whose Management and Cust Admin are then told."""
     session, principal = filing.session, filing.principal
     request = ChangeRequest(
         kind=kind,
@@ -148,7 +162,9 @@ async def submit(
         requested=requested,
         workflow_id=workflow_id(kind, customer_id),
         outside_approval_emails=outside_approval_emails,
+        on_behalf_reason=on_behalf_reason,
     )
+    filed_for = await _requesters(session, customer_id) if on_behalf_reason else ()
     await begin_write(session)
     if outside_approval_emails:
         limit = filing.settings.outside_approval_emails_per_day
@@ -162,8 +178,9 @@ async def submit(
                 filing.temporal,
                 filing.settings.task_queue,
                 request,
-                workflow_input(request, filing.settings),
-                f"**Requested by** user `{principal.user_id}`",
+                workflow_input(request, filing.settings, filed_for),
+                f"**Requested by** {'the service team:' if principal.is_staff else ''} "
+                f"user `{principal.user_id}`",
             )
     except BaseException:
         await begin_write(session)
@@ -218,9 +235,20 @@ async def _within_daily_limit(session: AsyncSession, request: ChangeRequest, lim
     )
 
 
-def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
-    """The workflow's input: ids, its approval sides, and the settings it keeps for its
-    whole life."""
+async def _requesters(session: AsyncSession, customer_id: uuid.UUID) -> tuple[str, ...]:
+    """The ids of the customer's Management and Cust Admin contacts."""
+    return tuple(
+        str(contact.id)
+        for contact in await living_contacts(session, customer_id)
+        if contact.side is Side.CUSTOMER and contact.role_set & REQUESTER_ROLES
+    )
+
+
+def workflow_input(
+    request: ChangeRequest, settings: Settings, filed_for: tuple[str, ...] = ()
+) -> RequestInput:
+    """The workflow's input: ids, its approval sides, whom to tell the team filed it for
+    them, and the settings it keeps for its whole life."""
     described = KINDS[request.kind]
     return described.workflow_input(
         {
@@ -230,5 +258,6 @@ def workflow_input(request: ChangeRequest, settings: Settings) -> RequestInput:
             "kind": request.kind,
             "requester_id": str(request.requester_id),
             "approval_sides": described.approval_sides(request.requested or {}),
+            "filed_for": filed_for,
         }
     )

@@ -1,0 +1,85 @@
+"""The service team files a request for a customer, through the JSON API on the real stack:
+with a reason, its Management and Cust Admin told with that reason, approvals as ever, and
+implemented by another member of the team (four eyes)."""
+
+from sqlmodel import col, update
+
+from models.enums import UserState
+from models.user import User
+from tests.conftest import Stack
+from tests.e2e.test_contact_change import contact_id
+
+REASON = "Derek phoned: Timothy has left, and asked us to make the change."
+
+
+def remove_timothy(stack: Stack, **extra: object) -> dict[str, object]:
+    return {"changes": [{"op": "remove", "contact_id": contact_id(stack, "Timothy")}], **extra}
+
+
+async def test_team_files_for_customer_and_another_member_implements(stack: Stack) -> None:
+    path = f"/customers/{stack.customer_id}/contact-change-requests"
+    filed = await stack.http.post(
+        path, json=remove_timothy(stack, on_behalf_reason=REASON), headers=stack.auth("Sam")
+    )
+    assert filed.status_code == 201, filed.text
+    request_id = filed.json()["id"]
+    assert "on_behalf_reason" not in (filed.json()["requested"] or {})
+
+    told = await stack.wait_for_mail(
+        lambda m: (
+            m.recipients == ("derek.emonstration@energy.example.com",)
+            and "filed a contact change request" in m.subject
+        )
+    )
+    assert REASON in told.text
+    assert f"/portal/requests/{request_id}" in told.text
+
+    await stack.wait_for_request(request_id, lambda r: r["ticket_number"] is not None)
+    mine = await stack.http.post(f"/requests/{request_id}/implement", headers=stack.auth("Sam"))
+    assert mine.status_code == 403, mine.text
+    assert "another member of the team" in mine.json()["detail"]
+
+    theirs = await stack.http.post(f"/requests/{request_id}/implement", headers=stack.auth("Alice"))
+    assert theirs.status_code in (200, 202), theirs.text
+    done = await stack.wait_for_request(request_id, lambda r: r["status"] == "implemented")
+    assert done["status"] == "implemented"
+
+
+async def test_alone_in_the_team_the_member_implements_their_own(stack: Stack) -> None:
+    async with stack.sessions() as session:
+        await session.exec(
+            update(User)
+            .where(col(User.email) == "alice.agent@signoff.example.com")
+            .values(state=UserState.ARCHIVED)
+        )
+        await session.commit()
+    path = f"/customers/{stack.customer_id}/contact-change-requests"
+    filed = await stack.http.post(
+        path, json=remove_timothy(stack, on_behalf_reason=REASON), headers=stack.auth("Sam")
+    )
+    assert filed.status_code == 201, filed.text
+    request_id = filed.json()["id"]
+    await stack.wait_for_request(request_id, lambda r: r["ticket_number"] is not None)
+    implemented = await stack.http.post(
+        f"/requests/{request_id}/implement", headers=stack.auth("Sam")
+    )
+    assert implemented.status_code in (200, 202), implemented.text
+
+
+async def test_the_team_says_why_and_only_the_team_does(stack: Stack) -> None:
+    path = f"/customers/{stack.customer_id}/contact-change-requests"
+    without = await stack.http.post(path, json=remove_timothy(stack), headers=stack.auth("Sam"))
+    assert without.status_code == 422, without.text
+    assert [p["type"] for p in without.json()["detail"]] == ["reason_missing"]
+
+    blank = await stack.http.post(
+        path, json=remove_timothy(stack, on_behalf_reason="  "), headers=stack.auth("Sam")
+    )
+    assert blank.status_code == 422
+    assert blank.json()["detail"][0]["loc"] == ["body", "on_behalf_reason"]
+
+    by_contact = await stack.http.post(
+        path, json=remove_timothy(stack, on_behalf_reason=REASON), headers=stack.auth("Derek")
+    )
+    assert by_contact.status_code == 422
+    assert [p["type"] for p in by_contact.json()["detail"]] == ["reason_not_expected"]
