@@ -31,8 +31,8 @@ async def test_team_files_for_customer_and_another_member_implements(stack: Stac
             and "filed a contact change request" in m.subject
         )
     )
-    assert REASON in told.text
-    assert f"/portal/requests/{request_id}" in told.text
+    assert REASON in (told.text or "")
+    assert f"/portal/requests/{request_id}" in (told.text or "")
 
     await stack.wait_for_request(request_id, lambda r: r["ticket_number"] is not None)
     mine = await stack.http.post(f"/requests/{request_id}/implement", headers=stack.auth("Sam"))

@@ -3,10 +3,12 @@ with every problem at once and nothing stored; created, each contact welcomed on
 to activate; the audit trail names the member who created it."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import col, func, select
 
+from devstack.outbox import CapturedMessage
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
@@ -42,6 +44,10 @@ def new_customer(**changes: Any) -> dict[str, Any]:
     return form
 
 
+def addressed_to(email: str) -> Callable[[CapturedMessage], bool]:
+    return lambda message: message.recipients == (email,)
+
+
 async def customers_count(stack: Stack) -> int:
     async with stack.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(Customer)) or 0)
@@ -57,7 +63,7 @@ async def test_created_customer_welcomes_each_contact_once(stack: Stack) -> None
     customer_id = body["id"]
 
     for email in ("hannah.arbour@harbour.example.com", "felix.inance@harbour.example.com"):
-        welcome = await stack.wait_for_mail(lambda m, e=email: m.recipients == (e,))
+        welcome = await stack.wait_for_mail(addressed_to(email))
         assert "Harbour Lights Ltd" in welcome.subject
         link = next(url for url in welcome.links if url.startswith(f"{PUBLIC_URL}/activate/"))
         activated = await stack.http.post(
