@@ -21,8 +21,10 @@ from api.kinds import (
     filed,
     filing_router,
 )
+from api.portal import acting as team
 from api.portal import contact_rows
-from api.portal.auth import PostedForm, SignedInDep, customer_of
+from api.portal.acting import Acting, customer_of
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.contact_rows import APPROVER_FIELDS, DETAIL_LABELS, NEW_ROWS, ContactRow
 from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors
@@ -37,6 +39,7 @@ from models.contact_change import ContactChangeCreate, project, purchasers_appro
 from models.contact_fields import DETAIL_FIELDS
 from models.contact_state import ContactState
 from models.enums import RequestKind, Responsibility, Role, Side
+from models.on_behalf import FIELD
 from models.queries import contact_state, living_contacts
 from models.request import ChangeRequest, RequestPublic
 from models.roles import roles_not_allowed
@@ -99,9 +102,12 @@ async def _page(
     approver: dict[str, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
+    acting_for: uuid.UUID | None = None,
+    reason: str = "",
 ) -> HTMLResponse:
-    customer_id = customer_of(person)
+    customer_id = customer_of(person, acting_for)
     view = await customers.customer_view(session, person.principal, customer_id)
+    acting = Acting(customer_id, view.legal.name) if acting_for else None
     contacts = await customers.contacts_view(session, person.principal, customer_id)
     pending = await request_views.open_of_kind(session, view, RequestKind.CONTACT_CHANGE)
     manages = may_file(person.principal, customer_id) and pending is None
@@ -114,9 +120,10 @@ async def _page(
         request,
         "contacts.html",
         person,
-        "Contacts",
+        f"Contacts of {view.legal.name}" if acting else "Contacts",
         status_code=status_code,
         view=view,
+        acting=acting,
         contacts=contacts,
         pending=pending,
         manages=manages,
@@ -137,26 +144,37 @@ async def _page(
             for row in rows + new_rows
             for name, value in row.details.items()
         }
-        | {f"approver.{name}": value for name, value in (approver or {}).items()},
+        | {f"approver.{name}": value for name, value in (approver or {}).items()}
+        | {FIELD: reason},
         errors=errors or FormErrors(labels=_labels(rows, new_rows)),
     )
 
 
 @pages.get("/portal/contacts", response_class=HTMLResponse)
+@pages.get("/portal/customers/{customer_id}/contacts", response_class=HTMLResponse)
 async def contacts(
-    request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
+    request: Request,
+    person: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    customer_id: uuid.UUID | None = None,
 ) -> HTMLResponse:
     """The contacts of the person's own customer, by the same service as the API's: the
-    Contacts Manager for those who may file, while no contact change is open."""
-    return await _page(request, person, session, settings)
+    Contacts Manager for those who may file, while no contact change is open; with
+    ``customer_id``, the service team acting for that customer."""
+    return await _page(request, person, session, settings, acting_for=customer_id)
 
 
 @pages.post("/portal/contacts", response_class=HTMLResponse)
-async def request_contact_change(sent: PostedForm) -> Response:
+@pages.post("/portal/customers/{customer_id}/contacts", response_class=HTMLResponse)
+async def request_contact_change(
+    sent: PostedForm, customer_id: uuid.UUID | None = None
+) -> Response:
     """Add contact (the form again, one row more) or Request changes: the batch is the
     difference between the form and the contacts, filed by the same service as the API's."""
     request, person, session, temporal, settings = sent
-    customer_id = customer_of(person)
+    acting_for = customer_id
+    customer_id = customer_of(person, acting_for)
     if not may_file(person.principal, customer_id):
         raise Forbidden("only the customer's Management or Cust Admin may request changes")
     posted = {name: str(value) for name, value in (await request.form()).items()}
@@ -166,15 +184,28 @@ async def request_contact_change(sent: PostedForm) -> Response:
     allowed = _allowed(_columns(settings, responsibility), responsibility)
     rows, new_rows = contact_rows.read_rows(posted, current, lambda side: allowed[side])
     approver = contact_rows.approver(posted) if view.purchaser else None
+    reason = team.reason(posted)
     if "add_row" in posted:
         new_rows.append(contact_rows.new_row(len(new_rows) + 1))
-        return await _page(request, person, session, settings, rows, new_rows, approver)
+        return await _page(
+            request,
+            person,
+            session,
+            settings,
+            rows,
+            new_rows,
+            approver,
+            acting_for=acting_for,
+            reason=reason,
+        )
     changes, origins = contact_rows.batch(current, rows, new_rows)
     errors = FormErrors(
-        labels=_labels(rows, new_rows),
-        where=lambda loc, role: [
-            name for name in [contact_rows.field_of(loc, origins, role)] if name is not None
-        ],
+        labels=_labels(rows, new_rows) | team.LABELS,
+        where=lambda loc, role: (
+            [FIELD]
+            if tuple(loc)[-1:] == (FIELD,)
+            else [name for name in [contact_rows.field_of(loc, origins, role)] if name is not None]
+        ),
     )
     status_code = 422
     if not changes:
@@ -183,13 +214,24 @@ async def request_contact_change(sent: PostedForm) -> Response:
         body: dict[str, Any] = {"changes": changes}
         if approver is not None:
             body["approver"] = approver
+        team.with_reason(body, reason, Acting(customer_id, "") if acting_for else None)
         filing = Filing(session, temporal, settings, person.principal)
         outcome = await file_form(filing, customer_id, RequestKind.CONTACT_CHANGE, body, errors)
         if outcome.filed is not None:
             return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
         status_code = outcome.status_code
     return await _page(
-        request, person, session, settings, rows, new_rows, approver, errors, status_code
+        request,
+        person,
+        session,
+        settings,
+        rows,
+        new_rows,
+        approver,
+        errors,
+        status_code,
+        acting_for,
+        reason,
     )
 
 

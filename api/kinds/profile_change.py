@@ -16,7 +16,9 @@ from api.kinds import (
     filed,
     filing_router,
 )
-from api.portal.auth import PostedForm, SignedInDep, customer_of
+from api.portal import acting as team
+from api.portal.acting import Acting, customer_of
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.form_filing import file_form
 from api.portal.forms import COUNTRIES, FormErrors, nested
 from api.portal.render import redirect, render
@@ -27,7 +29,8 @@ from api.services.request_views import present
 from models.access import may_file
 from models.customer import Customer, CustomerProfile, CustomerPublic
 from models.enums import RequestKind
-from models.kinds import offers
+from models.kinds import Offer, offers
+from models.on_behalf import FIELD
 from models.profile_change import ProfileChangeCreate
 from models.request import ChangeRequest, RequestPublic
 
@@ -68,23 +71,30 @@ async def _page(
     same: bool | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
+    acting_for: uuid.UUID | None = None,
 ) -> HTMLResponse:
-    customer_id = customer_of(person)
+    customer_id = customer_of(person, acting_for)
     view: CustomerPublic = await customers.customer_view(session, person.principal, customer_id)
+    acting = Acting(customer_id, view.legal.name) if acting_for else None
     current = CustomerProfile(legal=view.legal, payment=view.payment)
     pending = await request_views.open_of_kind(session, view, RequestKind.PROFILE_CHANGE)
+    offered = offers(view.purchaser.responsibility if view.purchaser else None)
     return render(
         request,
         "profile.html",
         person,
-        "Profile",
+        f"Profile of {view.legal.name}" if acting else "Profile",
         status_code=status_code,
         view=view,
         pending=pending,
         may_file=may_file(person.principal, customer_id) and pending is None,
-        offers=offers(view.purchaser.responsibility if view.purchaser else None)
+        offers=[
+            Offer(acting.page(offer.page) if acting else offer.page, offer.button)
+            for offer in offered
+        ]
         if may_file(person.principal, customer_id)
         else [],
+        acting=acting,
         fields=FIELDS,
         values=values or _values(current),
         same=(current.payment == current.legal) if same is None else same,
@@ -95,29 +105,40 @@ async def _page(
 
 
 @pages.get("/portal/profile", response_class=HTMLResponse)
-async def profile(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
-    return await _page(request, person, session)
+@pages.get("/portal/customers/{customer_id}/profile", response_class=HTMLResponse)
+async def profile(
+    request: Request, person: SignedInDep, session: SessionDep, customer_id: uuid.UUID | None = None
+) -> HTMLResponse:
+    """The person's own customer's profile; with ``customer_id``, the service team acting
+    for that customer."""
+    return await _page(request, person, session, acting_for=customer_id)
 
 
 @pages.post("/portal/profile", response_class=HTMLResponse)
+@pages.post("/portal/customers/{customer_id}/profile", response_class=HTMLResponse)
 async def request_profile_change(
-    sent: PostedForm,
+    sent: PostedForm, customer_id: uuid.UUID | None = None
 ) -> Response:
     """Request changes: the form read as the API's schema, filed by the same service."""
     request, person, session, temporal, settings = sent
-    customer_id = customer_of(person)
+    for_customer = customer_of(person, customer_id)
     posted = await request.form()
     values = {name: str(posted.get(name, "")).strip() for name in FIELDS}
+    values[FIELD] = team.reason(posted)
     same = posted.get(SAME) is not None
-    data: dict[str, Any] = nested(values)
+    data: dict[str, Any] = nested({name: values[name] for name in FIELDS})
     if same:
         data["payment"] = None
-    errors = FormErrors(labels=FIELDS, known=KNOWN)
+    acting = Acting(for_customer, "") if customer_id else None
+    team.with_reason(data, values[FIELD], acting)
+    errors = FormErrors(labels=FIELDS | team.LABELS, known=KNOWN | {FIELD})
     filing = Filing(session, temporal, settings, person.principal)
-    outcome = await file_form(filing, customer_id, RequestKind.PROFILE_CHANGE, data, errors)
+    outcome = await file_form(filing, for_customer, RequestKind.PROFILE_CHANGE, data, errors)
     if outcome.filed is not None:
         return redirect(f"/portal/requests/{outcome.filed.id}", "filed")
-    return await _page(request, person, session, values, same, errors, outcome.status_code)
+    return await _page(
+        request, person, session, values, same, errors, outcome.status_code, customer_id
+    )
 
 
 async def details(session: AsyncSession, request: ChangeRequest) -> Details:

@@ -21,7 +21,9 @@ from api.kinds import (
     filing_router,
     purchaser_and_contacts,
 )
-from api.portal.auth import PostedForm, SignedInDep, customer_of
+from api.portal import acting as team
+from api.portal.acting import Acting, customer_of
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.form_filing import file_form
 from api.portal.forms import COUNTRIES, FormErrors, nested
 from api.portal.render import redirect, render
@@ -34,6 +36,7 @@ from models.customer import CustomerPublic
 from models.enums import RequestKind, Responsibility, Role
 from models.ids import ascii_number
 from models.kinds import KINDS
+from models.on_behalf import FIELD
 from models.purchaser_addition import (
     MOST_CONTACTS,
     PurchaserAdditionCreate,
@@ -47,6 +50,8 @@ from models.roles import purchaser_roles
 pages = APIRouter()
 
 PATH = "/portal/purchaser/addition"
+# The same form, the service team acting for the customer.
+ACTING_PATH = "/portal/customers/{customer_id}/purchaser/addition"
 ORGANISATION = {
     "purchaser.name": "Purchaser name",
     "purchaser.address.street": "Purchaser street",
@@ -152,12 +157,15 @@ class AdditionPage:
     customer_id: uuid.UUID
     view: CustomerPublic
     contacts: list[ContactState]
+    acting: Acting | None = None
 
 
-async def _scene(session: AsyncSession, person: SignedIn) -> AdditionPage:
+async def _scene(
+    session: AsyncSession, person: SignedIn, acting_for: uuid.UUID | None = None
+) -> AdditionPage:
     """The form's facts, once the person may ask for it: 404 for someone who is no
     customer's contact, 403 for one who may not file, 409 with a purchaser assigned."""
-    customer_id = customer_of(person)
+    customer_id = customer_of(person, acting_for)
     require_requester(person.principal, customer_id)
     view = await customers.customer_view(session, person.principal, customer_id)
     purchaser = view.purchaser.responsibility if view.purchaser else None
@@ -165,7 +173,8 @@ async def _scene(session: AsyncSession, person: SignedIn) -> AdditionPage:
     if conflict is not None:
         raise Conflict(conflict)
     contacts = [contact_state(c) for c in await living_contacts(session, customer_id)]
-    return AdditionPage(customer_id, view, contacts)
+    acting = Acting(customer_id, view.legal.name) if acting_for else None
+    return AdditionPage(customer_id, view, contacts, acting)
 
 
 def _page(
@@ -186,8 +195,11 @@ def _page(
         request,
         "purchaser_addition.html",
         person,
-        "Request purchaser addition",
+        f"Request purchaser addition for {scene.view.legal.name}"
+        if scene.acting
+        else "Request purchaser addition",
         status_code=status_code,
+        acting=scene.acting,
         organisation=ORGANISATION,
         approvers=APPROVERS,
         responsibilities=[(r.value, r.value.title()) for r in Responsibility],
@@ -198,13 +210,16 @@ def _page(
         responsibility=responsibility,
         losses=losses(scene.contacts, shown),
         countries=COUNTRIES,
-        errors=errors or FormErrors(labels=labels_for(count)),
+        errors=errors or FormErrors(labels=labels_for(count) | team.LABELS),
     )
 
 
 @pages.get(PATH, response_class=HTMLResponse)
-async def addition_form(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
-    scene = await _scene(session, person)
+@pages.get(ACTING_PATH, response_class=HTMLResponse)
+async def addition_form(
+    request: Request, person: SignedInDep, session: SessionDep, customer_id: uuid.UUID | None = None
+) -> HTMLResponse:
+    scene = await _scene(session, person, customer_id)
     return _page(request, person, scene)
 
 
@@ -235,7 +250,11 @@ def _without_blank_rows(
 
 def _data(values: dict[str, str], chosen: dict[str, set[str]], count: int) -> dict[str, Any]:
     """The form as the API's schema reads it: an empty phone is none given."""
-    flat = {name: value for name, value in values.items() if not name.startswith(f"{CONTACTS}.")}
+    flat = {
+        name: value
+        for name, value in values.items()
+        if not name.startswith(f"{CONTACTS}.") and name != FIELD
+    }
     data: dict[str, Any] = nested(flat)
     data[CONTACTS] = []
     for each in rows_of(count):
@@ -249,13 +268,14 @@ def _data(values: dict[str, str], chosen: dict[str, set[str]], count: int) -> di
 
 
 @pages.post(PATH, response_class=HTMLResponse)
-async def request_addition(sent: PostedForm) -> Response:
+@pages.post(ACTING_PATH, response_class=HTMLResponse)
+async def request_addition(sent: PostedForm, customer_id: uuid.UUID | None = None) -> Response:
     """Request purchaser addition: the form read as the API's schema, filed by the same
     service as ``POST /customers/{id}/purchaser-addition-requests`` or refused with every
     problem as it would be; or, with Add purchaser contact, the form back with one more
     row."""
     request, person, session, temporal, settings = sent
-    scene = await _scene(session, person)
+    scene = await _scene(session, person, customer_id)
     posted = await request.form()
     count = _count(posted)
     labels = labels_for(count)
@@ -263,6 +283,7 @@ async def request_addition(sent: PostedForm) -> Response:
         name: str(posted.get(name, "")).strip() for name in labels if not name.endswith(".roles")
     }
     values.pop(CONTACTS, None)
+    values[FIELD] = team.reason(posted)
     chosen = {
         roles_field(i): {str(v) for v in posted.getlist(roles_field(i))} for i in range(count)
     }
@@ -270,14 +291,14 @@ async def request_addition(sent: PostedForm) -> Response:
         more = min(count + 1, MAX_ROWS)
         return _page(request, person, scene, more, values, chosen)
     count, values, chosen = _without_blank_rows(count, values, chosen)
-    labels = labels_for(count)
+    labels = labels_for(count) | team.LABELS
     known = frozenset(labels) | ENCLOSING
     errors = FormErrors(labels=labels, known=known)
     outcome = await file_form(
         Filing(session, temporal, settings, person.principal),
         scene.customer_id,
         RequestKind.PURCHASER_ADDITION,
-        _data(values, chosen, count),
+        team.with_reason(_data(values, chosen, count), values[FIELD], scene.acting),
         errors,
     )
     if outcome.filed is not None:

@@ -22,7 +22,9 @@ from api.kinds import (
     filing_router,
     purchaser_and_contacts,
 )
-from api.portal.auth import PostedForm, SignedInDep, customer_of
+from api.portal import acting as team
+from api.portal.acting import Acting, customer_of
+from api.portal.auth import PostedForm, SignedInDep
 from api.portal.form_filing import file_form
 from api.portal.forms import FormErrors, Placement, nearest, nested
 from api.portal.render import redirect, render
@@ -35,6 +37,7 @@ from models.customer import CustomerPublic
 from models.enums import RequestKind, Role, Side
 from models.ids import ascii_uuid
 from models.kinds import KINDS
+from models.on_behalf import FIELD
 from models.problems import Loc
 from models.purchaser_removal import (
     PurchaserRemoval,
@@ -48,6 +51,8 @@ from settings import Settings
 pages = APIRouter()
 
 PATH = "/portal/purchaser/removal"
+# The same form, the service team acting for the customer.
+ACTING_PATH = "/portal/customers/{customer_id}/purchaser/removal"
 APPROVER = {"approver.name": "Customer approver name", "approver.email": "Customer approver email"}
 
 
@@ -64,21 +69,24 @@ class RemovalPage:
     view: CustomerPublic
     roles: list[Role]
     candidates: list[ContactPublic]
+    acting: Acting | None = None
 
     @property
     def labels(self) -> dict[str, str]:
         holders = {holder_field(role): f"New holder of {role.label}" for role in self.roles}
-        return holders | APPROVER
+        return holders | APPROVER | (team.LABELS if self.acting else {})
 
     @property
     def known(self) -> frozenset[str]:
         return frozenset(self.labels) | {"approver"}
 
 
-async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) -> RemovalPage:
+async def _scene(
+    session: AsyncSession, person: SignedIn, settings: Settings, acting_for: uuid.UUID | None
+) -> RemovalPage:
     """The form's facts, once the person may ask for it: 404 for someone who is no
     customer's contact, 403 for one who may not file, 409 without a purchaser."""
-    customer_id = customer_of(person)
+    customer_id = customer_of(person, acting_for)
     require_requester(person.principal, customer_id)
     view = await customers.customer_view(session, person.principal, customer_id)
     purchaser = view.purchaser.responsibility if view.purchaser else None
@@ -88,7 +96,8 @@ async def _scene(session: AsyncSession, person: SignedIn, settings: Settings) ->
     contacts = await customers.contacts_view(session, person.principal, customer_id)
     roles = roles_to_hand_back(((c.side, c.roles) for c in contacts), settings.required_roles)
     candidates = [c for c in contacts if c.side is Side.CUSTOMER]
-    return RemovalPage(customer_id, view, roles, candidates)
+    acting = Acting(customer_id, view.legal.name) if acting_for else None
+    return RemovalPage(customer_id, view, roles, candidates, acting)
 
 
 def _page(
@@ -103,9 +112,12 @@ def _page(
         request,
         "purchaser_removal.html",
         person,
-        "Request purchaser removal",
+        f"Request purchaser removal for {scene.view.legal.name}"
+        if scene.acting
+        else "Request purchaser removal",
         status_code=status_code,
         view=scene.view,
+        acting=scene.acting,
         holders=[(holder_field(role), scene.labels[holder_field(role)]) for role in scene.roles],
         candidates=scene.candidates,
         approver=APPROVER,
@@ -115,10 +127,15 @@ def _page(
 
 
 @pages.get(PATH, response_class=HTMLResponse)
+@pages.get(ACTING_PATH, response_class=HTMLResponse)
 async def removal_form(
-    request: Request, person: SignedInDep, session: SessionDep, settings: SettingsDep
+    request: Request,
+    person: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    customer_id: uuid.UUID | None = None,
 ) -> HTMLResponse:
-    scene = await _scene(session, person, settings)
+    scene = await _scene(session, person, settings, customer_id)
     return _page(request, person, scene)
 
 
@@ -161,12 +178,13 @@ def _placement(scene: RemovalPage, fields: list[list[str]]) -> Placement:
 
 
 @pages.post(PATH, response_class=HTMLResponse)
-async def request_removal(sent: PostedForm) -> Response:
+@pages.post(ACTING_PATH, response_class=HTMLResponse)
+async def request_removal(sent: PostedForm, customer_id: uuid.UUID | None = None) -> Response:
     """Request purchaser removal: the form read as the API's schema, filed by the same
     service as ``POST /customers/{id}/purchaser-removal-requests`` or refused with every
     problem as it would be."""
     request, person, session, temporal, settings = sent
-    scene = await _scene(session, person, settings)
+    scene = await _scene(session, person, settings, customer_id)
     posted = await request.form()
     values = {name: str(posted.get(name, "")).strip() for name in scene.labels}
     errors = FormErrors(labels=scene.labels, known=scene.known)
@@ -174,6 +192,7 @@ async def request_removal(sent: PostedForm) -> Response:
     errors.where = _placement(scene, fields)
     data: dict[str, Any] = nested({name: values[name] for name in APPROVER})
     data["role_assignments"] = assignments
+    team.with_reason(data, values.get(FIELD, ""), scene.acting)
     outcome = await file_form(
         Filing(session, temporal, settings, person.principal),
         scene.customer_id,

@@ -1,7 +1,6 @@
 """Who is signed in to the portal, and the checks every form passes: same origin, and a
 token bound to the session (signed with itsdangerous)."""
 
-import uuid
 from typing import Annotated, NamedTuple
 from urllib.parse import urlsplit
 
@@ -12,7 +11,6 @@ from starlette.datastructures import UploadFile
 from temporalio.client import Client
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
-from api.errors import NotFound
 from api.services import portal_sessions
 from api.services.portal_sessions import SignedIn
 from models.types import utcnow
@@ -182,10 +180,3 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
         samesite="lax",
         secure=settings.public_url.startswith("https://"),
     )
-
-
-def customer_of(person: SignedIn) -> uuid.UUID:
-    """The contact's own customer; the service team reaches customers through their queue."""
-    if person.principal.customer_id is None:
-        raise NotFound("this page is for a customer's contacts")
-    return person.principal.customer_id

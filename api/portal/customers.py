@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
 from api.errors import NotFound
+from api.portal.acting import Acting
 from api.portal.auth import SignedInDep
 from api.portal.forms import KIND_CHOICES
 from api.portal.render import PORTAL_HEADERS, render
@@ -16,6 +17,8 @@ from api.services import audit, customer_directory, customers, request_lists, ti
 from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
 from models.access import may_decide
+from models.customer import CustomerPublic
+from models.kinds import Offer, offers
 
 router = APIRouter()
 
@@ -75,7 +78,21 @@ async def customer(
         events=events[::-1][:AUDIT_SHOWN],
         events_total=len(events),
         kinds=KIND_CHOICES,
+        acting=_acting_offers(view),
     )
+
+
+def _acting_offers(view: CustomerPublic) -> list[Offer]:
+    """The forms the team may file for the customer as it stands."""
+    acting = Acting(view.id, view.legal.name)
+    return [
+        Offer(acting.page("/portal/profile"), "Request a profile change"),
+        Offer(acting.page("/portal/contacts"), "Change contacts and roles"),
+        *(
+            Offer(acting.page(offer.page), offer.button)
+            for offer in offers(view.purchaser.responsibility if view.purchaser else None)
+        ),
+    ]
 
 
 @router.get("/portal/customers/{customer_id}/audit.csv")

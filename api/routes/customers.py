@@ -36,7 +36,7 @@ async def list_customers(
     return await customer_directory.search_customers(session, user, query or q)
 
 
-@router.post("", status_code=201, responses=error_responses(403, 409))
+@router.post("", status_code=201, responses=error_responses(400, 403, 409, 413))
 async def create_customer(
     form: CustomerCreate, user: CurrentUser, session: SessionDep, onboarding: OnboardingDep
 ) -> CustomerPublic:

@@ -114,7 +114,7 @@ ASKS: dict[str, Callable[[Principal], bool]] = {
 TABLE = """
 sees the customer                               Y Y Y Y Y Y .
 sees its requests                               Y Y Y Y Y . .
-files a request                                 . Y Y . . . .
+files a request                                 Y Y Y . . . .
 cancels one                                     . Y Y Y . . .
 implements or declines                          Y . . . . . .
 is offered cancel, awaiting approval            . Y Y Y . . .

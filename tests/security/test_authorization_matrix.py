@@ -48,14 +48,15 @@ TABLE = """
                                     anon bad  mgmt cadm tech agmt proc othr purc staf appr actv
 /customers
   GET                               401  401  403  403  403  403  403  403  403  200  401  401
+  POST                              401  401  403  403  403  403  403  403  403  ok   401  401
 /customers/{customer_id}
   GET                               401  401  200  200  200  200  200  404  200  200  401  401
   GET  /contacts                    401  401  200  200  200  200  200  404  200  200  401  401
   GET  /audit                       401  401  200  403  403  403  403  404  403  200  401  401
-  POST /profile-change-requests     401  401  ok   ok   403  403  403  404  403  403  401  401
-  POST /contact-change-requests     401  401  ok   ok   403  403  403  404  403  403  401  401
-  POST /purchaser-addition-requests 401  401  ok   ok   403  403  403  404  403  403  401  401
-  POST /purchaser-removal-requests  401  401  ok   ok   403  403  403  404  403  403  401  401
+  POST /profile-change-requests     401  401  ok   ok   403  403  403  404  403  ok   401  401
+  POST /contact-change-requests     401  401  ok   ok   403  403  403  404  403  ok   401  401
+  POST /purchaser-addition-requests 401  401  ok   ok   403  403  403  404  403  ok   401  401
+  POST /purchaser-removal-requests  401  401  ok   ok   403  403  403  404  403  ok   401  401
 /requests
   GET                               401  401  200  200  200  200  200  200  200  200  401  401
 /requests/{request_id}
@@ -163,6 +164,26 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
                         "roles": ["management"],
                     }
                 ]
+            }
+        },
+        # Derek's email is his: 422 for the service team, nothing created.
+        "POST /customers": {
+            "json": {
+                "name": "Matrix Ltd",
+                "address": {
+                    "street": "1 Row",
+                    "city": "Leeds",
+                    "postal_code": "LS1 1AA",
+                    "country": "GB",
+                },
+                "contacts": [
+                    {
+                        "first_name": "Derek",
+                        "last_name": "Again",
+                        "email": "derek.emonstration@energy.example.com",
+                        "roles": ["management", "cust_admin", "financial"],
+                    }
+                ],
             }
         },
         "POST /requests/{request_id}/decline": {"json": {"reason": "Declined by the matrix."}},

@@ -80,6 +80,14 @@ TABLE = """
 /portal/customers/{customer_id}
   GET                                 in   in   404  404  404  404  404  404  404  200
   GET  /audit.csv                     in   in   404  404  404  404  404  404  404  200
+  GET  /profile                       in   in   404  404  404  404  404  404  404  200
+  POST /profile                       in   in   404  404  404  404  404  404  404  ok
+  GET  /contacts                      in   in   404  404  404  404  404  404  404  200
+  POST /contacts                      in   in   404  404  404  404  404  404  404  ok
+  GET  /purchaser/addition            in   in   404  404  404  404  404  404  404  409
+  POST /purchaser/addition            in   in   404  404  404  404  404  404  404  409
+  GET  /purchaser/removal             in   in   404  404  404  404  404  404  404  200
+  POST /purchaser/removal             in   in   404  404  404  404  404  404  404  ok
 /portal/tickets
   GET                                 in   in   200  200  200  200  200  200  200  200
   GET  /new                           in   in   200  200  200  200  200  200  200  403
