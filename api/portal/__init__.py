@@ -23,6 +23,7 @@ from api.kinds import kind_api
 from api.portal import (
     customers,
     links,
+    new_customer,
     queue,
     request_pages,
     roles,
@@ -42,7 +43,8 @@ def _pages() -> APIRouter:
     and what it shows beside) found through the registry once the app is built, so that
     importing a kind's module first does not import it again half-loaded."""
     pages = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
-    for module in (sign_in, roles, request_pages, queue, tickets, tokens, customers):
+    # The New customer form before the customer pages, whose address would take "new".
+    for module in (sign_in, roles, request_pages, queue, tickets, tokens, new_customer, customers):
         pages.include_router(module.router)
     for kind in KINDS:
         pages.include_router(kind_api(kind).pages)

@@ -47,6 +47,8 @@ NOTICES = {
     "raised": "Your ticket is raised. The service team has been told.",
     "token-revoked": "The token is revoked: it no longer works.",
     "accepted": "Your decision was delivered and is being applied; this page shows it shortly.",
+    "customer-created": "The customer is created. Each of its contacts is emailed a link to "
+    "activate their account.",
 }
 
 

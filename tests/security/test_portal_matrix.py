@@ -77,6 +77,9 @@ TABLE = """
   GET                                 in   in   404  404  404  404  404  404  404  200
 /portal/customers
   GET                                 in   in   404  404  404  404  404  404  404  200
+/portal/customers/new
+  GET                                 in   in   404  404  404  404  404  404  404  200
+  POST                                in   in   404  404  404  404  404  404  404  ok
 /portal/customers/{customer_id}
   GET                                 in   in   404  404  404  404  404  404  404  200
   GET  /audit.csv                     in   in   404  404  404  404  404  404  404  200
