@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     install_request_context(app, metrics)
     app.include_router(customers.router)
+    app.include_router(customers.creating)
     # Each kind's filing: POST /customers/{customer_id}/<kind>-requests.
     for kind in KINDS:
         app.include_router(kind_api(kind).filing)

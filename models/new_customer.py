@@ -2,9 +2,9 @@
 every contact to a customer that has none yet, so both refuse the same things alike."""
 
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
 from models.common import Address, Line, NamedAddress
 from models.contact_change import (
@@ -12,17 +12,22 @@ from models.contact_change import (
     ContactChangeCreate,
     NewContact,
     contact_change_problems,
+    readable_batch,
 )
 from models.contact_fields import Roles
 from models.customer import CustomerProfile
 from models.enums import Role
-from models.problems import Problem
+from models.problems import Loc, Problem
+from models.reading import Reading, valid
 
 Reference = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^\S+$")
 ]
+_reference = TypeAdapter[str](Reference)
 # The most contacts one customer is created with (a contact change's batch limit).
 CONTACTS_MAX = 100
+# Problems about every contact at once (a required role held by none) stand here.
+WHOLE: Loc = ("body", "contacts")
 
 
 class NewCustomerContact(NewContact):
@@ -71,11 +76,22 @@ def new_customer_problems(
 ) -> list[Problem]:
     """Every reason the customer cannot be created; empty when it can. ``emails_taken``:
     the (lower-case) emails an account uses already, a contact's or the team's."""
+    return contacts_problems(
+        as_contact_change(form.contacts), required_roles, emails_taken, reference_taken
+    )
+
+
+def contacts_problems(
+    batch: ContactChangeCreate,
+    required_roles: Iterable[Role],
+    emails_taken: frozenset[str],
+    reference_taken: bool,
+) -> list[Problem]:
+    """The rules' problems with the contacts as a contact change adding them, at the new
+    customer's locations, and with its account reference."""
     problems = [
         Problem(_contacts_loc(problem.loc), problem.msg, problem.type, problem.role)
-        for problem in contact_change_problems(
-            [], as_contact_change(form.contacts), required_roles, None, emails_taken
-        )
+        for problem in contact_change_problems([], batch, required_roles, None, emails_taken)
     ]
     if reference_taken:
         problems.insert(
@@ -89,6 +105,32 @@ def new_customer_problems(
     return problems
 
 
+def readable_contacts(body: Any) -> ContactChangeCreate | None:
+    """A form the schema refused, its contacts read as far as the rules can still check
+    them (as a contact change's additions are), each in its place; None if none can be."""
+    if not isinstance(body, dict):
+        return None
+    contacts = body.get("contacts")
+    if not isinstance(contacts, list) or not contacts or len(contacts) > CONTACTS_MAX:
+        return None
+    additions = [
+        {
+            "op": "add",
+            "contact": {name: value for name, value in contact.items() if name != "roles"},
+            "roles": contact.get("roles"),
+        }
+        if isinstance(contact, dict)
+        else None
+        for contact in contacts
+    ]
+    return readable_batch({"changes": additions})
+
+
+def readable_reference(body: Any) -> str | None:
+    given = body.get("reference") if isinstance(body, dict) else None
+    return valid(_reference, given)
+
+
 def _contacts_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Where a contact change's problem lies in the new customer's form: change ``i``'s
     ``contact`` fields and ``roles`` are contact ``i``'s own."""
@@ -96,3 +138,6 @@ def _contacts_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
         return loc
     rest = [part for part in loc[2:] if part != "contact"]
     return ("body", "contacts", *rest)
+
+
+READING = Reading(read=readable_contacts, whole=WHOLE)

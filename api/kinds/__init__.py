@@ -3,19 +3,19 @@
 its form is read past its schema, its JSON filing route and its portal pages. Its details
 on the request page are one partial template, ``portal/kinds/<kind>.html``."""
 
+import functools
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.beside_schema import RulesBesideSchemaRoute
 from api.deps import FilingDep
 from api.errors import error_responses
 from api.services.filing import Filing, file_request, problems_beside_schema
@@ -87,60 +87,22 @@ def _purchaser(purchaser: Purchaser) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class _Filed:
-    """A filing as far as its dependencies go, kept for when its body is refused."""
-
-    filing: Filing
-    customer_id: uuid.UUID
-    kind: RequestKind
-
-
-class _FilingRoute(APIRoute):
-    """A filing whose body the schema refuses answers one 422 with the rules' problems too,
-    checked on what of the body can be read, once the caller is known to be allowed to file.
-
-    The typed body stays, so that the schema validates and documents it as for any route.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def file(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as error:
-                filed: _Filed | None = getattr(request.state, "filed", None)
-                schema = list(error.errors())
-                if filed is None or any(e["loc"][:1] != ("body",) for e in schema):
-                    raise
-                problems = await problems_beside_schema(
-                    filed.filing,
-                    filed.customer_id,
-                    filed.kind,
-                    error.body,
-                    [tuple(e["loc"]) for e in schema],
-                )
-                if not problems:
-                    raise
-                rules = [problem.detail() for problem in problems]
-                raise RequestValidationError([*schema, *rules], body=error.body) from None
-
-        return file
-
-
 def filing_router(kind: RequestKind) -> APIRouter:
-    """The router of a kind's JSON filing route (see ``_FilingRoute``)."""
+    """The router of a kind's JSON filing route: a body its schema refuses is answered with
+    the rules' problems too (``RulesBesideSchemaRoute``), once the caller is known to be
+    allowed to file."""
 
     async def keep(request: Request, customer_id: uuid.UUID, filing: FilingDep) -> None:
-        request.state.filed = _Filed(filing, customer_id, kind)
+        request.state.beside_schema = functools.partial(
+            problems_beside_schema, filing, customer_id, kind
+        )
 
     return APIRouter(
         prefix="/customers",
         tags=["customers"],
         responses=error_responses(401, 404, 429, 503),
         dependencies=[Depends(keep)],
-        route_class=_FilingRoute,
+        route_class=RulesBesideSchemaRoute,
     )
 
 

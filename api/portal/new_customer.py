@@ -173,11 +173,12 @@ async def create_customer(sent: PostedForm) -> Response:
     if not contacts:
         errors.general.append("Add at least one contact, with their roles.")
     form = errors.parse(CustomerCreate, data)
-    if form is not None and not errors:
+    creating = onboarding.Onboarding(session, temporal, settings, person.principal)
+    if form is None:
+        errors.add_problems(await onboarding.problems_beside_schema(creating, data, errors.refused))
+    elif not errors:
         try:
-            customer = await onboarding.create_customer(
-                onboarding.Onboarding(session, temporal, settings, person.principal), form
-            )
+            customer = await onboarding.create_customer(creating, form)
         except ValidationProblems as refused:
             errors.add_problems(refused.problems)
         else:

@@ -1,10 +1,12 @@
 """A customer's profile, its contacts, and the requests filed against them."""
 
+import functools
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.beside_schema import RulesBesideSchemaRoute
 from api.deps import CurrentUser, OnboardingDep, SessionDep
 from api.errors import error_responses
 from api.services import audit, customer_directory, customers
@@ -34,18 +36,6 @@ async def list_customers(
     `query` (any case), whose account reference is `query`, which have the ticket `query`,
     or one of whose contacts has the email `query`."""
     return await customer_directory.search_customers(session, user, query or q)
-
-
-@router.post("", status_code=201, responses=error_responses(400, 403, 409, 413))
-async def create_customer(
-    form: CustomerCreate, user: CurrentUser, session: SessionDep, onboarding: OnboardingDep
-) -> CustomerPublic:
-    """A new customer with its first contacts (the service team's). The rules of a contact
-    change hold: every required role held, emails valid and unused by any account, each
-    contact with a role; every problem at once, nothing stored on a refusal. Each contact
-    is emailed the link that activates their account."""
-    customer = await onboarding_service.create_customer(onboarding, form)
-    return await customers.customer_view(session, user, customer.id)
 
 
 @router.get("/{customer_id}")
@@ -87,3 +77,31 @@ async def get_audit(
             headers={"Content-Disposition": f'attachment; filename="audit-{customer_id}.csv"'},
         )
     return events
+
+
+async def _keep(request: Request, onboarding: OnboardingDep) -> None:
+    request.state.beside_schema = functools.partial(
+        onboarding_service.problems_beside_schema, onboarding
+    )
+
+
+# Creating a customer: a body the schema refuses is answered with the rules' problems too.
+creating = APIRouter(
+    prefix="/customers",
+    tags=["customers"],
+    responses=error_responses(401, 429, 503),
+    dependencies=[Depends(_keep)],
+    route_class=RulesBesideSchemaRoute,
+)
+
+
+@creating.post("", status_code=201, responses=error_responses(400, 403, 409, 413))
+async def create_customer(
+    form: CustomerCreate, user: CurrentUser, session: SessionDep, onboarding: OnboardingDep
+) -> CustomerPublic:
+    """A new customer with its first contacts (the service team's). The rules of a contact
+    change hold: every required role held, emails valid and unused by any account, each
+    contact with a role; every problem at once, nothing stored on a refusal. Each contact
+    is emailed the link that activates their account."""
+    customer = await onboarding_service.create_customer(onboarding, form)
+    return await customers.customer_view(session, user, customer.id)

@@ -1,7 +1,9 @@
 """Creating a customer with its first contacts: checked as a contact change is, every
 problem at once; stored in one transaction, then its contacts welcomed by a workflow."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, delete, select
@@ -17,9 +19,17 @@ from models.customer import Customer, profile_columns
 from models.database import begin_write
 from models.enums import Side
 from models.link import LinkToken
-from models.new_customer import CustomerCreate, new_customer_problems
+from models.new_customer import (
+    READING,
+    CustomerCreate,
+    as_contact_change,
+    contacts_problems,
+    new_customer_problems,
+    readable_contacts,
+    readable_reference,
+)
 from models.payloads import Welcome
-from models.problems import ValidationProblems
+from models.problems import Loc, Problem, ValidationProblems
 from models.queries import emails_taken
 from models.types import utcnow
 from models.user import User
@@ -111,6 +121,24 @@ async def create_customer(onboarding: Onboarding, form: CustomerCreate) -> Custo
         await _take_back(session, customer)
         raise
     return customer
+
+
+async def problems_beside_schema(
+    onboarding: Onboarding, body: Any, schema_locs: Sequence[Loc]
+) -> list[Problem]:
+    """A form its schema refused: the caller is checked as in ``create_customer`` (403 for
+    anyone but the team), then the rules' problems with what of ``body`` can be read, those
+    the schema's do not already cover. Nothing is stored."""
+    session, settings = onboarding.session, onboarding.settings
+    require_staff(onboarding.principal)
+    taken_reference = await reference_taken(session, readable_reference(body))
+    batch = readable_contacts(body)
+    if batch is None:
+        problems = contacts_problems(as_contact_change([]), (), frozenset(), taken_reference)
+    else:
+        taken = frozenset(await emails_taken(session, batch.emails_given()))
+        problems = contacts_problems(batch, settings.required_roles, taken, taken_reference)
+    return READING.beside_schema(schema_locs, problems)
 
 
 async def _take_back(session: AsyncSession, customer: Customer) -> None:

@@ -152,3 +152,31 @@ async def test_rules_of_a_contact_change(stack: Stack) -> None:
 async def test_only_the_team_creates_customers(stack: Stack) -> None:
     refused = await stack.http.post("/customers", json=new_customer(), headers=stack.auth("Derek"))
     assert refused.status_code == 403
+
+
+async def test_schema_and_rules_refuse_at_once(stack: Stack) -> None:
+    """A bad email (the schema's) and a required role unheld and an email in use (the
+    rules'), all in one answer."""
+    before = await customers_count(stack)
+    form = new_customer(
+        contacts=[
+            {"first_name": "A", "last_name": "B", "email": "not-an-email", "roles": ["management"]},
+            {
+                "first_name": "C",
+                "last_name": "D",
+                "email": "derek.emonstration@energy.example.com",
+                "roles": ["technical", "no_such_role"],
+            },
+        ]
+    )
+    refused = await stack.http.post("/customers", json=form, headers=stack.auth("Sam"))
+    assert refused.status_code == 422, refused.text
+    problems = {(tuple(p["loc"]), p["type"]) for p in refused.json()["detail"]}
+    assert (("body", "contacts", 0, "email"), "value_error") in problems
+    assert (("body", "contacts", 1, "email"), "email_in_use") in problems
+    assert (("body", "contacts", 1, "roles", 1), "enum") in problems
+    assert (("body", "contacts"), "required_role_unheld") in problems
+    assert await customers_count(stack) == before
+    # A caller who may not create customers learns nothing of the rules.
+    theirs = await stack.http.post("/customers", json=form, headers=stack.auth("Derek"))
+    assert theirs.status_code == 403

@@ -76,6 +76,16 @@ async def test_a_new_customer_with_two_contacts(stack: Stack) -> None:
         assert "Cust Admin would be held by no contact" in text
         assert 'value="Harbour Lights Ltd"' in refused.text
 
+        # The schema's problem and the rules' at once.
+        both = await team.post(
+            PATH,
+            data=customer_fields(token, new_rows="1")
+            | contact(1, "Hannah", "Arbour", "not-an-email", "management"),
+        )
+        text = html.unescape(both.text)
+        assert "Enter a valid email address" in text
+        assert "Cust Admin would be held by no contact" in text
+
         created = await team.post(
             PATH,
             data=customer_fields(token, new_rows="2")
