@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.access import Principal, TicketFacts, sees_ticket
 from models.contact import Contact
 from models.contact_fields import DETAIL_FIELDS
+from models.customer import Customer
 from models.database import erased_in
 from models.email_log import EmailLog
 from models.enums import LinkPurpose, Side, UserState
@@ -174,6 +175,7 @@ async def _erase_copies(
     redaction = redaction_for(people)
     if redaction is not None:
         await _redact_tickets(session, customer_id, redaction, readable_by)
+        await _redact_team_texts(session, customer_id, redaction)
     accounts = set(users)
     if redaction is None and not accounts:
         return
@@ -212,6 +214,27 @@ async def _redact_tickets(
         body = redaction.redact(comment.body)
         if body != comment.body:
             comment.body = body
+
+
+async def _redact_team_texts(
+    session: AsyncSession, customer_id: uuid.UUID, redaction: Redaction
+) -> None:
+    """Redact these people from what the service team wrote about the customer: why it
+    filed a request for it, why it archived it."""
+    requests = await session.exec(
+        select(ChangeRequest).where(
+            ChangeRequest.customer_id == customer_id,
+            col(ChangeRequest.on_behalf_reason).is_not(None),
+        )
+    )
+    for request in requests:
+        assert request.on_behalf_reason is not None
+        reason = redaction.redact(request.on_behalf_reason)
+        if reason != request.on_behalf_reason:
+            request.on_behalf_reason = reason
+    customer = await session.get(Customer, customer_id)
+    if customer is not None and customer.archive_reason:
+        customer.archive_reason = redaction.redact(customer.archive_reason)
 
 
 def _readable_by(ticket: Ticket, side: Side) -> bool:

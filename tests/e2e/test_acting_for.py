@@ -7,7 +7,8 @@ from sqlmodel import col, update
 from models.enums import UserState
 from models.user import User
 from tests.conftest import Stack
-from tests.e2e.test_contact_change import contact_id
+from tests.e2e.test_contact_change import TIMOTHY_TRACES, contact_id
+from tests.erasure import assert_erased
 
 REASON = "Derek phoned: Timothy has left, and asked us to make the change."
 
@@ -83,3 +84,20 @@ async def test_the_team_says_why_and_only_the_team_does(stack: Stack) -> None:
     )
     assert by_contact.status_code == 422
     assert [p["type"] for p in by_contact.json()["detail"]] == ["reason_not_expected"]
+
+
+async def test_the_reason_forgets_a_person_erased(stack: Stack) -> None:
+    """The team's reason names Timothy, whom the change removes: once he is erased, the
+    reason no longer holds who he was."""
+    reason = "Timothy Ester (timothy.ester@energy.example.com) has left, Derek phoned."
+    path = f"/customers/{stack.customer_id}/contact-change-requests"
+    filed = await stack.http.post(
+        path, json=remove_timothy(stack, on_behalf_reason=reason), headers=stack.auth("Sam")
+    )
+    assert filed.status_code == 201, filed.text
+    request_id = filed.json()["id"]
+    await stack.wait_for_request(request_id, lambda r: r["ticket_number"] is not None)
+    done = await stack.http.post(f"/requests/{request_id}/implement", headers=stack.auth("Alice"))
+    assert done.status_code in (200, 202), done.text
+    await stack.run_ended(request_id)
+    await assert_erased(stack.sessions, *TIMOTHY_TRACES)
