@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -67,6 +68,54 @@ class Mailing:
     _renderer: EmailRenderer
     _mailer: SmtpMailer
     _settings: MailSettings
+
+    async def deliver(
+        self,
+        key: str,
+        event: EmailEvent,
+        recipient: Recipient,
+        context: dict[str, Any],
+        at: datetime,
+        customer_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Send an email no request or ticket is about, and log its key as sent (with an
+        audit event of the customer's, when it is about one); False if a retry logged it
+        first."""
+        rendered = self._renderer.render(event, context)
+        message = build_message(
+            rendered,
+            sender=self._settings.sender,
+            to_name=recipient.name,
+            to_address=recipient.address,
+            key=key,
+            at=at,
+        )
+        await self._mailer.send(message)
+        try:
+            async with transaction(self._sessions) as session:
+                session.add(
+                    EmailLog(
+                        key=key,
+                        event=event,
+                        to_address=recipient.address,
+                        subject=rendered.subject,
+                        message_id=message_id(key, self._settings.sender),
+                        sent_at=at,
+                    )
+                )
+                if customer_id is not None:
+                    session.add(
+                        AuditEvent(
+                            customer_id=customer_id,
+                            actor="system",
+                            action="email_sent",
+                            detail={"event": event.value, "audience": Audience.CONTACT.value},
+                            at=at,
+                        )
+                    )
+        except IntegrityError:
+            return False
+        return True
 
 
 class EmailActivities(Mailing):

@@ -3,14 +3,11 @@ spent or expired."""
 
 from urllib.parse import urlencode
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from temporalio import activity
 
 from activities.email import Mailing, Recipient
-from activities.smtp import build_message, message_id
 from models.contact import Contact
-from models.database import transaction
 from models.email_log import EmailLog
 from models.enums import EmailEvent, LinkPurpose
 from models.link import LinkToken
@@ -54,39 +51,13 @@ class SignInActivities(Mailing):
             if email.next_path:
                 url += "?" + urlencode({"next": email.next_path})
             minutes = max(1, round((link.expires_at - link.created_at).total_seconds() / 60))
-        rendered = self._renderer.render(
-            EmailEvent.SIGN_IN,
-            {
-                "recipient_name": recipient.name,
-                "sign_in_url": url,
-                "sign_in_minutes": minutes,
-                "ticket_number": "",
-                "request_url": "",
-                "kind": "",
-                "customer_name": "",
-            },
-        )
-        message = build_message(
-            rendered,
-            sender=self._settings.sender,
-            to_name=recipient.name,
-            to_address=recipient.address,
-            key=key,
-            at=email.at,
-        )
-        await self._mailer.send(message)
-        try:
-            async with transaction(self._sessions) as session:
-                session.add(
-                    EmailLog(
-                        key=key,
-                        event=EmailEvent.SIGN_IN,
-                        to_address=recipient.address,
-                        subject=rendered.subject,
-                        message_id=message_id(key, self._settings.sender),
-                        sent_at=email.at,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        context = {
+            "recipient_name": recipient.name,
+            "sign_in_url": url,
+            "sign_in_minutes": minutes,
+            "ticket_number": "",
+            "request_url": "",
+            "kind": "",
+            "customer_name": "",
+        }
+        return await self.deliver(key, EmailEvent.SIGN_IN, recipient, context, email.at)

@@ -3,16 +3,12 @@ activation link, sent once, never once the link is spent or expired."""
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from temporalio import activity
 
 from activities.email import Mailing, Recipient
-from activities.smtp import build_message, message_id
-from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
-from models.database import transaction
 from models.email_log import EmailLog
 from models.enums import EmailEvent, LinkPurpose
 from models.link import LinkToken
@@ -59,37 +55,6 @@ class WelcomeActivities(Mailing):
                 "request_url": "",
                 "kind": "",
             }
-        rendered = self._renderer.render(EmailEvent.WELCOME, context)
-        message = build_message(
-            rendered,
-            sender=self._settings.sender,
-            to_name=recipient.name,
-            to_address=recipient.address,
-            key=key,
-            at=email.at,
+        return await self.deliver(
+            key, EmailEvent.WELCOME, recipient, context, email.at, contact.customer_id
         )
-        await self._mailer.send(message)
-        try:
-            async with transaction(self._sessions) as session:
-                session.add(
-                    EmailLog(
-                        key=key,
-                        event=EmailEvent.WELCOME,
-                        to_address=recipient.address,
-                        subject=rendered.subject,
-                        message_id=message_id(key, self._settings.sender),
-                        sent_at=email.at,
-                    )
-                )
-                session.add(
-                    AuditEvent(
-                        customer_id=contact.customer_id,
-                        actor="system",
-                        action="email_sent",
-                        detail={"event": EmailEvent.WELCOME.value, "audience": "contact"},
-                        at=email.at,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
