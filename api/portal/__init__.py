@@ -27,6 +27,7 @@ from api.portal import (
     request_pages,
     roles,
     sign_in,
+    team,
     tickets,
     tokens,
 )
@@ -42,7 +43,7 @@ def _pages() -> APIRouter:
     and what it shows beside) found through the registry once the app is built, so that
     importing a kind's module first does not import it again half-loaded."""
     pages = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
-    for module in (sign_in, roles, request_pages, queue, tickets, tokens, customers):
+    for module in (sign_in, roles, request_pages, queue, tickets, tokens, customers, team):
         pages.include_router(module.router)
     for kind in KINDS:
         pages.include_router(kind_api(kind).pages)
