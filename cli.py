@@ -13,6 +13,8 @@ from settings import VAR_DIR, Settings, get_settings
 app = typer.Typer(help="Signoff: durable approval workflows for customer change requests.")
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
+staff_app = typer.Typer(help="The service team's own accounts.")
+app.add_typer(staff_app, name="staff")
 
 
 @app.command()
@@ -81,6 +83,75 @@ def demo_data(
             print(f"  {contact['name']:<22} {','.join(contact['roles']):<42} {contact['token']}")
     for staff in data["staff"]:
         print(f"Staff: {staff['name']:<22} {staff['token']}")
+
+
+@staff_app.command("add")
+def staff_add(
+    email: Annotated[str, typer.Argument(help="Their email: they sign in with it.")],
+    name: Annotated[str, typer.Option(help="Their name, as the portal shows it.")],
+    admin: Annotated[
+        bool, typer.Option("--admin", help="A team admin: manages the team in the portal.")
+    ] = False,
+) -> None:
+    """Add a member to the service team, or bring back a deactivated one (an active one's
+    name and role are set as given); the first team admin comes from here."""
+    from sqlalchemy.exc import DBAPIError
+
+    from api.errors import Conflict
+    from api.services.staff import Enrolled, enrol
+    from models.database import create_db_engine, session_factory
+    from models.problems import ValidationProblems
+    from models.staff import Enrolment, StaffCreate
+
+    settings = _settings()
+    try:
+        form = StaffCreate(name=name, email=email, admin=admin)
+    except ValidationError as error:
+        for problem in error.errors():
+            where = "--name" if problem["loc"] == ("name",) else "EMAIL"
+            print(
+                f"signoff: {where}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr
+            )
+        raise typer.Exit(1) from None
+
+    async def add() -> Enrolled:
+        engine = create_db_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await enrol(session, form)
+        finally:
+            await engine.dispose()
+
+    try:
+        enrolled = asyncio.run(add())
+    except ValidationProblems as refused:
+        print(
+            f"signoff: {form.email}: {refused} (a customer's contact); not added to the team",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1) from None
+    except Conflict as refused:
+        print(f"signoff: {form.email}: {refused.detail}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    except DBAPIError as error:
+        print(
+            f"signoff: the database could not be used ({type(error.orig).__name__}); "
+            "is its schema up to date? (signoff db upgrade)",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1) from None
+    member = enrolled.member
+    role = "a team admin" if member.admin else "a member"
+    said = {
+        Enrolment.CREATED: f"{member.name} is on the team now, as {role}.",
+        Enrolment.REACTIVATED: f"{member.name} is back on the team, as {role}.",
+        Enrolment.UPDATED: f"{member.name} was on the team already: updated, as {role}.",
+    }
+    print(said[enrolled.outcome])
+    print(
+        f"{member.name} can sign in at {settings.public_url}/portal/sign-in with "
+        f"{member.email}: Signoff emails them a sign-in link."
+    )
 
 
 @app.command()

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Forbidden, NotFound
 from models.access import Principal as Principal
-from models.access import may_decide, may_file, sees_customer
+from models.access import may_decide, may_file, may_manage_team, sees_customer
 from models.contact import Contact
 from models.enums import UserState
 from models.tokens import hash_token
@@ -64,3 +64,8 @@ def require_requester(principal: Principal, customer_id: uuid.UUID) -> None:
 def require_staff(principal: Principal) -> None:
     if not may_decide(principal):
         raise Forbidden("only the service team may do this")
+
+
+def require_team_admin(principal: Principal) -> None:
+    if not may_manage_team(principal):
+        raise Forbidden("only a team admin may manage the team")

@@ -16,7 +16,7 @@ from api.limits import BodyLimit
 from api.observability import Metrics, install_request_context
 from api.portal import install_portal
 from api.portal import links as link_pages
-from api.routes import customers, operations, requests, tickets
+from api.routes import customers, operations, requests, staff, tickets
 from api.state import AppState
 from api.throttle import Throttle
 from models.database import create_db_engine, session_factory
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(kind_api(kind).filing)
     app.include_router(requests.router)
     app.include_router(tickets.router)
+    app.include_router(staff.router)
     # In the API's schema too, after the JSON routes: integrations use these paths as well.
     app.include_router(link_pages.router)
     app.include_router(operations.router)

@@ -89,20 +89,20 @@ def contacts_problems(
 ) -> list[Problem]:
     """The rules' problems with the contacts as a contact change adding them, at the new
     customer's locations, and with its account reference."""
-    problems = [
+    return reference_problems(reference_taken) + [
         Problem(_contacts_loc(problem.loc), problem.msg, problem.type, problem.role)
         for problem in contact_change_problems([], batch, required_roles, None, emails_taken)
     ]
-    if reference_taken:
-        problems.insert(
-            0,
-            Problem(
-                ("body", "reference"),
-                "another customer has this account reference",
-                "reference_in_use",
-            ),
+
+
+def reference_problems(reference_taken: bool) -> list[Problem]:
+    if not reference_taken:
+        return []
+    return [
+        Problem(
+            ("body", "reference"), "another customer has this account reference", "reference_in_use"
         )
-    return problems
+    ]
 
 
 def readable_contacts(body: Any) -> ContactChangeCreate | None:

@@ -28,6 +28,7 @@ from api.portal import (
     request_pages,
     roles,
     sign_in,
+    team,
     tickets,
     tokens,
 )
@@ -44,7 +45,8 @@ def _pages() -> APIRouter:
     importing a kind's module first does not import it again half-loaded."""
     pages = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
     # The New customer form before the customer pages, whose address would take "new".
-    for module in (sign_in, roles, request_pages, queue, tickets, tokens, new_customer, customers):
+    shared = (sign_in, roles, request_pages, queue, tickets, tokens, team)
+    for module in (*shared, new_customer, customers):
         pages.include_router(module.router)
     for kind in KINDS:
         pages.include_router(kind_api(kind).pages)

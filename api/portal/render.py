@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from api.portal.auth import form_token
 from api.portal.forms import new_form_key
 from api.services.portal_sessions import SignedIn
+from models.access import may_manage_team
 from settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -49,6 +51,12 @@ NOTICES = {
     "accepted": "Your decision was delivered and is being applied; this page shows it shortly.",
     "customer-created": "The customer is created. Each of its contacts is emailed a link to "
     "activate their account.",
+    "staff-added": "The new member is on the team. They sign in with their email: Signoff "
+    "emails them a sign-in link.",
+    "staff-reactivated": "The member is back on the team. They sign in with their email: "
+    "Signoff emails them a sign-in link.",
+    "staff-deactivated": "The member is deactivated: their portal sessions and API tokens have "
+    "ended. Adding their email again brings them back.",
 }
 
 
@@ -71,12 +79,24 @@ _STAFF_NAV = (
     NavItem("Tickets", "/portal/tickets"),
     NavItem("API tokens", "/portal/tokens"),
 )
+# Team admins also manage the team.
+_ADMIN_NAV = (*_STAFF_NAV, NavItem("Team", "/portal/team"))
 
 
 def navigation(person: SignedIn | None) -> tuple[NavItem, ...]:
     if person is None:
         return ()
+    if may_manage_team(person.principal):
+        return _ADMIN_NAV
     return _STAFF_NAV if person.principal.is_staff else _CONTACT_NAV
+
+
+def day_in_words(moment: datetime) -> str:
+    """``7 December 2026``: a day as people write it (UTC)."""
+    return f"{moment.day} {moment:%B %Y}"
+
+
+TEMPLATES.env.filters["day_in_words"] = day_in_words
 
 
 def render(

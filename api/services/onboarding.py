@@ -22,11 +22,11 @@ from models.link import LinkToken
 from models.new_customer import (
     READING,
     CustomerCreate,
-    as_contact_change,
     contacts_problems,
     new_customer_problems,
     readable_contacts,
     readable_reference,
+    reference_problems,
 )
 from models.payloads import Welcome
 from models.problems import Loc, Problem, ValidationProblems
@@ -134,7 +134,7 @@ async def problems_beside_schema(
     taken_reference = await reference_taken(session, readable_reference(body))
     batch = readable_contacts(body)
     if batch is None:
-        problems = contacts_problems(as_contact_change([]), (), frozenset(), taken_reference)
+        problems = reference_problems(taken_reference)
     else:
         taken = frozenset(await emails_taken(session, batch.emails_given()))
         problems = contacts_problems(batch, settings.required_roles, taken, taken_reference)

@@ -180,3 +180,19 @@ async def test_schema_and_rules_refuse_at_once(stack: Stack) -> None:
     # A caller who may not create customers learns nothing of the rules.
     theirs = await stack.http.post("/customers", json=form, headers=stack.auth("Derek"))
     assert theirs.status_code == 403
+
+
+async def test_no_contacts_and_a_reference_in_use(stack: Stack) -> None:
+    first = await stack.http.post("/customers", json=new_customer(), headers=stack.auth("Sam"))
+    assert first.status_code == 201, first.text
+    again = await stack.http.post(
+        "/customers",
+        json=new_customer(reference="acc-1001", contacts=[]),
+        headers=stack.auth("Sam"),
+    )
+    assert again.status_code == 422, again.text
+    problems = {(tuple(p["loc"]), p["type"]) for p in again.json()["detail"]}
+    assert problems == {
+        (("body", "contacts"), "too_short"),
+        (("body", "reference"), "reference_in_use"),
+    }

@@ -70,6 +70,11 @@ TABLE = """
 /tickets/{number}
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
+/staff
+  GET                               401  401  403  403  403  403  403  403  403  200  401  401
+  POST                              401  401  403  403  403  403  403  403  403  201  401  401
+/staff/{staff_id}
+  POST /deactivate                  401  401  403  403  403  403  403  403  403  200  401  401
 /approvals/{token}
   HEAD                              404  404  404  404  404  404  404  404  404  404  200  404
   GET                               404  404  404  404  404  404  404  404  404  404  200  404
@@ -191,6 +196,7 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
             "json": {"subject": "Matrix", "body": "From the matrix.", "shared": False}
         },
         "POST /tickets/{number}/comments": {"json": {"body": "A comment from the matrix."}},
+        "POST /staff": {"json": {"name": "Matrix Member", "email": "matrix@signoff.example.com"}},
         "POST /approvals/{token}/comments": {"data": {"comment": "A question from the matrix."}},
         "POST /approvals/{token}": {"data": {"decision": "approve", "comment": ""}},
     }

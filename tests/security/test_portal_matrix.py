@@ -103,6 +103,11 @@ TABLE = """
   POST                                in   in   ok   ok   ok   ok   ok   ok   ok   ok
 /portal/tokens/{token_id}        (Derek's)
   POST /revoke                        in   in   ok   404  404  404  404  404  404  404
+/portal/team
+  GET                                 in   in   404  404  404  404  404  404  404  200
+  POST                                in   in   404  404  404  404  404  404  404  ok
+/portal/team/{staff_id}          (Alice's: a page that asks to confirm)
+  POST /deactivate                    in   in   404  404  404  404  404  404  404  ok
 /portal/sign-out
   POST                                in   in   ok   ok   ok   ok   ok   ok   ok   ok
 """
@@ -184,6 +189,7 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
         "POST /portal/tickets": {"subject": "Matrix", "description": "From the matrix."},
         "POST /portal/tickets/{number}/comments": {"body": "A comment from the matrix."},
         "POST /portal/tokens": {"name": "Matrix"},
+        "POST /portal/team": {"name": "Matrix Member", "email": "matrix@signoff.example.com"},
     }
 
 
