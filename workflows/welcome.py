@@ -19,8 +19,8 @@ class WelcomeWorkflow:
     expired before the SMTP server took them."""
 
     @workflow.run
-    async def run(self, welcome: Welcome) -> int:
-        sent = await asyncio.gather(
+    async def run(self, welcome: Welcome) -> None:
+        await asyncio.gather(
             *(
                 workflow.execute_activity_method(
                     WelcomeActivities.send_welcome,
@@ -34,4 +34,3 @@ class WelcomeWorkflow:
                 for contact_id in welcome.contact_ids
             )
         )
-        return sum(sent)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio import activity
 from temporalio.worker import (
     ActivityInboundInterceptor,
@@ -19,6 +19,7 @@ from models.link import LinkToken
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.profile import count, customer_row, emails_for, submitted, tickets_for
 from tests.e2e.test_contact_change import ANNABELLE, filed, worked_example
+from tests.e2e.test_new_customer import addressed_to, new_customer
 
 ATTEMPTS: list[tuple[str, int]] = []
 
@@ -137,3 +138,29 @@ async def test_retried_return_to_the_service_team_writes_one_reason(stack: Stack
     assert [m.subject for m in stack.mail.messages].count(
         f"[{ours['ticket_number']}] Your contact change request needs another look"
     ) == 1
+
+
+async def test_a_new_customers_welcomes_go_once_through_retries(stack: Stack) -> None:
+    created = await stack.http.post("/customers", json=new_customer(), headers=stack.auth("Sam"))
+    assert created.status_code == 201, created.text
+    emails = [contact["email"] for contact in new_customer()["contacts"]]
+    for email in emails:
+        await stack.wait_for_mail(addressed_to(email))
+    handle = stack.temporal.get_workflow_handle(
+        f"welcome-{created.json()['id']}-{await first_contact_id(stack, emails[0])}"
+    )
+    await handle.result()
+    assert {name for name, attempt in ATTEMPTS if attempt == 2} >= {"send_welcome"}
+    for email in emails:
+        assert len([m for m in stack.mail.messages if m.recipients == (email,)]) == 1
+    async with stack.sessions() as session:
+        welcomes = (
+            await session.exec(select(EmailLog).where(col(EmailLog.key).like("welcome-%")))
+        ).all()
+    assert len(welcomes) == len(emails)
+
+
+async def first_contact_id(stack: Stack, email: str) -> str:
+    async with stack.sessions() as session:
+        contact = (await session.exec(select(Contact).where(Contact.email == email))).one()
+    return str(contact.id)
