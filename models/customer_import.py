@@ -352,7 +352,9 @@ def _form(
     # The customer's own columns refused, or too many contacts: no form to check further.
     whole = False
     try:
-        CustomerCreate.model_validate({**fields, "contacts": contacts})
+        form = CustomerCreate.model_validate({**fields, "contacts": contacts})
+        if not refused:
+            return form, refused
     except ValidationError as error:
         for problem in error.errors():
             loc = tuple(str(part) for part in problem["loc"])
@@ -459,7 +461,8 @@ _PURCHASERS = (
 def _edits(contact: NewCustomerContact, known: ContactState | None) -> list[ContactEdit]:
     """The changes that make ``known`` the row's contact, or add it."""
     if known is None or known.id is None:
-        new = NewContact.model_validate(contact.model_dump(exclude={"roles"}))
+        # Validated already, as the new customer's contact.
+        new = NewContact.model_construct(**contact.model_dump(exclude={"roles"}))
         return [AddContact(op="add", contact=new, roles=contact.roles)]
     edits: list[ContactEdit] = []
     changed = {

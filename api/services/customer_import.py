@@ -4,6 +4,7 @@ transaction of its own; a customer with any problem is left out whole. New conta
 welcomed by a workflow only when asked; otherwise their accounts are active at once."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from api.errors import ApiError
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.contact_accounts import new_contact
+from models.contact_state import ContactState
 from models.customer import Customer, profile_columns
 from models.customer_import import (
     CustomerRows,
@@ -33,7 +35,8 @@ from models.email_log import EmailLog
 from models.enums import LinkPurpose, Side, UserState
 from models.link import LinkToken
 from models.payloads import Welcome
-from models.queries import contact_state, emails_taken, living_contacts, purchaser_responsibility
+from models.purchaser import Purchaser
+from models.queries import contact_state, emails_taken
 from models.types import utcnow
 from models.user import User
 from settings import Settings
@@ -91,27 +94,41 @@ class ImportReport:
         )
 
 
+# Customers planned together, from one read of what the database holds of them; the
+# emails looked up in one query (well within any database's limit on parameters).
+CHUNK = 200
+EMAILS_AT_ONCE = 1000
+
+
 async def import_file(
     run: ImportRun, file: ImportFile, advance: Callable[[], None] = lambda: None
 ) -> ImportReport:
-    """Import each customer of the file in turn (``advance`` is called after each)."""
+    """Import each customer of the file in turn (``advance`` is called after each). They
+    are planned a chunk at a time from one read; one that changes something is planned
+    again, and stored, in its own transaction."""
     report = ImportReport([], list(file.problems), run.dry_run)
-    for customer in file.customers:
-        report.customers.append(await import_customer(run, customer))
-        advance()
+    for start in range(0, len(file.customers), CHUNK):
+        chunk = file.customers[start : start + CHUNK]
+        async with run.sessions() as session:
+            plans = await _plans(session, chunk, run.settings)
+        for customer, plan in zip(chunk, plans, strict=True):
+            goes_in = plan.outcome in ("created", "updated")
+            # With --welcome, an unchanged customer may have a welcome to start again.
+            if run.dry_run or not (goes_in or (run.temporal and plan.outcome == "unchanged")):
+                report.customers.append(Imported(plan))
+            else:
+                report.customers.append(await import_customer(run, customer))
+            advance()
     return report
 
 
 async def import_customer(run: ImportRun, customer: CustomerRows) -> Imported:
-    """Plan the customer; unless a dry run, store it in one transaction, then have its new
-    contacts welcomed if asked (and those of an earlier run whose welcome never started)."""
-    if run.dry_run:
-        async with run.sessions() as session:
-            return Imported(await _plan(session, customer, run.settings))
+    """Plan the customer and store it, in one transaction; then have its new contacts
+    welcomed if asked (and those of an earlier run whose welcome never started)."""
     welcome: list[uuid.UUID] = []
     try:
         async with transaction(run.sessions) as session:
-            plan = await _plan(session, customer, run.settings)
+            [plan] = await _plans(session, [customer], run.settings)
             imported = Imported(plan)
             if plan.outcome == "left out":
                 return imported
@@ -141,27 +158,45 @@ async def import_customer(run: ImportRun, customer: CustomerRows) -> Imported:
     return imported
 
 
-async def _plan(session: AsyncSession, customer: CustomerRows, settings: Settings) -> Plan:
-    """What importing the customer does, against the customer the reference names (any
-    case) and the accounts its emails name."""
-    found = await _by_reference(session, customer.reference)
-    existing = None
-    if found is not None:
-        contacts = await living_contacts(session, found.id)
-        existing = Existing(
-            id=found.id,
-            profile=found.profile(),
-            contacts=tuple(contact_state(contact) for contact in contacts),
-            purchaser=await purchaser_responsibility(session, found.id),
-            archived=found.archived_at is not None,
-        )
-    taken = await emails_taken(session, customer.emails())
-    return plan_customer(customer, existing, taken, settings.required_roles)
-
-
-async def _by_reference(session: AsyncSession, reference: str) -> Customer | None:
-    statement = select(Customer).where(func.lower(Customer.reference) == reference.lower())
-    return (await session.exec(statement)).first()
+async def _plans(
+    session: AsyncSession, customers: Sequence[CustomerRows], settings: Settings
+) -> list[Plan]:
+    """What importing each customer does, against the customer its reference names (in
+    any case) and the accounts its emails name: a few queries for them all."""
+    references = {customer.reference.lower() for customer in customers}
+    found = await session.exec(
+        select(Customer).where(func.lower(Customer.reference).in_(references))
+    )
+    by_reference = {str(customer.reference).lower(): customer for customer in found}
+    ids = [customer.id for customer in by_reference.values()]
+    contacts: dict[uuid.UUID, list[ContactState]] = defaultdict(list)
+    for contact in await session.exec(
+        select(Contact)
+        .where(col(Contact.customer_id).in_(ids), col(Contact.removed_at).is_(None))
+        .order_by(col(Contact.last_name), col(Contact.first_name), col(Contact.id))
+    ):
+        contacts[contact.customer_id].append(contact_state(contact))
+    purchasers = await session.exec(select(Purchaser).where(col(Purchaser.customer_id).in_(ids)))
+    responsibility = {purchaser.customer_id: purchaser.responsibility for purchaser in purchasers}
+    emails = [email for customer in customers for email in customer.emails()]
+    taken: dict[str, uuid.UUID | None] = {}
+    for start in range(0, len(emails), EMAILS_AT_ONCE):
+        taken |= await emails_taken(session, emails[start : start + EMAILS_AT_ONCE])
+    plans = []
+    for customer in customers:
+        row = by_reference.get(customer.reference.lower())
+        existing = None
+        if row is not None:
+            existing = Existing(
+                id=row.id,
+                profile=row.profile(),
+                contacts=tuple(contacts[row.id]),
+                purchaser=responsibility.get(row.id),
+                archived=row.archived_at is not None,
+            )
+        theirs = {email: taken[email] for email in customer.emails() if email in taken}
+        plans.append(plan_customer(customer, existing, theirs, settings.required_roles))
+    return plans
 
 
 async def _store(
