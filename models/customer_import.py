@@ -116,10 +116,6 @@ class ImportFile:
     customers: list[CustomerRows]
     problems: list[RowProblem]
 
-    @property
-    def rows(self) -> int:
-        return sum(len(customer.rows) for customer in self.customers) + len(self.problems)
-
 
 def read_file(text: str) -> ImportFile:
     """The file's rows grouped by customer, with the problems found in the file alone (a
