@@ -238,3 +238,29 @@ def test_an_email_of_another_customers_contact_or_of_staff_is_a_problem() -> Non
         "line 4, email: this email is already used by another account",
         "line 5, email: this email is already used by another account",
     ]
+
+
+def test_an_archived_customer_or_a_purchasers_contact_is_not_imported_into() -> None:
+    existing = _existing()
+    archived = Existing(existing.id, existing.profile, existing.contacts, archived=True)
+    assert problems_of(one_customer(*HARBOUR_ROWS), archived) == [
+        "line 2, customer_reference: this customer is archived"
+    ]
+    hannah, felix = existing.contacts
+    theirs = ContactState(felix.id, Side.PURCHASER, felix.details, felix.roles)
+    with_purchaser = Existing(existing.id, existing.profile, (hannah, theirs))
+    assert problems_of(one_customer(*HARBOUR_ROWS), with_purchaser) == [
+        "line 3, email: this email is a contact of the customer's purchaser; the import adds "
+        "and updates the customer's own contacts"
+    ]
+
+
+def test_a_customer_of_more_contacts_than_the_portal_takes_is_left_out() -> None:
+    roles = ["Management;Cust Admin;Financial;Agreement"] + ["Technical"] * 100
+    rows = [
+        f"{HARBOUR},,Person,{n},person{n}@harbour.example.com,,,{role}"
+        for n, role in enumerate(roles)
+    ]
+    assert problems_of(one_customer(*rows)) == [
+        "line 2: a customer is imported with at most 100 contacts"
+    ]
