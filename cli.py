@@ -3,12 +3,19 @@
 import asyncio
 import json
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from settings import VAR_DIR, Settings, get_settings
+
+if TYPE_CHECKING:
+    from api.services.customer_import import ImportReport
+    from models.customer_import import ImportFile
 
 app = typer.Typer(help="Signoff: durable approval workflows for customer change requests.")
 db_app = typer.Typer(help="Database schema.")
@@ -152,6 +159,98 @@ def staff_add(
         f"{member.name} can sign in at {settings.public_url}/portal/sign-in with "
         f"{member.email}: Signoff emails them a sign-in link."
     )
+
+
+@app.command("import")
+def import_customers(
+    file: Annotated[Path, typer.Argument(help="The CSV file: one row per contact.")],
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Say what would change, and every problem; change nothing."),
+    ] = False,
+    welcome: Annotated[
+        bool,
+        typer.Option(
+            "--welcome",
+            help="Email each new contact the link that activates their account (needs Temporal "
+            "and a worker); without it their accounts are active at once.",
+        ),
+    ] = False,
+) -> None:
+    """Import customers and their contacts from a CSV file; running it again changes nothing.
+    Exit status: 0 every row went in, 1 some customer was left out, 2 the file or the
+    header could not be read."""
+    from api.services.customer_import import describe
+    from models.customer_import import UnreadableFile, read_file
+
+    settings = _settings()
+    try:
+        parsed = read_file(file.read_bytes().decode("utf-8-sig"))
+    except OSError as error:
+        _refuse(f"{file}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        _refuse(f'{file}: not UTF-8 text (save it as "CSV UTF-8")')
+    except UnreadableFile as error:
+        _refuse(f"{file}: {error}")
+    report = asyncio.run(_import(settings, parsed, dry_run, welcome))
+    for line in describe(report, welcome):
+        print(line)
+    raise typer.Exit(0 if report.complete else 1)
+
+
+async def _import(
+    settings: Settings, parsed: "ImportFile", dry_run: bool, welcome: bool
+) -> "ImportReport":
+    from api.services.customer_import import ImportRun, import_file
+    from models.database import create_db_engine, session_factory
+
+    temporal = None
+    if welcome and not dry_run:
+        from worker import TemporalUnreachable, connect
+
+        try:
+            temporal = await connect(settings)
+        except TemporalUnreachable as error:
+            _refuse(f"{error}: nothing was imported")
+    engine = create_db_engine(settings.database_url)
+    try:
+        run = ImportRun(session_factory(engine), settings, temporal, dry_run)
+        with _progress(len(parsed.customers)) as advance:
+            return await import_file(run, parsed, advance)
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar while customers are imported, on a terminal only."""
+    if not sys.stdout.isatty():
+        yield lambda: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("Importing customers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("import", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _refuse(reason: str) -> NoReturn:
+    print(f"signoff import: {reason}", file=sys.stderr)
+    raise typer.Exit(2)
 
 
 @app.command()
