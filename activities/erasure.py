@@ -131,11 +131,50 @@ async def forget_addition_people(
     await _forget_in(session, request, people, at)
 
 
+async def forget_customer_people(
+    session: AsyncSession, customer_id: uuid.UUID, at: datetime
+) -> None:
+    """A retired customer, its contacts erased: erase the people its requests' forms still
+    name (approvers who were never its contacts) from the forms and from what they left
+    behind, as a purchaser's removal forgets its addition's approvers. What the requests
+    asked (ops, ids, roles, organisations) stays. People still known elsewhere (a contact,
+    or named by a request in force, at another customer) keep what is theirs there."""
+    people: list[Person] = []
+    for request in await _requests_naming(session, customer_id, ()):
+        assert request.requested is not None
+        where = KINDS[request.kind].people
+        named = people_in(where, request.requested)
+        if not named:
+            continue
+        people += named
+        request.requested = without_people(where, request.requested)
+        await _forget_on_request(session, request, named, at)
+    emails = {email for person in people for email in person.emails}
+    known = await _still_known(session, customer_id, emails)
+    strangers = [person for person in people if not person.emails & known]
+    # Every ticket of the customer: none of its contacts is left to read any of them.
+    await _erase_copies(session, customer_id, strangers, at)
+
+
 async def _forget_in(
     session: AsyncSession, request: ChangeRequest, people: list[Person], at: datetime
 ) -> None:
     """The request's own copies of these people go; their copies elsewhere too, unless they
     are still known: a contact, or named by another request still in force."""
+    await _forget_on_request(session, request, people, at)
+    emails = {email for person in people for email in person.emails}
+    known = await _still_known(session, request.customer_id, emails, besides=request.id)
+    strangers = [person for person in people if not person.emails & known]
+    # A request is its customer's side's business: what it brought in went no further than
+    # what that side can read.
+    await _erase_copies(session, request.customer_id, strangers, at, readable_by=Side.CUSTOMER)
+
+
+async def _forget_on_request(
+    session: AsyncSession, request: ChangeRequest, people: list[Person], at: datetime
+) -> None:
+    """These people leave the request's own emails (addresses and subjects); its links are
+    spent."""
     emails = {email for person in people for email in person.emails}
     await session.exec(
         update(EmailLog)
@@ -147,11 +186,6 @@ async def _forget_in(
     redaction = redaction_for(people)
     for logged in await session.exec(select(EmailLog).where(EmailLog.request_id == request.id)):
         logged.subject = redact(logged.subject, redaction)
-    known = await _still_known(session, request, emails)
-    strangers = [person for person in people if not person.emails & known]
-    # A request is its customer's side's business: what it brought in went no further than
-    # what that side can read.
-    await _erase_copies(session, request.customer_id, strangers, at, readable_by=Side.CUSTOMER)
 
 
 async def _erase_copies(
@@ -296,8 +330,14 @@ async def _requests_naming(
     return [request for request in found if request.requested is not None]
 
 
-async def _still_known(session: AsyncSession, request: ChangeRequest, emails: set[str]) -> set[str]:
-    """Which of the emails a living contact has, or another request in force names."""
+async def _still_known(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    emails: set[str],
+    besides: uuid.UUID | None = None,
+) -> set[str]:
+    """Which of the emails a living contact has, or a request in force (the customer's, or
+    another's naming outsiders) names, the request ``besides`` aside."""
     if not emails:
         return set()
     known = set(
@@ -305,8 +345,8 @@ async def _still_known(session: AsyncSession, request: ChangeRequest, emails: se
             select(func.lower(Contact.email)).where(func.lower(Contact.email).in_(emails))
         )
     )
-    for other in await _requests_naming(session, request.customer_id, emails):
-        if other.id != request.id and other.requested is not None:
+    for other in await _requests_naming(session, customer_id, emails):
+        if other.id != besides and other.requested is not None:
             named = people_in(KINDS[other.kind].people, other.requested)
             known |= emails & {email for person in named for email in person.emails}
     return {email for email in known if email}

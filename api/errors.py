@@ -29,8 +29,9 @@ _MEANINGS = {
     401: "No API token, or not a valid one",
     403: "Not allowed for this caller",
     404: "Unknown, or not visible to this caller",
-    409: "An open request of that kind exists, the request is past that step, or the first "
-    "request with this Idempotency-Key is still being answered (see Retry-After)",
+    409: "An open request of that kind exists, the request is past that step, the customer "
+    "is archived (or, to archive it, has an open request), or the first request with this "
+    "Idempotency-Key is still being answered (see Retry-After)",
     410: "The link has been used or has expired",
     413: "The request body is larger than this API accepts",
     429: "Too many failed attempts from this client, or too many approval emails to people "

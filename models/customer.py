@@ -2,14 +2,18 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Column, Field, SQLModel
 
-from models.common import Address, NamedAddress
+from models.common import Address, NamedAddress, plain_text
 from models.purchaser import PurchaserPublic
 from models.request import RequestSummary
 from models.types import UTCDateTime, utcnow
+
+# The longest reason for archiving a customer (its column's length).
+ARCHIVE_REASON_MAX = 1000
 
 
 class Customer(SQLModel, table=True):
@@ -30,7 +34,7 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
     # A retired customer: its contacts archived and erased, its legal record and audit kept.
     archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    archive_reason: str | None = Field(default=None, max_length=1000)
+    archive_reason: str | None = Field(default=None, max_length=ARCHIVE_REASON_MAX)
 
     def profile(self) -> "CustomerProfile":
         return CustomerProfile(
@@ -80,6 +84,22 @@ class CustomerPublic(CustomerProfile):
     reference: str | None = None
     purchaser: PurchaserPublic | None
     open_requests: list[RequestSummary]
+    # Once archived: when, and the team admin's reason.
+    archived_at: datetime | None = None
+    archive_reason: str | None = None
+
+
+class CustomerArchive(BaseModel):
+    """Archiving a customer: why, in the team admin's words (kept on the customer, never in
+    the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=ARCHIVE_REASON_MAX),
+        AfterValidator(plain_text),
+    ]
 
 
 class CustomerListItem(BaseModel):
@@ -93,3 +113,4 @@ class CustomerListItem(BaseModel):
     purchaser_name: str | None
     open_requests: int
     contacts: int
+    archived_at: datetime | None = None

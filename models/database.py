@@ -224,7 +224,13 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        await session.commit()
-        engine = session.bind if session.info.pop(_ERASED, False) else None
-        if isinstance(engine, AsyncEngine) and not await clear_erased(engine):
-            log.warning("erased data stays in the database's WAL until its next checkpoint")
+        await commit(session)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit the session's unit of work; if it erased personal data (``erased_in``), clear
+    the database files of what it erased."""
+    await session.commit()
+    engine = session.bind if session.info.pop(_ERASED, False) else None
+    if isinstance(engine, AsyncEngine) and not await clear_erased(engine):
+        log.warning("erased data stays in the database's WAL until its next checkpoint")

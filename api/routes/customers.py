@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api.beside_schema import RulesBesideSchemaRoute
 from api.deps import CurrentUser, OnboardingDep, SessionDep
 from api.errors import error_responses
-from api.services import audit, customer_directory, customers
+from api.services import audit, customer_archive, customer_directory, customers
 from api.services import onboarding as onboarding_service
 from models.audit import AuditEventPublic
 from models.contact import ContactPublic
-from models.customer import CustomerListItem, CustomerPublic
+from models.customer import CustomerArchive, CustomerListItem, CustomerPublic
 from models.new_customer import CustomerCreate
 
 router = APIRouter(
@@ -52,6 +52,18 @@ async def list_contacts(
 ) -> list[ContactPublic]:
     """The customer's contacts with their side and roles."""
     return await customers.contacts_view(session, user, customer_id)
+
+
+@router.post("/{customer_id}/archive", responses=error_responses(400, 403, 409, 413))
+async def archive_customer(
+    customer_id: uuid.UUID, body: CustomerArchive, user: CurrentUser, session: SessionDep
+) -> CustomerPublic:
+    """Retire the customer (the team's admins), with the reason, once none of its requests
+    is open: every contact's account ends (sessions and tokens) and their personal data is
+    erased, as a removal erases it; its profile, purchaser, requests and audit trail stay.
+    It cannot be undone."""
+    await customer_archive.archive_customer(session, user, customer_id, body.reason)
+    return await customers.customer_view(session, user, customer_id)
 
 
 @router.get(

@@ -80,6 +80,7 @@ async def search_customers(
             purchaser_name=purchaser,
             open_requests=int(open_count or 0),
             contacts=int(contact_count or 0),
+            archived_at=customer.archived_at,
         )
         for customer, purchaser, open_count, contact_count in rows
     ]

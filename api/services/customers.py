@@ -5,7 +5,7 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.errors import NotFound
+from api.errors import Conflict, NotFound
 from api.identity import Principal, require_customer
 from models.access import sees_requests
 from models.contact import Contact, ContactPublic
@@ -14,6 +14,14 @@ from models.enums import OPEN_STATUSES, Role
 from models.purchaser import PurchaserPublic
 from models.queries import purchaser_of
 from models.request import ChangeRequest, RequestSummary
+
+# What filing for an archived customer, or archiving it again, is told (409).
+ARCHIVED = "this customer is archived"
+
+
+def require_not_archived(customer: Customer) -> None:
+    if customer.archived_at is not None:
+        raise Conflict(ARCHIVED)
 
 
 async def load_customer(
@@ -48,6 +56,8 @@ async def customer_view(
             else None
         ),
         open_requests=open_requests,
+        archived_at=customer.archived_at,
+        archive_reason=customer.archive_reason,
     )
 
 

@@ -22,7 +22,7 @@ from api.errors import (
     temporal_errors,
 )
 from api.identity import Principal, require_requester
-from api.services.customers import load_customer
+from api.services.customers import ARCHIVED, load_customer, require_not_archived
 from models.contact import Contact
 from models.customer import Customer
 from models.database import begin_write
@@ -53,10 +53,12 @@ class Filing:
 async def file_request(
     filing: Filing, customer_id: uuid.UUID, kind: RequestKind, form: BaseModel
 ) -> ChangeRequest:
-    """Only the customer's Management or Cust Admin may request changes."""
+    """Only the customer's Management or Cust Admin may request changes, and nothing is
+    filed for an archived customer (409)."""
     described = KINDS[kind]
     require_requester(filing.principal, customer_id)
     customer = await load_customer(filing.session, filing.principal, customer_id)
+    require_not_archived(customer)
     context = await _context(filing, customer, described.emails(form))
     conflict = described.conflict(context.purchaser)
     if conflict is not None:
@@ -87,6 +89,7 @@ async def problems_beside_schema(
     described = KINDS[kind]
     require_requester(filing.principal, customer_id)
     customer = await load_customer(filing.session, filing.principal, customer_id)
+    require_not_archived(customer)
     reason = body.get(FIELD) if isinstance(body, dict) else None
     on_behalf = [
         problem
@@ -166,6 +169,13 @@ async def submit(
     )
     filed_for = await _requesters(session, customer_id) if on_behalf_reason else ()
     await begin_write(session)
+    # Locked: an archiving under way finishes first, and this one then finds it archived.
+    archived = await session.scalar(
+        select(Customer.archived_at).where(Customer.id == customer_id).with_for_update()
+    )
+    if archived is not None:
+        await session.rollback()
+        raise Conflict(ARCHIVED)
     if outside_approval_emails:
         limit = filing.settings.outside_approval_emails_per_day
         await _within_daily_limit(session, request, limit)

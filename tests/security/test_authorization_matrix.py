@@ -53,6 +53,7 @@ TABLE = """
   GET                               401  401  200  200  200  200  200  404  200  200  401  401
   GET  /contacts                    401  401  200  200  200  200  200  404  200  200  401  401
   GET  /audit                       401  401  200  403  403  403  403  404  403  200  401  401
+  POST /archive                     401  401  404  404  404  404  404  404  404  ok   401  401
   POST /profile-change-requests     401  401  ok   ok   403  403  403  404  403  ok   401  401
   POST /contact-change-requests     401  401  ok   ok   403  403  403  404  403  ok   401  401
   POST /purchaser-addition-requests 401  401  ok   ok   403  403  403  404  403  ok   401  401
@@ -191,6 +192,8 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
                 ],
             }
         },
+        # Customer 1 has requests open: archiving it is refused (409), nothing erased.
+        f"{customer}/archive": {"json": {"reason": "Archived by the matrix."}},
         "POST /requests/{request_id}/decline": {"json": {"reason": "Declined by the matrix."}},
         "POST /tickets": {
             "json": {"subject": "Matrix", "body": "From the matrix.", "shared": False}
