@@ -1,22 +1,25 @@
 """The service team's customer directory: finding a customer by name, ticket number or a
 contact's email, and each customer's page (profile, purchaser, contacts, requests, tickets,
-audit trail) with the audit trail's CSV download."""
+audit trail) with the audit trail's CSV download, and for the team's admins the Archive
+customer form (``customer_archive.py`` handles it)."""
 
 import uuid
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.portal.acting import Acting
 from api.portal.auth import SignedInDep
-from api.portal.forms import KIND_CHOICES
+from api.portal.forms import KIND_CHOICES, FormErrors
 from api.portal.render import PORTAL_HEADERS, render
 from api.services import audit, customer_directory, customers, request_lists, tickets
 from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
-from models.access import may_decide
+from models.access import may_decide, may_manage_team
 from models.customer import CustomerPublic
 from models.kinds import Offer, offers
 
@@ -27,7 +30,7 @@ AUDIT_SHOWN = 50
 PAST_SHOWN = 50
 
 
-def _staff_only(person: SignedIn) -> None:
+def staff_only(person: SignedIn) -> None:
     """Contacts get 404, as if the page did not exist (as on the queue)."""
     if not may_decide(person.principal):
         raise NotFound("this page is for the service team")
@@ -35,7 +38,7 @@ def _staff_only(person: SignedIn) -> None:
 
 @router.get("/portal/customers", response_class=HTMLResponse)
 async def directory(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
-    _staff_only(person)
+    staff_only(person)
     query = request.query_params.get("q", "").strip()
     found = await customer_directory.search_customers(session, person.principal, query)
     return render(
@@ -49,11 +52,32 @@ async def directory(request: Request, person: SignedInDep, session: SessionDep) 
     )
 
 
+@dataclass
+class ArchiveTyped:
+    """What a team admin typed into the Archive customer form, and what it was refused for
+    (the reason's problems beside it, the customer's above)."""
+
+    reason: str = ""
+    errors: FormErrors = field(default_factory=FormErrors)
+
+
 @router.get("/portal/customers/{customer_id}", response_class=HTMLResponse)
 async def customer(
     request: Request, customer_id: uuid.UUID, person: SignedInDep, session: SessionDep
 ) -> HTMLResponse:
-    _staff_only(person)
+    return await customer_page(request, person, session, customer_id)
+
+
+async def customer_page(
+    request: Request,
+    person: SignedIn,
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    archive: ArchiveTyped | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The customer's page; ``archive``: the Archive customer form as it was sent back."""
+    staff_only(person)
     principal = person.principal
     view = await customers.customer_view(session, principal, customer_id)
     open_requests = await request_lists.list_requests(
@@ -68,6 +92,7 @@ async def customer(
         "customer.html",
         person,
         view.legal.name,
+        status_code=status_code,
         view=view,
         contacts=await customers.contacts_view(session, principal, customer_id),
         open_requests=open_requests,
@@ -79,6 +104,8 @@ async def customer(
         events_total=len(events),
         kinds=KIND_CHOICES,
         acting=_acting_offers(view),
+        may_archive=may_manage_team(principal) and view.archived_at is None,
+        archive=archive or ArchiveTyped(),
     )
 
 
@@ -98,7 +125,7 @@ def _acting_offers(view: CustomerPublic) -> list[Offer]:
 @router.get("/portal/customers/{customer_id}/audit.csv")
 async def audit_csv(customer_id: uuid.UUID, person: SignedInDep, session: SessionDep) -> Response:
     """The audit trail as the JSON route's CSV (``GET /customers/{id}/audit``, text/csv)."""
-    _staff_only(person)
+    staff_only(person)
     events = await audit.audit_trail(session, person.principal, customer_id)
     return Response(
         audit.as_csv(events),

@@ -48,6 +48,10 @@ NOTICES = {
     "replied": "Your reply is added to the ticket.",
     "raised": "Your ticket is raised. The service team has been told.",
     "token-revoked": "The token is revoked: it no longer works.",
+    "archived": (
+        "The customer is archived: its contacts' accounts have ended and their personal data "
+        "is erased."
+    ),
     "accepted": "Your decision was delivered and is being applied; this page shows it shortly.",
     "customer-created": "The customer is created. Each of its contacts is emailed a link to "
     "activate their account.",

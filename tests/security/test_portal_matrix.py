@@ -83,6 +83,7 @@ TABLE = """
 /portal/customers/{customer_id}
   GET                                 in   in   404  404  404  404  404  404  404  200
   GET  /audit.csv                     in   in   404  404  404  404  404  404  404  200
+  POST /archive                       in   in   404  404  404  404  404  404  404  ok
   GET  /profile                       in   in   404  404  404  404  404  404  404  200
   POST /profile                       in   in   404  404  404  404  404  404  404  ok
   GET  /contacts                      in   in   404  404  404  404  404  404  404  200
@@ -186,6 +187,8 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
         },
         "POST /portal/requests/{request_id}/reply": {"body": "A reply from the matrix."},
         "POST /portal/requests/{request_id}/decline": {"reason": "Declined by the matrix."},
+        # The confirmation page only: archiving needs its own button (confirm=yes).
+        "POST /portal/customers/{customer_id}/archive": {"reason": "Archived by the matrix."},
         "POST /portal/tickets": {"subject": "Matrix", "description": "From the matrix."},
         "POST /portal/tickets/{number}/comments": {"body": "A comment from the matrix."},
         "POST /portal/tokens": {"name": "Matrix"},
