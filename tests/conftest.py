@@ -184,6 +184,12 @@ def in_process_worker() -> bool:
 
 
 @pytest.fixture
+def demo_data() -> bool:
+    """Tests of a product put into service on an empty database override this."""
+    return True
+
+
+@pytest.fixture
 def served_at_public_url() -> bool:
     """Browser tests override this: the emails' links then lead to the API actually served."""
     return False
@@ -200,6 +206,7 @@ async def stack(
     settings_overrides: dict[str, Any],
     in_process_worker: bool,
     served_at_public_url: bool,
+    demo_data: bool,
 ) -> AsyncIterator[Stack]:
     # Bound first: the public URL may name its port.
     listening = _free_socket()
@@ -217,7 +224,9 @@ async def stack(
         **settings_overrides,
     )
     await empty_tables(engine)
-    demo = await load_demo_data(sessions, SECRET_KEY)
+    demo = (
+        await load_demo_data(sessions, SECRET_KEY) if demo_data else {"customers": [], "staff": []}
+    )
     tokens = {
         person["name"].split()[0]: person["token"]
         for person in [c for cu in demo["customers"] for c in cu["contacts"]] + demo["staff"]

@@ -55,10 +55,11 @@ def labels(rows: Sequence[ContactRow]) -> dict[str, str]:
     """Each field's label, as the page shows it and the problems' summary names it."""
     named = dict(FIELDS)
     for row in rows:
-        numbered = _numbered(row)
+        # As the Contacts Manager's new rows: "New contact first name", "New contact 2 email".
+        heading = "New contact" if row.number == 1 else f"New contact {row.number}"
         for name in DETAIL_FIELDS:
-            named[f"{row.key}.{name}"] = f"{numbered.capitalize()} {DETAIL_LABELS[name].lower()}"
-        named[f"{row.key}.roles"] = f"Roles for {numbered}"
+            named[f"{row.key}.{name}"] = f"{heading} {DETAIL_LABELS[name].lower()}"
+        named[f"{row.key}.roles"] = f"Roles for {_numbered(row)}"
     return named
 
 

@@ -49,7 +49,7 @@ async def test_a_new_customer_with_two_contacts(stack: Stack) -> None:
             "Street",
             "Postal code",
             "Payment details same as legal",
-            "The new contact first name",
+            "New contact first name",
         ):
             assert f">{label}</label>" in form.text, label
         assert "Management for the new contact" in form.text
