@@ -1,7 +1,7 @@
 """Emails to requesters and the service team, each sent at most once per key."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -68,6 +68,9 @@ class Mailing:
     _renderer: EmailRenderer
     _mailer: SmtpMailer
     _settings: MailSettings
+    # Keys the SMTP server accepted but whose log could not be written yet (the database
+    # was away): this process's retry logs them instead of sending them again.
+    _sent_not_logged: set[str] = field(default_factory=set, init=False)
 
     async def deliver(
         self,
@@ -82,15 +85,24 @@ class Mailing:
         audit event of the customer's, when it is about one); False if a retry logged it
         first."""
         rendered = self._renderer.render(event, context)
-        message = build_message(
-            rendered,
-            sender=self._settings.sender,
-            to_name=recipient.name,
-            to_address=recipient.address,
-            key=key,
-            at=at,
-        )
-        await self._mailer.send(message)
+        failure: str | None = None
+        try:
+            message = build_message(
+                rendered,
+                sender=self._settings.sender,
+                to_name=recipient.name,
+                to_address=recipient.address,
+                key=key,
+                at=at,
+            )
+        except ValueError as error:
+            # A name or address that cannot form a header never will: logged, not retried.
+            activity.logger.warning("email %s undeliverable: %s", key, error)
+            failure = str(error)[:300]
+        if failure is None and key not in self._sent_not_logged:
+            await self._mailer.send(message)
+            # Accepted: a retry after the log below failed must not send it again.
+            self._sent_not_logged.add(key)
         try:
             async with transaction(self._sessions) as session:
                 session.add(
@@ -101,6 +113,7 @@ class Mailing:
                         subject=rendered.subject,
                         message_id=message_id(key, self._settings.sender),
                         sent_at=at,
+                        failure=failure,
                     )
                 )
                 if customer_id is not None:
@@ -108,29 +121,19 @@ class Mailing:
                         AuditEvent(
                             customer_id=customer_id,
                             actor="system",
-                            action="email_sent",
+                            action="email_undeliverable" if failure else "email_sent",
                             detail={"event": event.value, "audience": Audience.CONTACT.value},
                             at=at,
                         )
                     )
         except IntegrityError:
+            self._sent_not_logged.discard(key)
             return False
-        return True
+        self._sent_not_logged.discard(key)
+        return failure is None
 
 
 class EmailActivities(Mailing):
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        renderer: EmailRenderer,
-        mailer: SmtpMailer,
-        settings: MailSettings,
-    ) -> None:
-        super().__init__(sessions, renderer, mailer, settings)
-        # Keys the SMTP server accepted but whose log could not be written yet (the database
-        # was away): this process's retry logs them instead of sending them again.
-        self._sent_not_logged: set[str] = set()
-
     @activity.defn
     async def send_email(self, notification: Notification) -> bool:
         """Send one email unless its key was sent before; True if it went out now."""

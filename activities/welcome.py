@@ -2,9 +2,11 @@
 activation link, sent once, never once the link is spent or expired."""
 
 import uuid
+from datetime import timedelta
 
 from sqlmodel import col, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.email import Mailing, Recipient
 from models.contact import Contact
@@ -17,6 +19,9 @@ from models.tokens import link_token
 from models.types import utcnow
 from models.user import User
 
+# How long a welcome waits for its contact to be stored; past it, the contact never was.
+NOT_STORED_YET = timedelta(minutes=10)
+
 
 class WelcomeActivities(Mailing):
     @activity.defn
@@ -28,6 +33,10 @@ class WelcomeActivities(Mailing):
             if await session.scalar(select(EmailLog.id).where(EmailLog.key == key)):
                 return False
             contact = await session.get(Contact, uuid.UUID(email.contact_id))
+            if contact is None and utcnow() - email.at < NOT_STORED_YET:
+                # The welcome is asked for before the contact's transaction commits, so
+                # that no contact is ever stored without one: wait for it.
+                raise ApplicationError("the contact is not stored yet", type="NotStoredYet")
             link = (
                 await session.exec(
                     select(LinkToken)

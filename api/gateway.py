@@ -10,7 +10,7 @@ workflow of its own, started once per piece of news.
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from api.errors import Conflict, Unavailable, temporal_errors
 from models.database import begin_write
 from models.enums import CommentKind, Side
 from models.kinds import KINDS
-from models.payloads import RequestInput, SignInEmail, TicketNotice, Welcome
+from models.payloads import RequestInput, SignInEmail, TicketNotice, Welcome, WelcomeEmail
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
@@ -273,19 +273,39 @@ async def send_sign_in_link(
 
 
 async def welcome(temporal: Client, task_queue: str, welcome: Welcome) -> None:
-    """Have new contacts welcomed, once per batch (its id names the customer and the first
-    contact); a retry welcomes nobody twice."""
-    first = welcome.contact_ids[0]
+    """Have new contacts welcomed, each by a workflow of their own (``welcome-<contact
+    id>``): asked again, for whatever reason, nobody is welcomed twice."""
+    await asyncio.gather(
+        *(_welcome(temporal, task_queue, welcome, contact_id) for contact_id in welcome.contact_ids)
+    )
+
+
+async def _welcome(temporal: Client, task_queue: str, welcome: Welcome, contact_id: str) -> None:
+    email = WelcomeEmail(contact_id, welcome.at, welcome.lifetime_seconds)
     try:
         with temporal_errors():
             await temporal.start_workflow(
                 WelcomeWorkflow.run,
-                welcome,
-                id=f"welcome-{welcome.customer_id}-{first}",
+                email,
+                id=welcome_id(contact_id),
                 task_queue=task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 execution_timeout=timedelta(seconds=welcome.lifetime_seconds),
-                static_summary=f"Welcome new contacts of customer {welcome.customer_id}",
+                static_summary=f"Welcome a new contact of customer {welcome.customer_id}",
             )
     except Conflict:
-        return  # started already, by the first attempt
+        return  # asked for before
+
+
+def welcome_id(contact_id: str) -> str:
+    return f"welcome-{contact_id}"
+
+
+async def forget_welcomes(temporal: Client, contact_ids: Sequence[str]) -> None:
+    """Stop the welcomes of contacts that were never stored (best effort: one left running
+    finds no contact and ends by itself)."""
+    for contact_id in contact_ids:
+        with suppress(Exception):
+            await temporal.get_workflow_handle(welcome_id(contact_id)).terminate(
+                "the contact was not stored"
+            )

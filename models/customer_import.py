@@ -256,6 +256,8 @@ class Existing:
     contacts: tuple[ContactState, ...]
     purchaser: Responsibility | None = None
     archived: bool = False
+    # A request of it is open: what it says the customer is must not change under it.
+    open_request: bool = False
 
 
 @dataclass
@@ -307,6 +309,14 @@ def plan_customer(
     form, refused = _form(customer, problems)
     if form is not None:
         problems += _planned(plan, form, customer.rows, refused, emails_taken, required_roles)
+    if existing is not None and existing.open_request and plan.outcome == "updated":
+        problems.append(
+            RowProblem(
+                customer.first_line,
+                "customer_reference",
+                "a request of this customer is open: import its changes once it is closed",
+            )
+        )
     plan.problems = sorted(set(problems), key=RowProblem.order)
     return plan
 

@@ -65,6 +65,9 @@ class Kind:
     conflict: Callable[[Responsibility | None], str | None] = lambda purchaser: None
     # Its form's page, offered on the customer's profile while it can be filed.
     offered: Offer | None = None
+    # Its form's page as the customer's page offers it to the service team acting for the
+    # customer (the form of a kind offered on the profile, by default).
+    acting: Offer | None = None
     # The emails the form gives, checked against those in use.
     emails: Callable[[Form], Iterable[str]] = lambda form: ()
     # The form as it is kept, with what filing settles (the approver it will ask).
@@ -149,6 +152,7 @@ KINDS: dict[RequestKind, Kind] = {
             workflow="ProfileChangeWorkflow",
             input=RequestInput,
             problems=lambda change, context: profile_change_problems(context.profile, change),
+            acting=Offer("/portal/profile", "Request a profile change"),
         ),
         Kind(
             RequestKind.CONTACT_CHANGE,
@@ -165,6 +169,7 @@ KINDS: dict[RequestKind, Kind] = {
                 frozenset(contact_change.CHANGE_OPS),
             ),
             asks=contact_change.asks,
+            acting=Offer("/portal/contacts", "Change contacts and roles"),
         ),
         Kind(
             RequestKind.PURCHASER_ADDITION,
@@ -217,4 +222,13 @@ def offers(purchaser: Responsibility | None) -> list[Offer]:
         kind.offered
         for kind in KINDS.values()
         if kind.offered is not None and kind.conflict(purchaser) is None
+    ]
+
+
+def acting_offers(purchaser: Responsibility | None) -> list[Offer]:
+    """Every kind's form the service team may file for the customer as it stands."""
+    return [
+        offer
+        for kind in KINDS.values()
+        if (offer := kind.acting or kind.offered) is not None and kind.conflict(purchaser) is None
     ]

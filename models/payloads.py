@@ -213,5 +213,8 @@ class Welcome:
 
 @dataclass(frozen=True)
 class WelcomeEmail:
+    """One contact's welcome, of use for ``lifetime_seconds`` (its link's)."""
+
     contact_id: str
     at: datetime
+    lifetime_seconds: int

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import (
         ERASE_UNAPPLIED,
         LOCAL_DATABASE_STEPS,
+        TELL_CUSTOMER_OF_FILING_FOR_IT,
         TELL_SERVICE_TEAM_OF_FILING,
         ApplyStep,
         database_step,
@@ -83,7 +84,7 @@ class RequestWorkflow:
         workflow.upsert_search_attributes([TICKET_NUMBER.value_set(self._ticket_number)])
         await self._outbox.tell(EmailEvent.REQUEST_RECEIVED, Audience.REQUESTER, "received")
         filed_for = self._input().filed_for
-        if filed_for:
+        if filed_for and workflow.patched(TELL_CUSTOMER_OF_FILING_FOR_IT):
             await self._outbox.tell_contacts(
                 EmailEvent.FILED_FOR_CUSTOMER, filed_for, "filed-for-{contact}"
             )

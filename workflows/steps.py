@@ -38,6 +38,9 @@ TELL_SERVICE_TEAM_OF_FILING = "tell-service-team-of-filing"
 # expired), and the customer's contacts when a purchaser takes over their roles.
 TELL_APPROVERS_OF_CLOSING = "tell-approvers-of-closing"
 TELL_CONTACTS_OF_MOVED_ROLES = "tell-contacts-of-moved-roles"
+# The customer's Management and Cust Admin are told of a request the team filed for them
+# (marked only in such runs: a run an older worker began without it replays as it ran).
+TELL_CUSTOMER_OF_FILING_FOR_IT = "tell-customer-of-filing-for-it"
 
 Owner = TypeVar("Owner")
 Command = TypeVar("Command")

@@ -21,7 +21,7 @@ from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
 from models.access import may_decide, may_manage_team
 from models.customer import CustomerPublic
-from models.kinds import Offer, offers
+from models.kinds import Offer, acting_offers
 
 router = APIRouter()
 
@@ -112,14 +112,8 @@ async def customer_page(
 def _acting_offers(view: CustomerPublic) -> list[Offer]:
     """The forms the team may file for the customer as it stands."""
     acting = Acting(view.id, view.legal.name)
-    return [
-        Offer(acting.page("/portal/profile"), "Request a profile change"),
-        Offer(acting.page("/portal/contacts"), "Change contacts and roles"),
-        *(
-            Offer(acting.page(offer.page), offer.button)
-            for offer in offers(view.purchaser.responsibility if view.purchaser else None)
-        ),
-    ]
+    purchaser = view.purchaser.responsibility if view.purchaser else None
+    return [Offer(acting.page(offer.page), offer.button) for offer in acting_offers(purchaser)]
 
 
 @router.get("/portal/customers/{customer_id}/audit.csv")

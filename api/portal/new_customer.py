@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SettingsDep
-from api.errors import NotFound
+from api.errors import Conflict, NotFound, Unavailable
 from api.portal import contact_rows
 from api.portal.auth import PostedForm, SignedInDep
 from api.portal.contact_rows import DETAIL_LABELS, NEW_ROWS, REQUIRED_DETAILS, ContactRow
-from api.portal.forms import COUNTRIES, FormErrors, nested
+from api.portal.forms import COUNTRIES, FormErrors, nested, sentence
 from api.portal.render import redirect, render
 from api.services import onboarding
 from api.services.portal_sessions import SignedIn
@@ -182,6 +182,10 @@ async def create_customer(sent: PostedForm) -> Response:
             customer = await onboarding.create_customer(creating, form)
         except ValidationProblems as refused:
             errors.add_problems(refused.problems)
+        except (Conflict, Unavailable) as refused:
+            # Nothing was stored: the form stays as typed, to send again.
+            errors.general.append(f"{sentence(refused.detail)} Nothing was created.")
+            return _page(request, person, settings, rows, values, same, errors, refused.status_code)
         else:
             return redirect(f"/portal/customers/{customer.id}", "customer-created")
     return _page(request, person, settings, rows, values, same, errors, 422)

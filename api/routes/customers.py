@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api.beside_schema import RulesBesideSchemaRoute
 from api.deps import CurrentUser, OnboardingDep, SessionDep
 from api.errors import error_responses
+from api.idempotency import KEYED
 from api.services import audit, customer_archive, customer_directory, customers
 from api.services import onboarding as onboarding_service
 from models.audit import AuditEventPublic
@@ -107,7 +108,9 @@ creating = APIRouter(
 )
 
 
-@creating.post("", status_code=201, responses=error_responses(400, 403, 409, 413))
+@creating.post(
+    "", status_code=201, responses=error_responses(400, 403, 409, 413), openapi_extra=KEYED
+)
 async def create_customer(
     form: CustomerCreate, user: CurrentUser, session: SessionDep, onboarding: OnboardingDep
 ) -> CustomerPublic:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep
 from api.errors import error_responses
+from api.idempotency import KEYED
 from api.services import staff
 from models.staff import Enrolment, StaffCreate, StaffPublic
 
@@ -25,6 +26,7 @@ async def list_staff(user: CurrentUser, session: SessionDep) -> list[StaffPublic
         200: {"model": StaffPublic, "description": "A deactivated member, brought back"},
         **error_responses(400, 409, 413),
     },
+    openapi_extra=KEYED,
 )
 async def add_staff(
     form: StaffCreate, user: CurrentUser, session: SessionDep, response: Response

@@ -32,11 +32,12 @@ from models.customer_import import (
 )
 from models.database import SessionFactory, transaction
 from models.email_log import EmailLog
-from models.enums import LinkPurpose, Side, UserState
+from models.enums import OPEN_STATUSES, LinkPurpose, Side, UserState
 from models.link import LinkToken
 from models.payloads import Welcome
 from models.purchaser import Purchaser
 from models.queries import contact_state, emails_taken
+from models.request import ChangeRequest
 from models.types import utcnow
 from models.user import User
 from settings import Settings
@@ -177,6 +178,14 @@ async def _plans(
     ):
         contacts[contact.customer_id].append(contact_state(contact))
     purchasers = await session.exec(select(Purchaser).where(col(Purchaser.customer_id).in_(ids)))
+    open_requests = set(
+        await session.exec(
+            select(ChangeRequest.customer_id).where(
+                col(ChangeRequest.customer_id).in_(ids),
+                col(ChangeRequest.status).in_(OPEN_STATUSES),
+            )
+        )
+    )
     responsibility = {purchaser.customer_id: purchaser.responsibility for purchaser in purchasers}
     emails = [email for customer in customers for email in customer.emails()]
     taken: dict[str, uuid.UUID | None] = {}
@@ -193,6 +202,7 @@ async def _plans(
                 contacts=tuple(contacts[row.id]),
                 purchaser=responsibility.get(row.id),
                 archived=row.archived_at is not None,
+                open_request=row.id in open_requests,
             )
         theirs = {email: taken[email] for email in customer.emails() if email in taken}
         plans.append(plan_customer(customer, existing, theirs, settings.required_roles))

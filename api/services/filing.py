@@ -36,6 +36,7 @@ from models.payloads import (
 from models.problems import Loc, Problem, ValidationProblems
 from models.queries import contact_state, emails_taken, living_contacts, purchaser_responsibility
 from models.request import ChangeRequest
+from models.user import User
 from settings import Settings
 from telemetry import CHANGE_REQUEST_ID
 
@@ -126,17 +127,26 @@ async def _open_of_kind(session: AsyncSession, customer_id: uuid.UUID, kind: Req
 
 async def _context(filing: Filing, customer: Customer, emails: Iterable[str]) -> FilingContext:
     session, principal = filing.session, filing.principal
-    requester = await session.get(Contact, principal.contact_id) if principal.contact_id else None
     taken = await emails_taken(session, emails)
     return FilingContext(
         profile=customer.profile(),
         contacts=[contact_state(c) for c in await living_contacts(session, customer.id)],
         purchaser=await purchaser_responsibility(session, customer.id),
-        requester_email=requester.email if requester else None,
+        requester_email=await _email_of(session, principal),
         required_roles=filing.settings.required_roles,
         emails_in_use=frozenset(taken),
         emails_elsewhere=frozenset(email for email, at in taken.items() if at != customer.id),
     )
+
+
+async def _email_of(session: AsyncSession, principal: Principal) -> str | None:
+    """The filer's own email: a contact's, or a member of the team's (who files for a
+    customer, and may no more approve it than a contact their own request)."""
+    if principal.contact_id is not None:
+        contact = await session.get(Contact, principal.contact_id)
+        return contact.email if contact else None
+    user = await session.get(User, principal.user_id)
+    return user.email if user else None
 
 
 def workflow_id(kind: RequestKind, customer_id: uuid.UUID) -> str:

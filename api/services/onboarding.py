@@ -6,19 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api import gateway
+from api.errors import Conflict
 from api.identity import Principal, require_staff
 from models.audit import AuditEvent
-from models.contact import Contact
 from models.contact_accounts import new_contact
 from models.customer import Customer, profile_columns
 from models.database import begin_write
 from models.enums import Side
-from models.link import LinkToken
 from models.new_customer import (
     READING,
     CustomerCreate,
@@ -32,7 +32,6 @@ from models.payloads import Welcome
 from models.problems import Loc, Problem, ValidationProblems
 from models.queries import emails_taken
 from models.types import utcnow
-from models.user import User
 from settings import Settings
 
 
@@ -60,8 +59,10 @@ async def reference_taken(
 
 async def create_customer(onboarding: Onboarding, form: CustomerCreate) -> Customer:
     """The service team's only (403). Refused with every problem at once (422), storing
-    nothing; once stored, each contact is welcomed with their activation link. If Temporal
-    cannot take the welcomes, the customer is taken back (503)."""
+    nothing. Each contact's welcome is asked of Temporal before the customer is committed,
+    so that none is ever stored without one: if Temporal cannot take them, nothing is
+    stored (503); if the commit fails, the welcomes are stopped (and one left running finds
+    no contact and ends)."""
     session, settings, principal = onboarding.session, onboarding.settings, onboarding.principal
     require_staff(principal)
     await begin_write(session)
@@ -108,7 +109,7 @@ async def create_customer(onboarding: Onboarding, form: CustomerCreate) -> Custo
             at=now,
         )
     )
-    await session.commit()
+    await session.flush()
     welcome = Welcome(
         customer_id=str(customer.id),
         contact_ids=contact_ids,
@@ -118,7 +119,18 @@ async def create_customer(onboarding: Onboarding, form: CustomerCreate) -> Custo
     try:
         await gateway.welcome(onboarding.temporal, settings.task_queue, welcome)
     except BaseException:
-        await _take_back(session, customer)
+        await session.rollback()
+        raise
+    try:
+        await session.commit()
+    except BaseException as error:
+        await gateway.forget_welcomes(onboarding.temporal, contact_ids)
+        if isinstance(error, IntegrityError):
+            # Another customer took one of these emails, or the reference, at this moment.
+            raise Conflict(
+                "another account took one of these emails, or another customer this account "
+                "reference, at the same moment: check them and try again"
+            ) from error
         raise
     return customer
 
@@ -139,16 +151,3 @@ async def problems_beside_schema(
         taken = frozenset(await emails_taken(session, batch.emails_given()))
         problems = contacts_problems(batch, settings.required_roles, taken, taken_reference)
     return READING.beside_schema(schema_locs, problems)
-
-
-async def _take_back(session: AsyncSession, customer: Customer) -> None:
-    """Undo a creation whose welcomes could not be started: nothing of it remains."""
-    await begin_write(session)
-    contacts = select(Contact.id).where(Contact.customer_id == customer.id)
-    users = select(User.id).where(col(User.contact_id).in_(contacts))
-    await session.exec(delete(LinkToken).where(col(LinkToken.user_id).in_(users)))
-    await session.exec(delete(User).where(col(User.contact_id).in_(contacts)))
-    await session.exec(delete(Contact).where(col(Contact.customer_id) == customer.id))
-    await session.exec(delete(AuditEvent).where(col(AuditEvent.customer_id) == customer.id))
-    await session.exec(delete(Customer).where(col(Customer.id) == customer.id))
-    await session.commit()

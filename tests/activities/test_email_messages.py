@@ -40,6 +40,7 @@ CONTEXT_KEYS = (
     "rejected_by",
     "approvers",
     "roles_moved",
+    "on_behalf_reason",
     "asks",
     # Given by activities.sign_in.SignInActivities, to the sign-in email alone.
     "sign_in_url",
@@ -105,6 +106,7 @@ def context(**overrides: Any) -> dict[str, Any]:
         "rejected_by": "",
         "approvers": 2,
         "roles_moved": "",
+        "on_behalf_reason": "Hannah asked by phone.",
         "asks": Asks(
             what="add Purchase Partners Ltd as its purchaser organisation, responsible for "
             "financial matters",

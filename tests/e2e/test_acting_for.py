@@ -101,3 +101,42 @@ async def test_the_reason_forgets_a_person_erased(stack: Stack) -> None:
     assert done.status_code in (200, 202), done.text
     await stack.run_ended(request_id)
     await assert_erased(stack.sessions, *TIMOTHY_TRACES)
+
+
+async def test_the_member_who_files_cannot_approve_it(stack: Stack) -> None:
+    """Separation of duties holds for the team as for a contact: Sam cannot name himself
+    (in any case, with a +tag) as an approver of what he files."""
+    form = {
+        "purchaser": {
+            "name": "Purchase Partners Ltd",
+            "address": {
+                "street": "9 Ledger Lane",
+                "city": "London",
+                "postal_code": "EC1A 1BB",
+                "country": "GB",
+            },
+        },
+        "responsibility": "financial",
+        "contacts": [
+            {
+                "first_name": "Paula",
+                "last_name": "Payer",
+                "email": "paula.payer@partners.example.com",
+                "roles": ["financial", "purchaser"],
+            }
+        ],
+        "approvers": {
+            "customer": {"name": "Olive Ther", "email": "olive.ther@northwind.example.com"},
+            "purchaser": {"name": "Sam At Home", "email": "Sam.Service+home@signoff.example.com"},
+        },
+        "on_behalf_reason": REASON,
+    }
+    refused = await stack.http.post(
+        f"/customers/{stack.other_customer_id}/purchaser-addition-requests",
+        json=form,
+        headers=stack.auth("Sam"),
+    )
+    assert refused.status_code == 422, refused.text
+    assert ["body", "approvers", "purchaser", "email"] in [
+        problem["loc"] for problem in refused.json()["detail"]
+    ]

@@ -286,3 +286,36 @@ async def test_a_welcome_that_could_not_start_is_started_by_the_next_run(
         link.removeprefix(PUBLIC_URL), headers={"Accept": "application/json"}
     )
     assert activated.status_code == 200, activated.text
+
+
+async def test_a_customer_with_an_open_request_is_left_out_until_it_closes(
+    stack: Stack,
+) -> None:
+    """What a request shows as the customer stands must not change under it."""
+    assert (await run_import(stack, GOOD[2:])).complete
+    customer, _ = await customer_named(stack, "ACC-200")
+    filed = await stack.http.post(
+        f"/customers/{customer.id}/profile-change-requests",
+        json={
+            "legal": {
+                "name": "Quayside Metals Group Ltd",
+                "address": {
+                    "street": "7 Dock Road",
+                    "city": "Hull",
+                    "postal_code": "HU1 1AA",
+                    "country": "GB",
+                },
+            },
+            "on_behalf_reason": "Quentin asked by phone.",
+        },
+        headers=stack.auth("Sam"),
+    )
+    assert filed.status_code == 201, filed.text
+    unchanged = await run_import(stack, GOOD[2:])
+    assert unchanged.complete and unchanged.count("unchanged") == 1
+    changed = [GOOD[2].replace("Quentin,Side", "Quentin,Sider")]
+    refused = await run_import(stack, changed)
+    assert not refused.complete and refused.count("left out") == 1
+    assert "a request of this customer is open" in "\n".join(describe(refused, welcome=False))
+    _, contacts = await customer_named(stack, "ACC-200")
+    assert [contact.last_name for contact in contacts] == ["Side"]
