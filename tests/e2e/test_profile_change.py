@@ -217,7 +217,9 @@ async def test_identity_and_roles(stack: Stack) -> None:
     bad = await stack.http.post(url, json=body, headers={"Authorization": "Bearer so_forged"})
     assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
     assert (await submit(stack, who="Teresa")).status_code == 403, "Financial may not request"
-    assert (await submit(stack, who="Sam")).status_code == 403, "staff do not request"
+    by_team = await submit(stack, who="Sam")
+    assert by_team.status_code == 422, "the team files for a customer only with its reason"
+    assert [problem["type"] for problem in by_team.json()["detail"]] == ["reason_missing"]
     assert (await submit(stack, who="Olive")).status_code == 404, "another customer's is hidden"
     assert (
         await stack.http.get(f"/customers/{stack.customer_id}", headers=stack.auth("Olive"))
