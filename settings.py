@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     session_idle_seconds: int = Field(default=2 * 3600, gt=0)
     session_absolute_seconds: int = Field(default=12 * 3600, gt=0)
     log_json: bool = False
+    # The service desk: a resolved ticket closes by itself after this long; the service
+    # targets for the first response and for the resolution (whose clock pauses while the
+    # customer has to answer); the owner is warned once 80% of a target has passed.
+    ticket_close_after_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    first_response_seconds: int = Field(default=8 * 3600, gt=0)
+    resolution_seconds: int = Field(default=5 * 24 * 3600, gt=0)
+    # Files attached to a ticket: the largest one, and how many one ticket keeps.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachments_per_ticket: int = Field(default=20, gt=0)
     # Failed token or link attempts one client may make in a minute before it gets 429s.
     failed_attempts_per_minute: int = Field(default=20, gt=0)
     # The proxies (addresses or networks) whose X-Forwarded-For names the client; none

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel
 
 from models.enums import EmailEvent
@@ -11,11 +12,14 @@ from models.types import UTCDateTime, enum_type
 
 class EmailLog(SQLModel, table=True):
     __tablename__ = "email_log"
+    __table_args__ = (Index("ix_email_log_customer_id_sent_at", "customer_id", "sent_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     event: EmailEvent = Field(sa_column=Column(enum_type(EmailEvent), nullable=False))
     request_id: uuid.UUID | None = Field(default=None, foreign_key="change_request.id", index=True)
+    # The customer whose contact or approver it went to (the customer's Messages sent).
+    customer_id: uuid.UUID | None = Field(default=None, foreign_key="customer.id", index=True)
     # Personal data: erased with the person.
     to_address: str | None = Field(default=None, max_length=320)
     subject: str = Field(max_length=300)

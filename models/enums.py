@@ -86,6 +86,46 @@ class CommentKind(StrEnum):
     REPLY_TO_APPROVER = "reply_to_approver"
 
 
+class TicketStatus(StrEnum):
+    """Where a ticket stands: whose turn it is, or that it is done."""
+
+    # Waiting for the service team.
+    OPEN = "open"
+    # The service team replied: the customer's turn (the resolution clock pauses).
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    RESOLVED = "resolved"
+    # Resolved for long enough: it takes no more replies.
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _TICKET_STATUS_LABELS[self]
+
+    @property
+    def is_active(self) -> bool:
+        """Still being worked on: its service targets' clocks may run."""
+        return self in (TicketStatus.OPEN, TicketStatus.WAITING_FOR_CUSTOMER)
+
+
+_TICKET_STATUS_LABELS = {
+    TicketStatus.OPEN: "Waiting for the service team",
+    TicketStatus.WAITING_FOR_CUSTOMER: "Waiting for the customer",
+    TicketStatus.RESOLVED: "Resolved",
+    TicketStatus.CLOSED: "Closed",
+}
+
+
+class SlaTarget(StrEnum):
+    """The service team's targets on a ticket."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        return "First response" if self is SlaTarget.FIRST_RESPONSE else "Resolution"
+
+
 class Capacity(StrEnum):
     """In what capacity a ticket comment was written, as the ticket and emails show it."""
 
@@ -141,6 +181,8 @@ class EmailEvent(StrEnum):
     SIGN_IN = "sign_in"
     # To the customer's Management and Cust Admin: the service team filed a request for them.
     FILED_FOR_CUSTOMER = "filed_for_customer"
+    # To a ticket's owner (or the team address): a service target is about to be missed.
+    SLA_WARNING = "sla_warning"
 
 
 class Audience(StrEnum):

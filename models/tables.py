@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.approval import Approval
+from models.attachment import TicketAttachment
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
@@ -13,7 +14,9 @@ from models.link import LinkToken
 from models.portal_session import PortalSession
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
+from models.team_note import TeamNote
 from models.ticket import Ticket, TicketComment
+from models.ticket_participant import TicketParticipant
 from models.user import ApiToken, User
 
 metadata = SQLModel.metadata
@@ -31,8 +34,11 @@ __all__ = [
     "LinkToken",
     "PortalSession",
     "Purchaser",
+    "TeamNote",
     "Ticket",
+    "TicketAttachment",
     "TicketComment",
+    "TicketParticipant",
     "User",
     "metadata",
 ]

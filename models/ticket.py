@@ -4,14 +4,20 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Index, false
 from sqlmodel import Column, Field, SQLModel
 
+from models.attachment import AttachmentPublic
 from models.common import Line, Text
-from models.enums import Capacity, CommentKind, Side
+from models.enums import Capacity, CommentKind, Side, SlaTarget, TicketStatus
+from models.team_note import NotePublic
+from models.ticket_participant import ParticipantPublic
 from models.types import UTCDateTime, enum_type, utcnow
 
 
 class Ticket(SQLModel, table=True):
+    __table_args__ = (Index("ix_ticket_status_created_at", "status", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     number: str | None = Field(default=None, max_length=32, unique=True)
     customer_id: uuid.UUID = Field(foreign_key="customer.id", index=True)
@@ -25,6 +31,27 @@ class Ticket(SQLModel, table=True):
     # The portal form that raised it: the same form posted again raises no second ticket.
     form_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    status: TicketStatus = Field(
+        default=TicketStatus.OPEN,
+        sa_column=Column(
+            enum_type(TicketStatus), nullable=False, server_default=TicketStatus.OPEN.value
+        ),
+    )
+    # A member of the service team; none: the team address hears of it.
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id", index=True)
+    # The service targets (``models.sla``): when the first response is due and when it came;
+    # when the resolution is due while its clock runs, and what was left of it while paused.
+    first_response_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    first_responded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    resolution_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    resolution_left_seconds: float | None = None
+    # A target was missed (one still running is found late by its due time).
+    breached: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Counts the changes to its status and targets: the clock keeps the latest it is told.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class TicketComment(SQLModel, table=True):
@@ -66,6 +93,22 @@ class CommentPublic(BaseModel):
     created_at: datetime
 
 
+class OwnerPublic(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class TargetPublic(BaseModel):
+    """A service target on a ticket: when it is due, and where it stands."""
+
+    target: SlaTarget
+    due_at: datetime | None
+    # Seconds left while its clock is paused (waiting for the customer).
+    paused_with_seconds_left: float | None = None
+    met_at: datetime | None = None
+    breached: bool
+
+
 class TicketPublic(BaseModel):
     number: str
     customer_id: uuid.UUID
@@ -77,7 +120,15 @@ class TicketPublic(BaseModel):
     subject: str
     body: str
     created_at: datetime
+    status: TicketStatus
+    owner: OwnerPublic | None = None
+    targets: list[TargetPublic] = []
     comments: list[CommentPublic]
+    # Contacts copied on it: they hear of the service team's replies as its raiser does.
+    participants: list[ParticipantPublic] = []
+    attachments: list[AttachmentPublic] = []
+    # The service team's internal notes: for the service team only (empty for anyone else).
+    internal_notes: list[NotePublic] = []
 
 
 class TicketCreate(BaseModel):
