@@ -20,8 +20,9 @@ CHECK_IN = timedelta(days=1)
 
 @workflow.defn
 class TicketClockWorkflow:
-    """One per ticket (``ticket-clock-<customer id>/<number>``), started when the ticket is raised and
-    told of each change to it (signal ``changed``); it ends when the ticket closes. A timer
+    """One per ticket (``ticket-clock-<customer id>/<number>``), started when the ticket is
+    raised and told of each change to it (signal ``changed``); it ends when the ticket
+    closes. A timer
     that fires checks the ticket as it stands before anything is sent or changed, and each
     warning is an email keyed by its ticket and target: sent once."""
 
