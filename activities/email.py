@@ -29,6 +29,7 @@ from models.personal_data import approver_named
 from models.queries import asks_of, comment_author, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
+from models.ticket_participant import TicketParticipant
 from models.tokens import link_token
 from models.types import utcnow
 from models.user import User
@@ -155,6 +156,10 @@ class EmailActivities(Mailing):
                 activity.logger.info("no address for %s; email skipped", notification.audience)
                 return False
             context = await self._context(session, notification, request, ticket, recipient)
+            if notification.event is EmailEvent.TICKET_COPIED and not context["copied"]:
+                # Taken off the ticket before the news went out: there is nothing to tell.
+                activity.logger.info("contact no longer copied; email skipped")
+                return False
             if notification.event in _APPROVAL_LINK_EVENTS and context["asks"] is None:
                 # Its form is erased: the request has closed, there is nothing to approve.
                 activity.logger.info("request keeps no form; approval email skipped")
@@ -364,6 +369,18 @@ class EmailActivities(Mailing):
             written_as = capacity.value
         base = self._settings.public_url
         number = ticket.number if ticket and ticket.number else ""
+        copied = (
+            notification.audience is Audience.CONTACT
+            and notification.contact_id is not None
+            and ticket is not None
+            and await session.scalar(
+                select(TicketParticipant.id).where(
+                    TicketParticipant.ticket_id == ticket.id,
+                    TicketParticipant.contact_id == uuid.UUID(notification.contact_id),
+                )
+            )
+            is not None
+        )
         context = {
             "side": notification.side.value if notification.side else "",
             "recipient_name": recipient.name,
@@ -390,6 +407,8 @@ class EmailActivities(Mailing):
             "approvers": 0,
             "roles_moved": "",
             "on_behalf_reason": "",
+            # The recipient is copied on the ticket (not its raiser).
+            "copied": copied,
         }
         if request is None:
             return context
