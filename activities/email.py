@@ -156,8 +156,9 @@ class EmailActivities(Mailing):
                 activity.logger.info("no address for %s; email skipped", notification.audience)
                 return False
             context = await self._context(session, notification, request, ticket, recipient)
-            if notification.event is EmailEvent.TICKET_COPIED and not context["copied"]:
-                # Taken off the ticket before the news went out: there is nothing to tell.
+            if not context["copied"] and await _taken_off(session, notification, ticket):
+                # Taken off the ticket before the email went (the SMTP server may have been
+                # away for hours): they hear nothing more of it.
                 activity.logger.info("contact no longer copied; email skipped")
                 return False
             if notification.event in _APPROVAL_LINK_EVENTS and context["asks"] is None:
@@ -438,6 +439,21 @@ class EmailActivities(Mailing):
 
 
 About = tuple[ChangeRequest | None, Ticket | None]
+
+
+async def _taken_off(
+    session: AsyncSession, notification: Notification, ticket: Ticket | None
+) -> bool:
+    """An email for a contact copied on the ticket (told they are, or a reply), who is no
+    longer copied on it. A reply to the contact who raised it is theirs all the same."""
+    if notification.event is EmailEvent.TICKET_COPIED:
+        return True
+    if notification.event is not EmailEvent.TICKET_REPLY:
+        return False
+    raiser = (
+        await session.get(User, ticket.raised_by_id) if ticket and ticket.raised_by_id else None
+    )
+    return raiser is None or str(raiser.contact_id) != notification.contact_id
 
 
 async def _about(session: AsyncSession, notification: Notification) -> About | None:

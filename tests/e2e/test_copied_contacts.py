@@ -8,10 +8,15 @@ from typing import Any
 
 import httpx
 from sqlmodel import col, select
+from temporalio.testing import ActivityEnvironment
 
+from activities.email import EmailActivities, MailSettings
+from activities.rendering import EmailRenderer
 from models.audit import AuditEvent
 from models.email_log import EmailLog
-from models.enums import EmailEvent
+from models.enums import Audience, EmailEvent
+from models.payloads import Notification
+from models.types import utcnow
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.profile import submitted
 from tests.e2e.purchaser import PAULA, assign_purchaser
@@ -28,6 +33,7 @@ from tests.e2e.test_conversation import (
     to,
 )
 from tests.e2e.test_purchaser_removal import bearer, raise_ticket
+from worker import smtp_mailer
 
 TIMOTHY = "timothy.ester@energy.example.com"
 URSULA = "ursula.ser@energy.example.com"
@@ -230,3 +236,52 @@ async def _ticket(stack: Stack, number: str) -> dict[str, Any]:
 
 def _last_comment(ticket: dict[str, Any]) -> int:
     return int(ticket["comments"][-1]["id"])
+
+
+async def test_an_email_still_on_its_way_when_the_contact_is_taken_off_is_not_sent(
+    stack: Stack,
+) -> None:
+    """The SMTP server may keep a ticket's news waiting for hours: a copied contact taken off
+    meanwhile is sent neither the news of their copy nor a reply; the raiser still is."""
+    number = await raise_ticket(stack, stack.auth("Timothy"), "Parking", False)
+    teresa = contact_id(stack, "Teresa")
+    assert (await copy(stack, number, teresa, stack.auth("Timothy"))).status_code == 201
+    await stack.wait_for_mail(titled(TERESA, "You are copied"))
+    said = await comment(stack, number, "Sam", "A space is free.")
+    await stack.wait_for_mail(to(TERESA, "A space is free."))
+    await stack.wait_for_mail(to(TIMOTHY, "A space is free."))
+    assert (await uncopy(stack, number, teresa, stack.auth("Timothy"))).status_code == 204
+    stack.mail.clear()
+
+    def waiting(event: EmailEvent, contact: str, comment_id: int | None = None) -> Notification:
+        """An email of this news that had not gone out yet (a key never sent)."""
+        return Notification(
+            key=f"ticket-{number}/waiting-{event}-{contact}",
+            event=event,
+            audience=Audience.CONTACT,
+            request_id=None,
+            at=utcnow(),
+            comment_id=comment_id,
+            contact_id=contact,
+            ticket_number=number,
+        )
+
+    settings = stack.settings
+    async with smtp_mailer(settings) as mailer:
+        emails = EmailActivities(
+            stack.sessions,
+            EmailRenderer(),
+            mailer,
+            MailSettings(
+                settings.mail_from, settings.service_team_email, PUBLIC_URL, settings.secret_key
+            ),
+        )
+        run = ActivityEnvironment().run
+        reply_id = said.json()["id"]
+        assert not await run(emails.send_email, waiting(EmailEvent.TICKET_COPIED, teresa))
+        assert not await run(emails.send_email, waiting(EmailEvent.TICKET_REPLY, teresa, reply_id))
+        raiser = waiting(EmailEvent.TICKET_REPLY, contact_id(stack, "Timothy"), reply_id)
+        assert await run(emails.send_email, raiser)
+    await stack.wait_for_mail(to(TIMOTHY, "A space is free."))
+    await settled(stack)
+    nobody_else(stack, TIMOTHY)
