@@ -19,15 +19,18 @@ from api.portal.render import PORTAL_HEADERS, render
 from api.services import audit, customer_directory, customers, request_lists, tickets
 from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
+from api.services.ticket_desk import TicketFilters
 from models.access import may_decide, may_manage_team
 from models.customer import CustomerPublic
 from models.kinds import Offer, acting_offers
+from models.types import utcnow
 
 router = APIRouter()
 
 # The customer's page shows the newest of its audit events and of its past requests.
 AUDIT_SHOWN = 50
 PAST_SHOWN = 50
+TICKETS_SHOWN = 20
 
 
 def staff_only(person: SignedIn) -> None:
@@ -99,7 +102,10 @@ async def customer_page(
         past=[r for r in recent.items if not r.status.is_open],
         past_truncated=recent.truncated,
         past_shown=PAST_SHOWN,
-        tickets=await tickets.list_tickets(session, principal, customer_id=customer_id),
+        tickets=await tickets.list_tickets(
+            session, principal, TicketFilters(customer_id=customer_id), limit=TICKETS_SHOWN
+        ),
+        now=utcnow(),
         events=events[::-1][:AUDIT_SHOWN],
         events_total=len(events),
         kinds=KIND_CHOICES,

@@ -43,6 +43,9 @@ CONTEXT_KEYS = (
     "on_behalf_reason",
     "asks",
     "copied",
+    # The service target a warning is about, and when it falls due.
+    "sla_target",
+    "sla_due",
     # Given by activities.sign_in.SignInActivities, to the sign-in email alone.
     "sign_in_url",
     "sign_in_minutes",
@@ -120,6 +123,8 @@ def context(**overrides: Any) -> dict[str, Any]:
         "sign_in_url": "http://signoff.test/portal/sign-in/ghi789",
         "sign_in_minutes": 15,
         "copied": False,
+        "sla_target": "first response",
+        "sla_due": "28 March 2025, 17:00 UTC",
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}

@@ -75,6 +75,8 @@ TABLE = """
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
   POST /participants                401  401  ok   ok   ok   403  403  404  404  ok   401  401
   DELETE /participants/{contact_id} 401  401  204  404  404  403  403  404  404  404  401  401
+  POST /assign                      401  401  403  403  403  403  403  404  404  200  401  401
+  POST /resolve                     401  401  403  403  200  403  403  404  404  200  401  401
 /staff
   GET                               401  401  403  403  403  403  403  403  403  200  401  401
   POST                              401  401  403  403  403  403  403  403  403  201  401  401
@@ -206,6 +208,7 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
         "POST /tickets/{number}/participants": {
             "json": {"contact_id": contact_id(stack, "Teresa")}
         },
+        "POST /tickets/{number}/assign": {"json": {"owner_id": None}},
         "POST /staff": {"json": {"name": "Matrix Member", "email": "matrix@signoff.example.com"}},
         "POST /approvals/{token}/comments": {"data": {"comment": "A question from the matrix."}},
         "POST /approvals/{token}": {"data": {"decision": "approve", "comment": ""}},
