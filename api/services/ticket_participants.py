@@ -18,7 +18,7 @@ from models.access import TicketFacts, may_be_copied, may_copy_on_ticket
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.database import begin_write
-from models.enums import Side
+from models.enums import Side, TicketStatus
 from models.problems import Problem, ValidationProblems
 from models.queries import purchaser_of
 from models.ticket import Ticket, TicketPublic
@@ -31,6 +31,7 @@ NOT_COPYABLE = (
     "this contact cannot be copied on this ticket: choose a current contact of an "
     "organisation that can see it"
 )
+CLOSED = "this ticket is closed and takes no more replies: nobody more can be copied on it"
 FORBIDDEN = (
     "contacts are copied by whoever raised the ticket, the customer's Management and Cust "
     "Admin, and the service team"
@@ -61,7 +62,9 @@ class Copying:
     """What a ticket's page shows of its copied contacts, and offers the person."""
 
     copied: list[Choice]
+    # Copies and takes off (a closed ticket copies nobody more).
     may_copy: bool
+    closed: bool
     # The contacts the person may still copy, by name and organisation.
     choices: list[Choice]
 
@@ -113,9 +116,11 @@ async def copy_contact(
 ) -> Copied:
     """Copy a contact on the ticket; they are told so, and emailed its replies from now on.
     Copying one already copied changes nothing and answers with their copy (``new`` False);
-    the raiser hears every reply already (409)."""
+    the raiser hears every reply already, and a closed ticket has no more replies (409)."""
     ticket = await tickets.load_ticket(session, principal, number)
     _require_copier(principal, ticket)
+    if ticket.status is TicketStatus.CLOSED:
+        raise Conflict(CLOSED)
     contact = next((c for c in await _copyable(session, ticket) if c.id == form.contact_id), None)
     if contact is None:
         raise ValidationProblems([Problem(("body", "contact_id"), NOT_COPYABLE)])
@@ -187,8 +192,9 @@ async def copying(session: AsyncSession, principal: Principal, ticket: TicketPub
         Choice(person.contact_id, person.name, organisation(person.side))
         for person in ticket.participants
     ]
+    closed = row.status is TicketStatus.CLOSED
     if not may_copy_on_ticket(principal, _facts(row), row.raised_by_id):
-        return Copying(copied, may_copy=False, choices=[])
+        return Copying(copied, may_copy=False, closed=closed, choices=[])
     left_out = {person.contact_id for person in ticket.participants}
     raiser = await tickets.raiser_contact(session, row)
     choices = [
@@ -196,7 +202,7 @@ async def copying(session: AsyncSession, principal: Principal, ticket: TicketPub
         for contact in await _copyable(session, row)
         if contact.id not in left_out and str(contact.id) != raiser
     ]
-    return Copying(copied, may_copy=True, choices=choices)
+    return Copying(copied, may_copy=True, closed=closed, choices=[] if closed else choices)
 
 
 async def _row(

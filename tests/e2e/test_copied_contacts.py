@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import col, select
 from temporalio.testing import ActivityEnvironment
 
@@ -33,10 +34,17 @@ from tests.e2e.test_conversation import (
     to,
 )
 from tests.e2e.test_purchaser_removal import bearer, raise_ticket
+from tests.e2e.test_service_desk import until_status
 from worker import smtp_mailer
 
 TIMOTHY = "timothy.ester@energy.example.com"
 URSULA = "ursula.ser@energy.example.com"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # A resolved ticket closes soon (its clock).
+    return {"ticket_close_after_seconds": 2}
 
 
 async def copy(stack: Stack, number: str, contact: str, headers: dict[str, str]) -> httpx.Response:
@@ -285,3 +293,17 @@ async def test_an_email_still_on_its_way_when_the_contact_is_taken_off_is_not_se
     await stack.wait_for_mail(to(TIMOTHY, "A space is free."))
     await settled(stack)
     nobody_else(stack, TIMOTHY)
+
+
+async def test_a_closed_ticket_copies_nobody_more(stack: Stack) -> None:
+    """Resolved and closed by its clock, a ticket takes no more replies: nobody more is
+    copied on it (409); one copied can still be taken off."""
+    number = await raise_ticket(stack, stack.auth("Timothy"), "Old laptop", False)
+    ursula, teresa = contact_id(stack, "Ursula"), contact_id(stack, "Teresa")
+    assert (await copy(stack, number, ursula, stack.auth("Timothy"))).status_code == 201
+    resolved = await stack.http.post(f"/tickets/{number}/resolve", headers=stack.auth("Timothy"))
+    assert resolved.status_code == 200, resolved.text
+    await until_status(stack, number, "closed")
+    refused = await copy(stack, number, teresa, stack.auth("Timothy"))
+    assert refused.status_code == 409 and "closed" in refused.json()["detail"]
+    assert (await uncopy(stack, number, ursula, stack.auth("Timothy"))).status_code == 204
