@@ -53,7 +53,7 @@ KEYED: dict[str, Any] = {
 }
 KEYED_PATHS = re.compile(
     rf"^/customers/[^/]+/({'|'.join(kind.path for kind in KINDS.values())})$"
-    r"|^/tickets$|^/tickets/[^/]+/comments$|^/customers$|^/staff$"
+    r"|^/tickets$|^/tickets/[^/]+/(comments|participants)$|^/customers$|^/staff$"
 )
 
 

@@ -48,6 +48,9 @@ NOTICES = {
     "declined": "The request is declined; the requester has been told why.",
     "replied": "Your reply is added to the ticket.",
     "raised": "Your ticket is raised. The service team has been told.",
+    "copied": "The contact is copied on the ticket: they are told so, and emailed the service "
+    "team's replies.",
+    "uncopied": "The contact is no longer copied on the ticket.",
     "ticket-resolved": "The ticket is resolved. It closes by itself unless someone replies.",
     "ticket-assigned": "The ticket's owner is changed.",
     "token-revoked": "The token is revoked: it no longer works.",

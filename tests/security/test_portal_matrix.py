@@ -99,6 +99,8 @@ TABLE = """
 /portal/tickets/{number}
   GET                                 in   in   200  200  200  200  200  404  404  200
   POST /comments                      in   in   ok   ok   ok   ok   ok   404  404  ok
+  POST /participants                  in   in   ok   ok   ok   403  403  404  404  ok
+  POST /participants/{contact_id}/remove in in  ok   ok   ok   403  403  404  404  ok
   POST /assign                        in   in   403  403  403  403  403  404  404  ok
   POST /resolve                       in   in   403  403  ok   403  403  404  404  ok
 /portal/tokens
@@ -193,6 +195,7 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
         "POST /portal/customers/{customer_id}/archive": {"reason": "Archived by the matrix."},
         "POST /portal/tickets": {"subject": "Matrix", "description": "From the matrix."},
         "POST /portal/tickets/{number}/comments": {"body": "A comment from the matrix."},
+        "POST /portal/tickets/{number}/participants": {"contact_id": contact_id(stack, "Teresa")},
         "POST /portal/tokens": {"name": "Matrix"},
         "POST /portal/team": {"name": "Matrix Member", "email": "matrix@signoff.example.com"},
     }
