@@ -91,6 +91,10 @@ def display_name(sent: str | None, content_type: str) -> str:
     return name
 
 
+def too_large(max_bytes: int) -> str:
+    return f"the file is larger than the {size_in_words(max_bytes)} a ticket's file may be"
+
+
 def size_in_words(size: int) -> str:
     """``812 bytes``, ``4.5 KB``, ``1.2 MB``, ``10 MB``: a size as people read it."""
     if size < 1024:

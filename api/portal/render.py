@@ -15,6 +15,7 @@ from api.portal.auth import form_token
 from api.portal.forms import new_form_key
 from api.services.portal_sessions import SignedIn
 from models.access import may_manage_team
+from models.file_types import EXTENSIONS, size_in_words
 from settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -46,6 +47,7 @@ NOTICES = {
     "implemented": "The request is implemented.",
     "declined": "The request is declined; the requester has been told why.",
     "replied": "Your reply is added to the ticket.",
+    "attached": "Your file is attached to the ticket.",
     "raised": "Your ticket is raised. The service team has been told.",
     "token-revoked": "The token is revoked: it no longer works.",
     "archived": (
@@ -101,6 +103,11 @@ def day_in_words(moment: datetime) -> str:
 
 
 TEMPLATES.env.filters["day_in_words"] = day_in_words
+TEMPLATES.env.filters["size_in_words"] = size_in_words
+# What a file field offers to choose (what a ticket takes is told by the file's content).
+TEMPLATES.env.globals["file_accept"] = ",".join(
+    f".{extension}" for extensions in EXTENSIONS.values() for extension in extensions
+)
 
 
 def render(

@@ -9,22 +9,28 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import AfterValidator
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import FormData
 
 from api.deps import SessionDep
-from api.errors import Conflict, Forbidden, Unavailable
-from api.portal.auth import PostedForm, SignedInDep
+from api.errors import Conflict, Forbidden, TooLarge, Unavailable
+from api.files import attachment_response, limits, read_upload, sent_file
+from api.portal.auth import FILE_FIELD, PostedForm, PostedUpload, SignedInDep
 from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
-from api.services import tickets
+from api.services import attachments, tickets
+from api.services.attachment_checks import NoRoom, Upload
 from api.services.portal_sessions import SignedIn
 from models.access import may_raise_ticket, sees_requests
 from models.common import refuse_nul
+from models.file_types import size_in_words
 from models.problems import ValidationProblems
 from models.ticket import CommentCreate, TicketCreate, TicketPublic
+from settings import Settings
 
 router = APIRouter()
 
 Number = Annotated[str, Path(max_length=32), AfterValidator(refuse_nul)]
+AttachmentId = Annotated[str, Path(max_length=18)]
 
 # The raise form's fields and their labels. The schema's ``body`` is the form's
 # "description": the form helpers read a location named "body" as the request body itself.
@@ -41,6 +47,21 @@ _EMPTY = {
     "description": "Describe what you need from the service team",
     REPLY: "Write your reply before sending it",
 }
+NO_FILE = "Choose a file to attach."
+
+
+async def file_sent(posted: FormData, settings: Settings) -> Upload | None:
+    """The file a form carries, if one was chosen, read no further than its limit."""
+    file = sent_file(posted.get(FILE_FIELD))
+    return await read_upload(file, settings.attachment_max_bytes) if file else None
+
+
+def file_refusal(error: ValidationProblems | TooLarge | NoRoom) -> tuple[str, int]:
+    """Why a file was refused, as the page says it beside the field, and the answer's
+    status."""
+    if isinstance(error, ValidationProblems):
+        return " ".join(sentence(problem.msg) for problem in error.problems), 422
+    return sentence(error.detail), error.status_code
 
 
 @dataclass(frozen=True)
@@ -162,8 +183,11 @@ async def _ticket_page(
     reply_body: str = "",
     status_code: int = 200,
     problem: str | None = None,
+    attach_error: str | None = None,
+    file_error: str | None = None,
 ) -> HTMLResponse:
     ticket = await tickets.ticket_view(session, person.principal, number)
+    settings: Settings = request.app.state.signoff.settings
     return render(
         request,
         "ticket.html",
@@ -179,6 +203,9 @@ async def _ticket_page(
         reply_error=reply_error,
         reply_body=reply_body,
         problem=problem,
+        file_limit=size_in_words(settings.attachment_max_bytes),
+        attach_error=attach_error,
+        file_error=file_error,
     )
 
 
@@ -192,9 +219,10 @@ async def ticket_page(
 @router.post("/portal/tickets/{number}/comments", response_class=HTMLResponse)
 async def reply(
     number: Number,
-    sent: PostedForm,
+    sent: PostedUpload,
 ) -> Response:
-    """Reply: a comment by the same service as the API's (whoever should hear is emailed)."""
+    """Reply: a comment by the same service as the API's (whoever should hear is emailed),
+    with the file it may carry."""
     request, person, session, temporal, settings = sent
     posted = await request.form()
     body = str(posted.get("body", ""))
@@ -214,6 +242,13 @@ async def reply(
             number,
             form,
             posted_form_key(posted),
+            await file_sent(posted, settings),
+            limits(settings),
+        )
+    except (ValidationProblems, TooLarge, NoRoom) as refused:
+        file_error, status_code = file_refusal(refused)
+        return await _ticket_page(
+            request, person, session, number, None, body, status_code, file_error=file_error
         )
     except Conflict as conflict:
         message = sentence(conflict.detail)
@@ -230,3 +265,38 @@ async def reply(
         )
         return await again(page, unavailable)
     return redirect(f"/portal/tickets/{number}", "replied")
+
+
+@router.post("/portal/tickets/{number}/attachments", response_class=HTMLResponse)
+async def upload(number: Number, sent: PostedUpload) -> Response:
+    """Upload: a file attached by the same service as the API's."""
+    request, person, session, _, settings = sent
+    posted = await request.form()
+    upload = await file_sent(posted, settings)
+    if upload is None:
+        return await _ticket_page(
+            request, person, session, number, attach_error=NO_FILE, status_code=422
+        )
+    try:
+        await attachments.attach(
+            session, person.principal, number, upload, limits(settings), posted_form_key(posted)
+        )
+    except (ValidationProblems, TooLarge, NoRoom) as refused:
+        attach_error, status_code = file_refusal(refused)
+        return await _ticket_page(
+            request, person, session, number, status_code=status_code, attach_error=attach_error
+        )
+    except Conflict as conflict:
+        return await _ticket_page(
+            request, person, session, number, status_code=409, problem=sentence(conflict.detail)
+        )
+    return redirect(f"/portal/tickets/{number}", "attached")
+
+
+@router.get("/portal/tickets/{number}/attachments/{attachment_id}")
+async def download(
+    number: Number, attachment_id: AttachmentId, person: SignedInDep, session: SessionDep
+) -> Response:
+    """A file of the ticket, downloaded (never shown as a page)."""
+    found = await attachments.download(session, person.principal, number, attachment_id)
+    return attachment_response(found)
