@@ -71,6 +71,8 @@ TABLE = """
 /tickets/{number}
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
+  POST /attachments                 401  401  201  201  201  201  201  404  404  201  401  401
+  GET  /attachments/{attachment_id} 401  401  200  200  200  200  200  404  404  200  401  401
 /staff
   GET                               401  401  403  403  403  403  403  403  403  200  401  401
   POST                              401  401  403  403  403  403  403  403  403  201  401  401
@@ -199,6 +201,9 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
             "json": {"subject": "Matrix", "body": "From the matrix.", "shared": False}
         },
         "POST /tickets/{number}/comments": {"json": {"body": "A comment from the matrix."}},
+        "POST /tickets/{number}/attachments": {
+            "files": {"file": ("matrix.txt", b"A file from the matrix.", "text/plain")}
+        },
         "POST /staff": {"json": {"name": "Matrix Member", "email": "matrix@signoff.example.com"}},
         "POST /approvals/{token}/comments": {"data": {"comment": "A question from the matrix."}},
         "POST /approvals/{token}": {"data": {"decision": "approve", "comment": ""}},
