@@ -6,7 +6,7 @@ screenshot. Each page passes axe."""
 import asyncio
 from pathlib import Path
 
-from playwright.async_api import expect
+from playwright.async_api import FilePayload, expect
 
 from tests.browser.people import People
 from tests.browser.test_profile_change import email_of, signed_in
@@ -28,7 +28,7 @@ async def test_a_contact_attaches_a_file_and_downloads_it(people: People, stack:
 
     # A page called a PDF is refused, and says why beside the field.
     await files.get_by_label("Attach a file", exact=True).set_input_files(
-        files=[{"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"<html></html>"}]
+        files=FilePayload(name="invoice.pdf", mimeType="application/pdf", buffer=b"<html></html>")
     )
     await teresa.click_button("Upload")
     field = page.get_by_role("region", name="Attachments").get_by_label("Attach a file")
@@ -38,11 +38,8 @@ async def test_a_contact_attaches_a_file_and_downloads_it(people: People, stack:
     )
     await teresa.check()
 
-    form = SAMPLES / "signed-form.pdf"
     await field.set_input_files(
-        files=[
-            {"name": "Signed form.pdf", "mimeType": "application/pdf", "buffer": form.read_bytes()}
-        ]
+        files=FilePayload(name="Signed form.pdf", mimeType="application/pdf", buffer=FORM)
     )
     await teresa.click_button("Upload")
     await expect(page.get_by_role("status")).to_have_text("Your file is attached to the ticket.")

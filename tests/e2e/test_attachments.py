@@ -15,15 +15,19 @@ from sqlmodel import select
 
 from models.attachment import TicketAttachment
 from models.audit import AuditEvent
+from models.ticket import TicketComment
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.profile import count
-from tests.e2e.purchaser import assign_purchaser
+from tests.e2e.purchaser import assign_purchaser, filed_addition
 from tests.e2e.test_purchaser_removal import bearer, raise_ticket
 from tests.portal.test_tickets import hidden, signed_in
 
 SAMPLES = Path(__file__).parent.parent / "models" / "samples"
 PDF = (SAMPLES / "signed-form.pdf").read_bytes()
 PNG = (SAMPLES / "python.png").read_bytes()
+BMP = (SAMPLES / "python.bmp").read_bytes()
+# The start of an executable: this Python itself.
+EXECUTABLE = Path(sys.executable).resolve().read_bytes()[:20_000]
 REFUSED = "this kind of file cannot be attached: PDF, images, text, CSV and office documents can"
 
 
@@ -123,16 +127,15 @@ async def test_a_signed_form_is_downloaded_by_those_who_see_the_ticket_and_nobod
 async def test_a_file_is_known_by_its_content_whatever_it_is_called(stack: Stack) -> None:
     number = await raise_ticket(stack, stack.auth("Teresa"), "Invoices", False)
     teresa = stack.auth("Teresa")
-    executable = Path(sys.executable).resolve().read_bytes()[:20_000]
     for name, data, claimed in (
-        ("invoice.pdf", executable, "application/pdf"),
+        ("invoice.pdf", EXECUTABLE, "application/pdf"),
         (
             "invoice.pdf",
             b"<!DOCTYPE html><html><script>alert(1)</script></html>",
             "application/pdf",
         ),
         ("chart.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image/png"),
-        ("scan.bmp", (SAMPLES / "python.bmp").read_bytes(), "image/bmp"),
+        ("scan.bmp", BMP, "image/bmp"),
     ):
         refused = await upload(stack, number, teresa, name, data, claimed)
         assert refused.status_code == 422, (name, refused.text)
@@ -239,3 +242,45 @@ async def test_a_reply_carries_a_file_that_its_emails_name_and_never_carry(stack
     assert all(no_file_in(message.raw) for message in stack.mail.messages)
     assert PDF[:8] not in reply_mail.raw
     assert await count(stack, TicketAttachment) == 2
+
+
+async def test_a_reply_on_a_request_page_carries_a_file_but_never_to_an_approver(
+    stack: Stack,
+) -> None:
+    addition = await filed_addition(stack)
+    path = f"/portal/requests/{addition['id']}"
+    async with signed_in(stack, str(stack.demo["staff"][0]["email"])) as sam:
+        page = await sam.get(path)
+        to_approver = await sam.post(
+            f"{path}/reply",
+            data={**hidden(page), "body": "The form to sign.", "to_approver": "purchaser"},
+            files={"file": ("form.pdf", PDF, "application/pdf")},
+        )
+        assert to_approver.status_code == 422, to_approver.text
+        assert "A file cannot go to an approver" in to_approver.text
+        assert ">The form to sign.</textarea>" in to_approver.text
+        assert '<option value="purchaser" selected>' in to_approver.text
+        assert await count(stack, TicketComment) == 0
+
+        page = await sam.get(path)
+        on_ticket = await sam.post(
+            f"{path}/reply",
+            data={**hidden(page), "body": "The form to sign.", "to_approver": ""},
+            files={"file": ("form.pdf", PDF, "application/pdf")},
+        )
+        assert on_ticket.status_code == 303, on_ticket.text
+        shown = await sam.get(path)
+        assert "Attached: <a" in shown.text and "form.pdf" in shown.text
+    told = await stack.wait_for_mail(
+        lambda m: (
+            m.recipients == ("derek.emonstration@energy.example.com",)
+            and "The form to sign." in (m.text or "")
+        )
+    )
+    assert "The reply carries a file, form.pdf" in (told.text or "")
+    assert no_file_in(told.raw)
+    ticket = (
+        await stack.http.get(f"/tickets/{addition['ticket_number']}", headers=stack.auth("Derek"))
+    ).json()
+    assert [a["filename"] for a in ticket["attachments"]] == ["form.pdf"]
+    assert ticket["attachments"][0]["comment_id"] == ticket["comments"][-1]["id"]
