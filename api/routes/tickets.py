@@ -13,6 +13,7 @@ from api.portal.render import opened_in_browser
 from api.services import attachments, tickets
 from models.attachment import AttachmentPublic
 from models.common import refuse_nul
+from models.file_types import EXTENSIONS
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=error_responses(401, 429, 503))
@@ -115,9 +116,7 @@ async def attach_file(
         200: {
             "description": "The file, as `Content-Disposition: attachment`, typed as its "
             "content showed it to be",
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
+            "content": {kind: {"schema": {"type": "string"}} for kind in EXTENSIONS},
         },
         **error_responses(404),
         303: {"description": "A browser without a token: to the portal's download"},
