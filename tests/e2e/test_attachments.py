@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
+from api.main import create_app
 from models.attachment import TicketAttachment
 from models.audit import AuditEvent
 from models.ticket import TicketComment
-from tests.conftest import PUBLIC_URL, Stack
+from tests.conftest import PUBLIC_URL, Stack, serve
 from tests.e2e.profile import count
 from tests.e2e.purchaser import assign_purchaser, filed_addition
 from tests.e2e.test_purchaser_removal import bearer, raise_ticket
@@ -284,3 +285,26 @@ async def test_a_reply_on_a_request_page_carries_a_file_but_never_to_an_approver
     ).json()
     assert [a["filename"] for a in ticket["attachments"]] == ["form.pdf"]
     assert ticket["attachments"][0]["comment_id"] == ticket["comments"][-1]["id"]
+
+
+async def test_a_reply_that_cannot_be_told_takes_its_file_back(stack: Stack) -> None:
+    """Temporal unreachable: the reply is taken back, and the file it carried with it (and
+    the file's audit event); the page says so, the reply typed as it was."""
+    unreachable = stack.settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
+    number = await raise_ticket(stack, stack.auth("Teresa"), "Scan", False)
+    path = f"/portal/tickets/{number}"
+    async with signed_in(stack, "teresa.echie@energy.example.com") as teresa:
+        page = await teresa.get(path)
+        async with serve(create_app(unreachable)) as down:
+            down.cookies = teresa.cookies
+            answer = await down.post(
+                f"{path}/comments",
+                data={**hidden(page), "body": "The scan."},
+                files={"file": ("scan.png", PNG, "image/png")},
+            )
+        assert answer.status_code == 503, answer.text
+        assert ">The scan.</textarea>" in answer.text
+        assert "scan.png" not in answer.text
+    assert await count(stack, TicketComment) == 0
+    assert await count(stack, TicketAttachment) == 0
+    assert await count(stack, AuditEvent, AuditEvent.action == "attachment_added") == 0
