@@ -43,8 +43,9 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 _ALIASES = {"image/apng": "image/png"}
 # The control characters (Unicode's Cc) but line breaks, tabs and form feeds: binary.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-# How markup starts (after white space), and tags that make text a page wherever they are.
-_MARKUP_START = "<"
+# How markup starts (a tag, after any white space), and tags that make text a page wherever
+# they are.
+_MARKUP_START = re.compile(r"\s*<[a-z!?/]", re.I)
 _MARKUP = re.compile(r"<\s*(?:script|svg|html|!doctype|\?xml|iframe|object|embed)\b", re.I)
 MAX_NAME = 255
 UNNAMED = "attachment"
@@ -69,7 +70,7 @@ def _plain_text(data: bytes) -> bool:
         return False
     if _BINARY.search(text):
         return False
-    return not (text.lstrip().startswith(_MARKUP_START) or _MARKUP.search(text))
+    return not (_MARKUP_START.match(text) or _MARKUP.search(text))
 
 
 def display_name(sent: str | None, content_type: str) -> str:

@@ -117,6 +117,7 @@ def test_files_of_the_accepted_kinds_are_known_by_their_content(
         ("Grüße aus Köln — 日本語のテキスト".encode(), "greeting.txt", TEXT),
         # Mentions of markup in prose are still prose.
         (b"Use a <b>bold</b> word and 3 < 4.", "prose.txt", TEXT),
+        (b"<100 kWh,<200 kWh\n12,30\n", "bands.csv", CSV),
     ],
 )
 def test_text_is_utf8_without_binary_control_characters(
@@ -134,6 +135,7 @@ def test_text_is_utf8_without_binary_control_characters(
         # Pages and pictures that can carry script.
         (b"<!DOCTYPE html><html><body>Invoice</body></html>", "invoice.pdf"),
         (b"\n  <html><script>alert(1)</script></html>", "invoice.txt"),
+        (b"<p onmouseover=alert(1)>Invoice</p>", "invoice.txt"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "a.svg"),
         (b'<?xml version="1.0"?><svg/>', "drawing.png"),
         (b"Looks like text\n<script>alert(1)</script>", "notes.txt"),
