@@ -46,6 +46,7 @@ NOTICES = {
     "implemented": "The request is implemented.",
     "declined": "The request is declined; the requester has been told why.",
     "replied": "Your reply is added to the ticket.",
+    "noted": "Your note is added. Only the service team sees it; nobody is emailed.",
     "raised": "Your ticket is raised. The service team has been told.",
     "token-revoked": "The token is revoked: it no longer works.",
     "archived": (

@@ -20,6 +20,7 @@ from api.services.portal_sessions import SignedIn
 from models.access import may_raise_ticket, sees_requests
 from models.common import refuse_nul
 from models.problems import ValidationProblems
+from models.team_note import NoteCreate
 from models.ticket import CommentCreate, TicketCreate, TicketPublic
 
 router = APIRouter()
@@ -32,14 +33,16 @@ FIELDS = {"subject": "Subject", "description": "Description"}
 SHARED = "shared"
 KNOWN = frozenset(FIELDS) | {SHARED}
 RAISE_NAMES = {"body": "description"}
-# The reply form has one field, the schema's ``body``.
+# The reply form has one field, the schema's ``body``; so has the internal note's.
 REPLY = "reply"
 REPLY_NAMES = {"body": REPLY}
+NOTE = "note"
 # What an empty field says, instead of the schema's "at least 1 character".
 _EMPTY = {
     "subject": "Enter a subject for your ticket",
     "description": "Describe what you need from the service team",
     REPLY: "Write your reply before sending it",
+    NOTE: "Write the note before adding it",
 }
 
 
@@ -162,6 +165,8 @@ async def _ticket_page(
     reply_body: str = "",
     status_code: int = 200,
     problem: str | None = None,
+    note_error: str | None = None,
+    note_body: str = "",
 ) -> HTMLResponse:
     ticket = await tickets.ticket_view(session, person.principal, number)
     return render(
@@ -179,6 +184,8 @@ async def _ticket_page(
         reply_error=reply_error,
         reply_body=reply_body,
         problem=problem,
+        note_error=note_error,
+        note_body=note_body,
     )
 
 
@@ -230,3 +237,38 @@ async def reply(
         )
         return await again(page, unavailable)
     return redirect(f"/portal/tickets/{number}", "replied")
+
+
+@router.post("/portal/tickets/{number}/notes", response_class=HTMLResponse)
+async def add_note(number: Number, sent: PostedForm) -> Response:
+    """Add internal note: the service team's, by the same service as the API's (nobody is
+    emailed); a contact who sees the ticket is refused (403), anyone else told it is not
+    found."""
+    request, person, session, _, _ = sent
+    posted = await request.form()
+    body = str(posted.get(NOTE, ""))
+    errors = FormErrors(
+        labels={NOTE: "Internal note"},
+        known=frozenset({NOTE}),
+        names={"body": NOTE},
+        empty=_EMPTY,
+    )
+    form = errors.parse(NoteCreate, {"body": body})
+    if form is not None:
+        try:
+            await tickets.add_note(session, person.principal, number, form, posted_form_key(posted))
+        except Conflict as conflict:
+            errors.add(NOTE, sentence(conflict.detail))
+        else:
+            return redirect(f"/portal/tickets/{number}", "noted")
+    message = " ".join([*errors.fields[NOTE], *errors.general])
+    status_code = 409 if form is not None else 422
+    return await _ticket_page(
+        request,
+        person,
+        session,
+        number,
+        status_code=status_code,
+        note_error=message,
+        note_body=body,
+    )

@@ -11,6 +11,7 @@ from api.idempotency import KEYED
 from api.portal.render import opened_in_browser
 from api.services import tickets
 from models.common import refuse_nul
+from models.team_note import NoteCreate, NotePublic
 from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=error_responses(401, 429, 503))
@@ -73,3 +74,17 @@ async def add_comment(
     the requester, to the contact who raised a ticket no request raised, or, with
     `to_approver`, to that side's approver."""
     return await tickets.add_comment(session, temporal, settings.task_queue, user, number, body)
+
+
+@router.post(
+    "/{number}/notes",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 403, 404, 409, 413),
+    openapi_extra=KEYED,
+)
+async def add_note(
+    number: TicketNumber, body: NoteCreate, user: CurrentUser, session: SessionDep
+) -> NotePublic:
+    """An internal note on the ticket (the service team's): only the team ever sees it, in
+    the ticket's `internal_notes`. Nobody is emailed."""
+    return await tickets.add_note(session, user, number, body)

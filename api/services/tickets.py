@@ -12,7 +12,8 @@ from temporalio.client import Client
 from api import gateway
 from api.errors import Conflict, Forbidden, NotFound
 from api.identity import Principal
-from models.access import TicketFacts, may_raise_ticket, sees_ticket
+from api.services import team_notes
+from models.access import TicketFacts, may_raise_ticket, sees_team_notes, sees_ticket
 from models.approval import Approval
 from models.audit import AuditEvent
 from models.conversation import Email, capacity, on_comment, on_ticket_raised
@@ -25,6 +26,7 @@ from models.personal_data import approver_named
 from models.problems import Problem, ValidationProblems
 from models.queries import Authors, authors, purchaser_of
 from models.request import ChangeRequest
+from models.team_note import NoteCreate, NotePublic
 from models.ticket import (
     CommentCreate,
     CommentPublic,
@@ -74,7 +76,7 @@ async def list_tickets(
 ) -> list[TicketPublic]:
     """The tickets the caller may see, newest first; only ``customer_id``'s if given."""
     visible = await _visible(session, principal, customer_id=customer_id)
-    return await _present_all(session, visible)
+    return await _present_all(session, visible, sees_team_notes(principal))
 
 
 async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:
@@ -153,7 +155,8 @@ async def raise_ticket(
 
 
 async def ticket_view(session: AsyncSession, principal: Principal, number: str) -> TicketPublic:
-    return await _present(session, await load_ticket(session, principal, number))
+    ticket = await load_ticket(session, principal, number)
+    return await _present(session, ticket, sees_team_notes(principal))
 
 
 async def add_comment(
@@ -185,6 +188,24 @@ async def add_comment(
     written_as = capacity(kind, principal.is_staff, by_requester)
     await announce_comment(session, temporal, task_queue, ticket, request, comment, written_as)
     return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
+
+
+async def add_note(
+    session: AsyncSession,
+    principal: Principal,
+    number: str,
+    form: NoteCreate,
+    form_key: str | None = None,
+) -> NotePublic:
+    """An internal note on the ticket, for the service team alone: nobody is emailed. A
+    contact who sees the ticket is refused (403); one who does not, told it is not found.
+    ``form_key`` names the portal form that sends it: sent again, it adds nothing."""
+    ticket = await load_ticket(session, principal, number)
+    if not sees_team_notes(principal):
+        raise Forbidden("internal notes are the service team's")
+    return await team_notes.keep_note(
+        session, principal, ticket.customer_id, ticket, form.body, form_key
+    )
 
 
 async def _raised_before(
@@ -310,12 +331,15 @@ def _notice(
     )
 
 
-async def _present(session: AsyncSession, ticket: Ticket) -> TicketPublic:
-    return (await _present_all(session, [ticket]))[0]
+async def _present(session: AsyncSession, ticket: Ticket, for_team: bool = False) -> TicketPublic:
+    return (await _present_all(session, [ticket], for_team))[0]
 
 
-async def _present_all(session: AsyncSession, tickets: list[Ticket]) -> list[TicketPublic]:
-    """The tickets with their conversations, in a query per table however many they are."""
+async def _present_all(
+    session: AsyncSession, tickets: list[Ticket], for_team: bool = False
+) -> list[TicketPublic]:
+    """The tickets with their conversations, in a query per table however many they are;
+    ``for_team``: with the service team's internal notes (nobody else ever gets them)."""
     if not tickets:
         return []
     ids = [ticket.id for ticket in tickets]
@@ -330,12 +354,14 @@ async def _present_all(session: AsyncSession, tickets: list[Ticket]) -> list[Tic
     by_ticket: dict[int, list[TicketComment]] = {}
     for comment in comments:
         by_ticket.setdefault(comment.ticket_id, []).append(comment)
+    notes = await team_notes.on_tickets(session, tickets) if for_team else {}
     return [
         TicketPublic.model_validate(
             {
                 **ticket.model_dump(),
                 "visible_to": list(Side) if ticket.shared else [ticket.side],
                 "comments": _comments(ticket, by_ticket.get(ticket.id or 0, []), named),
+                "internal_notes": notes.get(ticket.id or 0, []),
             }
         )
         for ticket in tickets
