@@ -17,7 +17,9 @@ from models.access import (
     request_actions,
     sees_audit_event,
     sees_customer,
+    sees_messages_sent,
     sees_requests,
+    sees_team_notes,
     sees_ticket,
 )
 from models.enums import RequestStatus, Role, Side
@@ -107,6 +109,11 @@ ASKS: dict[str, Callable[[Principal], bool]] = {
     "sees an email about a shared one": lambda c: sees_audit_event(
         c, "email_sent", {"ticket": "SO-00001", "side": "purchaser", "shared": True}
     ),
+    "reads and writes the team's notes": sees_team_notes,
+    "sees that a note was added": lambda c: sees_audit_event(
+        c, "note_added", {"ticket": "SO-00001"}
+    ),
+    "reads the messages sent": sees_messages_sent,
 }
 
 # Columns: staff, management, cust admin, the requester (technical), technical, purchaser,
@@ -138,6 +145,9 @@ sees an unshared purchaser ticket after removal Y . . . . . .
 sees that the purchaser raised one unshared     Y . . . . . .
 sees an email about it                          Y . . . . . .
 sees an email about a shared one                Y Y Y Y Y Y Y
+reads and writes the team's notes               Y . . . . . .
+sees that a note was added                      Y . . . . . .
+reads the messages sent                         Y . . . . . .
 """
 
 
