@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.enums import Role
+from models.sla import Targets
 
 VAR_DIR = Path("var")
 DEV_SECRET_KEY = "signoff-development-secret-change-me"
@@ -76,6 +77,14 @@ class Settings(BaseSettings):
         Role.FINANCIAL,
         Role.AGREEMENT,
     )
+
+    @property
+    def ticket_targets(self) -> Targets:
+        return Targets(
+            self.first_response_seconds,
+            self.resolution_seconds,
+            self.ticket_close_after_seconds,
+        )
 
     @field_validator("required_roles", "trusted_proxies", mode="before")
     @classmethod

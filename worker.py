@@ -34,6 +34,7 @@ from activities.housekeeping import HousekeepingActivities
 from activities.rendering import EmailRenderer
 from activities.sign_in import SignInActivities
 from activities.smtp import SmtpMailer
+from activities.ticket_clock import TicketClockActivities
 from activities.tickets import TicketActivities
 from activities.welcome import WelcomeActivities
 from models.database import SessionFactory, create_db_engine, session_factory
@@ -42,6 +43,7 @@ from settings import Settings, get_settings
 from telemetry import LogContext, configure_logging
 from workflows.housekeeping import PurgeExpiredWorkflow
 from workflows.sign_in import SignInEmailWorkflow
+from workflows.ticket_clock import TicketClockWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
 from workflows.welcome import WelcomeWorkflow
 
@@ -55,6 +57,7 @@ WORKFLOWS: Sequence[type] = (
     TicketNoticeWorkflow,
     SignInEmailWorkflow,
     WelcomeWorkflow,
+    TicketClockWorkflow,
 )
 
 log = logging.getLogger("signoff.worker")
@@ -78,8 +81,9 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
     emails = EmailActivities(sessions, renderer, mailer, mail_settings)
     sign_in = SignInActivities(sessions, renderer, mailer, mail_settings)
     welcome = WelcomeActivities(sessions, renderer, mailer, mail_settings)
-    tickets = TicketActivities(sessions)
-    customer_data = CustomerDataActivities(sessions, settings.secret_key)
+    tickets = TicketActivities(sessions, settings.ticket_targets)
+    clocks = TicketClockActivities(sessions, settings.ticket_targets)
+    customer_data = CustomerDataActivities(sessions, settings.secret_key, settings.ticket_targets)
     approvals = ApprovalActivities(sessions, settings.secret_key)
     housekeeping = HousekeepingActivities(sessions)
     return [
@@ -87,6 +91,7 @@ def build_activities(sessions: SessionFactory, settings: Settings, mailer: SmtpM
         sign_in.send_sign_in_email,
         welcome.send_welcome,
         tickets.raise_ticket,
+        clocks.ticket_clock_due,
         # Each kind's change is applied by the activity named after it.
         *(getattr(customer_data, f"apply_{kind.kind.value}") for kind in KINDS.values()),
         customer_data.erase_request,

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.audit import load_request, record
 from activities.erasure import erase_contact, erase_request_data, forget_addition_people
+from activities.ticket_clock import follow_request
 from models.contact import Contact
 from models.contact_accounts import new_contact
 from models.contact_change import (
@@ -52,6 +53,7 @@ from models.queries import (
     purchaser_responsibility,
 )
 from models.request import ChangeRequest
+from models.sla import Targets
 from models.ticket import Ticket, TicketComment
 
 
@@ -80,9 +82,10 @@ def _applied_before(request: ChangeRequest) -> ApplyResult:
 
 
 class CustomerDataActivities:
-    def __init__(self, sessions: SessionFactory, link_secret: str) -> None:
+    def __init__(self, sessions: SessionFactory, link_secret: str, targets: Targets) -> None:
         self._sessions = sessions
         self._link_secret = link_secret
+        self._targets = targets
 
     @activity.defn
     async def apply_profile_change(self, command: ApplyChange) -> None:
@@ -99,7 +102,7 @@ class CustomerDataActivities:
             # What it replaced, so that the request still shows its before and after.
             request.outcome = {"previous": customer.profile().model_dump(mode="json")}
             customer.set_profile(change.effective(), command.at)
-            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            await _close(session, request, RequestStatus.IMPLEMENTED, command.at, self._targets)
             record(session, request, "implemented", command.at, actor=command.actor)
 
     @activity.defn
@@ -144,7 +147,7 @@ class CustomerDataActivities:
                     )
                     outcome["added"].append(str(contact.id))
             request.outcome = outcome
-            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            await _close(session, request, RequestStatus.IMPLEMENTED, command.at, self._targets)
             record(session, request, "implemented", command.at, actor=command.actor, **outcome)
             return ApplyResult(applied=True, new_contact_ids=tuple(outcome["added"]))
 
@@ -211,7 +214,7 @@ class CustomerDataActivities:
                 )
                 added.append(str(contact.id))
             request.outcome = {"added": added, "roles_moved": moved}
-            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            await _close(session, request, RequestStatus.IMPLEMENTED, command.at, self._targets)
             record(
                 session,
                 request,
@@ -260,7 +263,7 @@ class CustomerDataActivities:
             outcome = {"purchaser": str(purchaser.id), "removed": removed, "roles_given": given}
             await session.delete(purchaser)
             request.outcome = outcome
-            _close(request, RequestStatus.IMPLEMENTED, command.at)
+            await _close(session, request, RequestStatus.IMPLEMENTED, command.at, self._targets)
             record(session, request, "implemented", command.at, actor=command.actor, **outcome)
             return ApplyResult(applied=True)
 
@@ -273,7 +276,7 @@ class CustomerDataActivities:
             closing = not _already(request, command.status)
             erased = await erase_request_data(session, request, command.at)
             if closing:
-                _close(request, command.status, command.at)
+                await _close(session, request, command.status, command.at, self._targets)
                 record(session, request, command.status.value, command.at, erased=True)
             elif erased:
                 record(session, request, "erased", command.at)
@@ -305,7 +308,7 @@ class CustomerDataActivities:
             request = await load_request(session, command.request_id)
             if _already(request, command.status):
                 return
-            _close(request, command.status, command.at)
+            await _close(session, request, command.status, command.at, self._targets)
             record(
                 session,
                 request,
@@ -361,7 +364,14 @@ def _where(problem: Problem) -> str:
     return f"change {position[0]}: " if position else ""
 
 
-def _close(request: ChangeRequest, status: RequestStatus, at: datetime) -> None:
+async def _close(
+    session: AsyncSession,
+    request: ChangeRequest,
+    status: RequestStatus,
+    at: datetime,
+    targets: Targets,
+) -> None:
     request.status = status
     request.updated_at = at
     request.closed_at = at
+    await follow_request(session, request.id, at, targets)

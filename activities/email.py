@@ -21,7 +21,7 @@ from models.contact import Contact
 from models.customer import Customer
 from models.database import SessionFactory, transaction
 from models.email_log import EmailLog
-from models.enums import ApprovalStatus, Audience, EmailEvent, LinkPurpose
+from models.enums import ApprovalStatus, Audience, EmailEvent, LinkPurpose, SlaTarget, UserState
 from models.kinds import KINDS
 from models.link import LinkToken
 from models.payloads import Notification
@@ -276,6 +276,9 @@ class EmailActivities(Mailing):
         self, session: AsyncSession, notification: Notification, request: ChangeRequest | None
     ) -> Recipient | None:
         if notification.audience is Audience.SERVICE_TEAM:
+            owner = await _owner(session, notification)
+            if owner is not None:
+                return owner
             return Recipient(name="Service team", address=self._settings.service_team_address)
         if notification.audience is Audience.CONTACT:
             assert notification.contact_id is not None
@@ -393,6 +396,8 @@ class EmailActivities(Mailing):
             "approvers": 0,
             "roles_moved": "",
             "on_behalf_reason": "",
+            "sla_target": notification.sla_target.label.lower() if notification.sla_target else "",
+            "sla_due": _due_in_words(ticket, notification.sla_target),
         }
         if request is None:
             return context
@@ -422,6 +427,37 @@ class EmailActivities(Mailing):
 
 
 About = tuple[ChangeRequest | None, Ticket | None]
+
+
+async def _owner(session: AsyncSession, notification: Notification) -> Recipient | None:
+    """The owner of the ticket the email is about, while they are an active member of the
+    team: the service team's emails about an owned ticket go to them."""
+    if notification.request_id is not None:
+        where = Ticket.request_id == uuid.UUID(notification.request_id)
+    elif notification.ticket_number is not None:
+        where = Ticket.number == notification.ticket_number
+    else:
+        return None
+    owner = await session.scalar(
+        select(User).join(Ticket, col(Ticket.owner_id) == col(User.id)).where(where)
+    )
+    if owner is None or not owner.is_staff or owner.state is not UserState.ACTIVE:
+        return None
+    if owner.email is None:
+        return None
+    return Recipient(name=owner.name or "", address=owner.email)
+
+
+def _due_in_words(ticket: Ticket | None, target: SlaTarget | None) -> str:
+    """When the target a warning is about falls due, in UTC."""
+    if ticket is None or target is None:
+        return ""
+    due = (
+        ticket.first_response_due_at
+        if target is SlaTarget.FIRST_RESPONSE
+        else ticket.resolution_due_at
+    )
+    return f"{due:%d %B %Y, %H:%M} UTC" if due else ""
 
 
 async def _about(session: AsyncSession, notification: Notification) -> About | None:

@@ -4,17 +4,20 @@ from sqlmodel import select
 from temporalio import activity
 
 from activities.audit import load_request, record
+from activities.ticket_clock import tell_clock_from_activity
 from models.contact import Contact
-from models.database import SessionFactory, transaction
+from models.database import SessionFactory, after_commit, transaction
 from models.enums import Side
 from models.payloads import RaiseTicket
+from models.sla import Targets, clock_of, open_ticket
 from models.ticket import Ticket, ticket_number
 from models.user import User
 
 
 class TicketActivities:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, targets: Targets) -> None:
         self._sessions = sessions
+        self._targets = targets
 
     @activity.defn
     async def raise_ticket(self, command: RaiseTicket) -> str:
@@ -48,6 +51,9 @@ class TicketActivities:
             await session.flush()
             assert ticket.id is not None
             ticket.number = ticket_number(ticket.id)
+            open_ticket(ticket, command.at, self._targets)
+            clock, targets = clock_of(ticket), self._targets
+            after_commit(session, lambda: tell_clock_from_activity(clock, targets))
             request.ticket_number = ticket.number
             request.run_id = activity.info().workflow_run_id
             request.updated_at = command.at

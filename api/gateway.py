@@ -9,6 +9,7 @@ workflow of its own, started once per piece of news.
 """
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -28,12 +29,14 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from activities.ticket_clock import tell_clock as tell_clock_of
 from api.errors import Conflict, Unavailable, temporal_errors
 from models.database import begin_write
 from models.enums import CommentKind, Side
 from models.kinds import KINDS
 from models.payloads import RequestInput, SignInEmail, TicketNotice, Welcome, WelcomeEmail
 from models.request import ChangeRequest
+from models.sla import Targets, TicketClock
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from workflows.request import RequestWorkflow
@@ -42,6 +45,7 @@ from workflows.sign_in import SignInEmailWorkflow
 from workflows.ticket_notice import TicketNoticeWorkflow
 from workflows.welcome import WelcomeWorkflow
 
+log = logging.getLogger("signoff.api")
 # How long a decision waits to be accepted, then to be applied, before its answer.
 DECISION_WAIT_SECONDS = 10.0
 NO_WORKER = (
@@ -309,3 +313,24 @@ async def forget_welcomes(temporal: Client, contact_ids: Sequence[str]) -> None:
             await temporal.get_workflow_handle(welcome_id(contact_id)).terminate(
                 "the contact was not stored"
             )
+
+
+async def tell_clock(
+    temporal: Client,
+    task_queue: str,
+    clock: TicketClock,
+    targets: Targets,
+    take_back: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Tell a ticket's clock how the ticket stands (starting it for a new ticket). A new
+    ticket whose clock cannot start is taken back (503); for a change to one, the clock
+    learns of it by itself when its next timer fires, so the change stands."""
+    try:
+        with temporal_errors():
+            await tell_clock_of(temporal, task_queue, clock, targets)
+    except Exception:
+        if take_back is None:
+            log.warning("ticket %s's clock was not told of a change", clock.number)
+            return
+        await take_back()
+        raise

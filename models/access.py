@@ -123,6 +123,15 @@ def sees_ticket(caller: Principal, ticket: TicketFacts, purchaser_since: datetim
     return True
 
 
+def may_resolve_ticket(caller: Principal, raised_by: uuid.UUID | None) -> bool:
+    """The service team resolves a ticket it can see, and so does whoever raised it."""
+    return caller.is_staff or caller.user_id == raised_by
+
+
+def may_assign_ticket(caller: Principal) -> bool:
+    return caller.is_staff
+
+
 def may_read_audit(caller: Principal, customer_id: uuid.UUID) -> bool:
     """The service team, and the customer's Management."""
     management = caller.side is Side.CUSTOMER and Role.MANAGEMENT in caller.roles

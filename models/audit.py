@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from models.ticket import Ticket
 from models.types import UTCDateTime
 
 
@@ -29,3 +30,23 @@ class AuditEventPublic(BaseModel):
     action: str
     detail: dict[str, Any]
     at: datetime
+
+
+def ticket_event(
+    ticket: Ticket, action: str, at: datetime, actor: str = "system", **detail: Any
+) -> AuditEvent:
+    """An event on a ticket, saying of it what the access policy needs to know who may see
+    the event (its side, whether it is shared)."""
+    return AuditEvent(
+        customer_id=ticket.customer_id,
+        request_id=ticket.request_id,
+        actor=actor,
+        action=action,
+        detail={
+            "ticket": ticket.number,
+            "side": ticket.side.value,
+            "shared": ticket.shared,
+            **detail,
+        },
+        at=at,
+    )

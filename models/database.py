@@ -4,7 +4,7 @@ import asyncio
 import logging
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -172,6 +172,7 @@ async def begin_write(session: AsyncSession) -> None:
 
 
 _ERASED = "signoff_erased"
+_AFTER_COMMIT = "signoff_after_commit"
 
 
 def erased_in(session: AsyncSession) -> None:
@@ -222,15 +223,27 @@ async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except BaseException:
+            session.info.pop(_AFTER_COMMIT, None)
             await session.rollback()
             raise
         await commit(session)
 
 
+def after_commit(session: AsyncSession, step: Callable[[], Awaitable[None]]) -> None:
+    """Run ``step`` once the session's unit of work is committed by ``commit`` (it is
+    forgotten if the work is rolled back): what must only be told of a change that stays."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(step)
+
+
 async def commit(session: AsyncSession) -> None:
     """Commit the session's unit of work; if it erased personal data (``erased_in``), clear
-    the database files of what it erased."""
-    await session.commit()
+    the database files of what it erased. Then the steps asked for with ``after_commit``."""
+    try:
+        await session.commit()
+    finally:
+        steps = session.info.pop(_AFTER_COMMIT, [])
     engine = session.bind if session.info.pop(_ERASED, False) else None
     if isinstance(engine, AsyncEngine) and not await clear_erased(engine):
         log.warning("erased data stays in the database's WAL until its next checkpoint")
+    for step in steps:
+        await step()

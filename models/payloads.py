@@ -14,6 +14,7 @@ from models.enums import (
     RequestKind,
     RequestStatus,
     Side,
+    SlaTarget,
 )
 
 
@@ -173,6 +174,8 @@ class Notification:
     contact_id: str | None = None
     side: Side | None = None
     ticket_number: str | None = None
+    # The service target a warning is about.
+    sla_target: SlaTarget | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlmodel import JSON, Column, Field, SQLModel
 
 from models.common import Text
 from models.enums import RequestKind, RequestStatus
+from models.ticket import OwnerPublic, TargetPublic
 from models.types import UTCDateTime, enum_type, utcnow
 
 
@@ -91,3 +92,6 @@ class RequestListItem(BaseModel):
     ticket_number: str | None
     created_at: datetime
     updated_at: datetime
+    # Its ticket's owner, and the ticket's service targets.
+    owner: OwnerPublic | None = None
+    targets: list[TargetPublic] = []

@@ -104,7 +104,7 @@ class TargetPublic(BaseModel):
     target: SlaTarget
     due_at: datetime | None
     # Seconds left while its clock is paused (waiting for the customer).
-    paused_with_seconds_left: float | None = None
+    paused_seconds_left: float | None = None
     met_at: datetime | None = None
     breached: bool
 
@@ -119,7 +119,9 @@ class TicketPublic(BaseModel):
     visible_to: list[Side]
     subject: str
     body: str
+    raised_by_id: uuid.UUID | None = None
     created_at: datetime
+    updated_at: datetime | None = None
     status: TicketStatus
     owner: OwnerPublic | None = None
     targets: list[TargetPublic] = []
@@ -129,6 +131,13 @@ class TicketPublic(BaseModel):
     attachments: list[AttachmentPublic] = []
     # The service team's internal notes: for the service team only (empty for anyone else).
     internal_notes: list[NotePublic] = []
+
+
+class TicketAssign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A member of the service team, or null for nobody.
+    owner_id: uuid.UUID | None
 
 
 class TicketCreate(BaseModel):

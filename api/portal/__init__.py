@@ -31,6 +31,7 @@ from api.portal import (
     roles,
     sign_in,
     team,
+    ticket_desk,
     tickets,
     tokens,
 )
@@ -47,7 +48,7 @@ def _pages() -> APIRouter:
     importing a kind's module first does not import it again half-loaded."""
     pages = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
     # The New customer form before the customer pages, whose address would take "new".
-    shared = (sign_in, roles, request_pages, queue, tickets, tokens, team)
+    shared = (sign_in, roles, request_pages, queue, tickets, ticket_desk, tokens, team)
     for module in (*shared, new_customer, customers, customer_archive, customer_notes):
         pages.include_router(module.router)
     for kind in KINDS:

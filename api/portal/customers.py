@@ -31,16 +31,19 @@ from api.services import (
 from api.services.paging import Page
 from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
+from api.services.ticket_desk import TicketFilters
 from models.access import may_decide, may_manage_team
 from models.customer import CustomerPublic
 from models.ids import ascii_number
 from models.kinds import Offer, acting_offers
+from models.types import utcnow
 
 router = APIRouter()
 
 # The customer's page shows the newest of its audit events and of its past requests.
 AUDIT_SHOWN = 50
 PAST_SHOWN = 50
+TICKETS_SHOWN = 20
 # The query parameters that page the customer notes and the messages sent.
 NOTES_PAGE = "notes_page"
 MESSAGES_PAGE = "messages_page"
@@ -166,7 +169,10 @@ async def customer_page(
         past=[r for r in recent.items if not r.status.is_open],
         past_truncated=recent.truncated,
         past_shown=PAST_SHOWN,
-        tickets=await tickets.list_tickets(session, principal, customer_id=customer_id),
+        tickets=await tickets.list_tickets(
+            session, principal, TicketFilters(customer_id=customer_id), limit=TICKETS_SHOWN
+        ),
+        now=utcnow(),
         events=events[::-1][:AUDIT_SHOWN],
         events_total=len(events),
         kinds=KIND_CHOICES,

@@ -151,5 +151,13 @@ async def comment_on_approval(
     often the page's form is sent); back to the page."""
     if comment.strip():
         key = form_key if form_key and len(form_key) in FORM_KEY_LENGTHS else None
-        await approver_link.ask(session, temporal, settings.task_queue, token, comment.strip(), key)
+        await approver_link.ask(
+            session,
+            temporal,
+            settings.task_queue,
+            settings.ticket_targets,
+            token,
+            comment.strip(),
+            key,
+        )
     return redirect(f"../{token}?sent=true")

@@ -15,12 +15,15 @@ from api.errors import NotFound
 from api.portal.auth import SignedInDep
 from api.portal.forms import KIND_CHOICES
 from api.portal.render import redirect, render
+from api.portal.tickets import OWNER_CHOICES
 from api.services import request_lists
 from api.services.request_lists import CUSTOMER_NAME_MAX, OPEN, RequestFilters, StatusFilter
+from api.services.ticket_desk import Ownership
 from models.access import may_decide
 from models.customer import Customer
 from models.enums import RequestKind, RequestStatus
 from models.ids import ascii_number, ascii_uuid
+from models.types import utcnow
 
 router = APIRouter()
 
@@ -88,7 +91,11 @@ async def queue(request: Request, person: SignedInDep, session: SessionDep) -> R
         customer_id=customer_id,
         status=_status(status_value),
         customer_name=typed_name or None,
+        owner=_choice(Ownership, query.get("owner", "")),
+        owner_id=person.principal.user_id,
+        breached=bool(query.get("breached")),
     )
+    soonest_due = query.get("sort") == "due"
     total = await request_lists.count_requests(session, person.principal, filters)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(_page_number(query.get("page", "")), pages)
@@ -97,12 +104,20 @@ async def queue(request: Request, person: SignedInDep, session: SessionDep) -> R
         person.principal,
         filters,
         oldest_first=True,
+        soonest_due=soonest_due,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
     chosen_status = status_value if filters.status is not None else ""
     # The other pages keep the filters (the status even when it is "any": none means open).
-    shown = {"kind": filters.kind or "", "customer_id": customer_id or "", "customer": typed_name}
+    shown = {
+        "kind": filters.kind or "",
+        "customer_id": customer_id or "",
+        "customer": typed_name,
+        "owner": filters.owner or "",
+        "breached": "yes" if filters.breached else "",
+        "sort": "due" if soonest_due else "",
+    }
     kept = {name: str(value) for name, value in shown.items() if value}
     kept["status"] = chosen_status
 
@@ -127,4 +142,8 @@ async def queue(request: Request, person: SignedInDep, session: SessionDep) -> R
         kinds=KIND_CHOICES,
         ticket=ticket,
         not_found=not_found,
+        owners=OWNER_CHOICES,
+        sorts={"": "Oldest first", "due": "Due soonest"},
+        sort="due" if soonest_due else "",
+        now=utcnow(),
     )

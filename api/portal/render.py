@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.portal.auth import form_token
+from api.portal.due import due_in_words, next_due_in_words
 from api.portal.forms import new_form_key
 from api.services.portal_sessions import SignedIn
 from models.access import may_manage_team
@@ -48,6 +49,8 @@ NOTICES = {
     "replied": "Your reply is added to the ticket.",
     "noted": "Your note is added. Only the service team sees it; nobody is emailed.",
     "raised": "Your ticket is raised. The service team has been told.",
+    "ticket-resolved": "The ticket is resolved. It closes by itself unless someone replies.",
+    "ticket-assigned": "The ticket's owner is changed.",
     "token-revoked": "The token is revoked: it no longer works.",
     "archived": (
         "The customer is archived: its contacts' accounts have ended and their personal data "
@@ -102,6 +105,8 @@ def day_in_words(moment: datetime) -> str:
 
 
 TEMPLATES.env.filters["day_in_words"] = day_in_words
+TEMPLATES.env.globals["due_in_words"] = due_in_words
+TEMPLATES.env.globals["next_due_in_words"] = next_due_in_words
 
 
 def render(

@@ -253,6 +253,7 @@ async def reply(
                     session,
                     temporal,
                     settings.task_queue,
+                    settings.ticket_targets,
                     person.principal,
                     row.ticket_number,
                     form,

@@ -1,9 +1,10 @@
 """Tickets with the service team: the list, a ticket's page with its conversation and the
 reply form, and raising one."""
 
-from collections.abc import Awaitable
-from dataclasses import dataclass
+import math
+from collections.abc import Awaitable, Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,13 +16,18 @@ from api.errors import Conflict, Forbidden, Unavailable
 from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
+from api.portal.ticket_desk import desk_view
 from api.services import tickets
 from api.services.portal_sessions import SignedIn
+from api.services.ticket_desk import PAGE_SIZE, Ownership, TicketFilters
 from models.access import may_raise_ticket, sees_requests
 from models.common import refuse_nul
+from models.enums import TicketStatus
+from models.ids import ascii_number, ascii_uuid
 from models.problems import ValidationProblems
 from models.team_note import NoteCreate
-from models.ticket import CommentCreate, TicketCreate, TicketPublic
+from models.ticket import CommentCreate, TicketCreate
+from models.types import utcnow
 
 router = APIRouter()
 
@@ -46,14 +52,6 @@ _EMPTY = {
 }
 
 
-@dataclass(frozen=True)
-class Listed:
-    """A ticket in the list, and whether it waits for the service team."""
-
-    ticket: TicketPublic
-    waiting: bool
-
-
 async def again(page: Awaitable[HTMLResponse], unavailable: Unavailable) -> HTMLResponse:
     """A page shown again with the message and what was typed (503); the problem page alone
     when the database cannot show it (the page would wrongly say that nothing was changed)."""
@@ -63,33 +61,76 @@ async def again(page: Awaitable[HTMLResponse], unavailable: Unavailable) -> HTML
         raise unavailable from None
 
 
+STATUS_CHOICES = {status.value: status.label for status in TicketStatus}
+OWNER_CHOICES = {
+    "": "Anyone",
+    Ownership.MINE.value: "Mine",
+    Ownership.UNASSIGNED.value: "Unassigned",
+}
+SORT_CHOICES = {"newest": "Newest first", "due": "Due soonest"}
+
+
+def ticket_filters(query: Mapping[str, str], staff: bool) -> TicketFilters:
+    """The list's filters from its link; a value that names nothing is no filter."""
+    status = query.get("status", "")
+    owner = query.get("owner", "")
+    return TicketFilters(
+        customer_id=ascii_uuid(query.get("customer_id", "")) if staff else None,
+        status=TicketStatus(status) if status in STATUS_CHOICES else None,
+        owner=Ownership(owner) if staff and owner in OWNER_CHOICES and owner else None,
+        breached=staff and bool(query.get("breached")),
+        soonest_due=staff and query.get("sort") == "due",
+    )
+
+
 @router.get("/portal/tickets", response_class=HTMLResponse)
-async def ticket_list(
-    request: Request, person: SignedInDep, session: SessionDep, waiting: str = ""
-) -> HTMLResponse:
-    """The tickets the person may see, newest first; those waiting for the service team
-    marked, and on their own when asked."""
-    listed = [
-        Listed(ticket, tickets.awaits_service_team(ticket))
-        for ticket in await tickets.list_tickets(session, person.principal)
-    ]
-    only_waiting = bool(waiting)
+async def ticket_list(request: Request, person: SignedInDep, session: SessionDep) -> HTMLResponse:
+    """The tickets the person may see, a page at a time: by status (with how many of each),
+    and for the service team by owner, breached targets and what is due soonest."""
     staff = person.principal.is_staff
+    query = request.query_params
+    filters = ticket_filters(query, staff)
+    first = await tickets.list_tickets(session, person.principal, filters, limit=1)
+    pages = max(1, math.ceil(first.total / PAGE_SIZE))
+    page = min(ascii_number(query.get("page", ""), 6) or 1, pages)
+    listed = await tickets.list_tickets(
+        session, person.principal, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE
+    )
+    kept = {
+        "customer_id": str(filters.customer_id or ""),
+        "status": filters.status.value if filters.status else "",
+        "owner": filters.owner.value if filters.owner else "",
+        "breached": "yes" if filters.breached else "",
+        "sort": "due" if filters.soonest_due else "",
+    }
+    kept = {name: value for name, value in kept.items() if value}
+
+    def page_link(number: int) -> str:
+        return "/portal/tickets?" + urlencode({**kept, "page": number})
+
     return render(
         request,
         "tickets.html",
         person,
         "Tickets",
-        listed=[item for item in listed if item.waiting or not only_waiting],
-        waiting_count=sum(item.waiting for item in listed),
-        only_waiting=only_waiting,
+        listed=listed,
+        filters=filters,
+        statuses=STATUS_CHOICES,
+        owners=OWNER_CHOICES,
+        sorts=SORT_CHOICES,
+        page=page,
+        pages=pages,
+        first_shown=(page - 1) * PAGE_SIZE + 1,
+        previous_page=page_link(page - 1) if page > 1 else None,
+        next_page=page_link(page + 1) if page < pages else None,
         customers=(
-            await tickets.customer_names(session, {item.ticket.customer_id for item in listed})
+            await tickets.customer_names(session, {t.customer_id for t in listed.tickets})
             if staff
             else {}
         ),
         staff=staff,
         may_raise=may_raise_ticket(person.principal),
+        now=utcnow(),
     )
 
 
@@ -147,7 +188,13 @@ async def raise_ticket(
     if form is not None:
         try:
             raised = await tickets.raise_ticket(
-                session, temporal, settings.task_queue, person.principal, form, form_key
+                session,
+                temporal,
+                settings.task_queue,
+                settings.ticket_targets,
+                person.principal,
+                form,
+                form_key,
             )
         except ValidationProblems as problems:
             errors.add_problems(problems.problems)
@@ -177,7 +224,9 @@ async def _ticket_page(
         status_code=status_code,
         ticket=ticket,
         visibility=await tickets.ticket_visibility(session, ticket),
-        waiting=tickets.awaits_service_team(ticket),
+        desk=await desk_view(session, person.principal, ticket),
+        may_raise=may_raise_ticket(person.principal),
+        now=utcnow(),
         shows_request=ticket.request_id is not None
         and sees_requests(person.principal, ticket.customer_id),
         staff=person.principal.is_staff,
@@ -217,6 +266,7 @@ async def reply(
             session,
             temporal,
             settings.task_queue,
+            settings.ticket_targets,
             person.principal,
             number,
             form,

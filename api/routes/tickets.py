@@ -1,18 +1,21 @@
 """Tickets with the service team and their comments."""
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import error_responses
 from api.idempotency import KEYED
 from api.portal.render import opened_in_browser
-from api.services import tickets
+from api.services import ticket_actions, tickets
+from api.services.ticket_desk import PAGE_SIZE, Ownership, TicketFilters
 from models.common import refuse_nul
+from models.enums import TicketStatus
 from models.team_note import NoteCreate, NotePublic
-from models.ticket import CommentCreate, CommentPublic, TicketCreate, TicketPublic
+from models.ticket import CommentCreate, CommentPublic, TicketAssign, TicketCreate, TicketPublic
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=error_responses(401, 429, 503))
 
@@ -20,9 +23,28 @@ TicketNumber = Annotated[str, Path(max_length=32), AfterValidator(refuse_nul)]
 
 
 @router.get("")
-async def list_tickets(user: CurrentUser, session: SessionDep) -> list[TicketPublic]:
-    """The tickets the caller may see, newest first (staff see all)."""
-    return await tickets.list_tickets(session, user)
+async def list_tickets(
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    status: TicketStatus | None = None,
+    owner: Annotated[
+        Ownership | None, Query(description="`mine` or `unassigned` (the service team's)")
+    ] = None,
+    breached: Annotated[
+        bool, Query(description="Only those that missed, or are missing, a target")
+    ] = False,
+    customer_id: uuid.UUID | None = None,
+    sort: Annotated[Literal["newest", "due"], Query(description="`due`: soonest first")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TicketPublic]:
+    """The tickets the caller may see (staff see all), newest first, a page at a time; the
+    `X-Total-Count` header says how many match."""
+    filters = TicketFilters(status, owner, breached, customer_id, soonest_due=sort == "due")
+    page = await tickets.list_tickets(session, user, filters, limit, offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.tickets
 
 
 @router.post(
@@ -40,7 +62,9 @@ async def raise_ticket(
 ) -> TicketPublic:
     """Raise a support ticket for your side; `shared` lets the other organisation see it.
     The service team is emailed."""
-    return await tickets.raise_ticket(session, temporal, settings.task_queue, user, form)
+    return await tickets.raise_ticket(
+        session, temporal, settings.task_queue, settings.ticket_targets, user, form
+    )
 
 
 @router.get(
@@ -54,6 +78,30 @@ async def raise_ticket(
 async def get_ticket(number: TicketNumber, user: CurrentUser, session: SessionDep) -> TicketPublic:
     """One ticket with its comments."""
     return await tickets.ticket_view(session, user, number)
+
+
+@router.post("/{number}/resolve", responses=error_responses(403, 404, 409))
+async def resolve_ticket(
+    number: TicketNumber,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> TicketPublic:
+    """Resolve the ticket (the service team, or the contact who raised it); it closes by
+    itself later unless someone replies. A request's ticket resolves with its request."""
+    return await ticket_actions.resolve_ticket(
+        session, temporal, settings.task_queue, settings.ticket_targets, user, number
+    )
+
+
+@router.post("/{number}/assign", responses=error_responses(403, 404))
+async def assign_ticket(
+    number: TicketNumber, body: TicketAssign, user: CurrentUser, session: SessionDep
+) -> TicketPublic:
+    """Give the ticket (and its request) an owner among the active team, or `null` for
+    nobody; the service team's emails about it then go to its owner."""
+    return await ticket_actions.assign_ticket(session, user, number, body.owner_id)
 
 
 @router.post(
@@ -73,7 +121,9 @@ async def add_comment(
     """Comment on a ticket. The service team is emailed the comments of others; its own go to
     the requester, to the contact who raised a ticket no request raised, or, with
     `to_approver`, to that side's approver."""
-    return await tickets.add_comment(session, temporal, settings.task_queue, user, number, body)
+    return await tickets.add_comment(
+        session, temporal, settings.task_queue, settings.ticket_targets, user, number, body
+    )
 
 
 @router.post(

@@ -31,6 +31,7 @@ from models.personal_data import approver_named
 from models.queries import asks_of
 from models.redaction import REDACTED
 from models.request import ChangeRequest
+from models.sla import Targets
 from models.ticket import Ticket, TicketComment
 from models.types import utcnow
 from models.user import User
@@ -149,6 +150,7 @@ async def ask(
     session: AsyncSession,
     temporal: Client,
     task_queue: str,
+    targets: Targets,
     token: str,
     body: str,
     form_key: str | None = None,
@@ -163,7 +165,14 @@ async def ask(
     ticket = await session.get_one(Ticket, comment.ticket_id)
     try:
         await tickets.announce_comment(
-            session, temporal, task_queue, ticket, request, comment, Capacity.APPROVER_QUESTION
+            session,
+            temporal,
+            task_queue,
+            targets,
+            ticket,
+            request,
+            comment,
+            Capacity.APPROVER_QUESTION,
         )
     except ApiError as error:
         raise _as_page_problem(error) from error

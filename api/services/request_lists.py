@@ -2,19 +2,23 @@
 and the JSON list; filtered by kind, customer, status and ticket."""
 
 import uuid
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import ColumnElement, UnaryExpression, false, func
 from sqlalchemy.orm import load_only
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.identity import Principal
+from api.services.ticket_desk import Ownership, breached_now, due_order, owners
 from models.access import sees_requests
 from models.customer import Customer
 from models.enums import OPEN_STATUSES, RequestKind, RequestStatus
 from models.request import ChangeRequest, RequestListItem
+from models.sla import targets_of
+from models.ticket import TargetPublic, Ticket
+from models.types import utcnow
 
 # A list shows at most this many; a longer one says it shows the first of them.
 LIMIT = 200
@@ -35,6 +39,10 @@ class RequestFilters:
     ticket: str | None = None
     # Part of a customer's legal name, in any case.
     customer_name: str | None = None
+    # The service desk's: whose ticket, and only those that missed or are missing a target.
+    owner: Ownership | None = None
+    owner_id: uuid.UUID | None = None
+    breached: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,16 @@ def _matching(principal: Principal, filters: RequestFilters) -> list[ColumnEleme
         conditions.append(col(ChangeRequest.status) == filters.status)
     if filters.ticket is not None:
         conditions.append(col(ChangeRequest.ticket_number) == ticket_key(filters.ticket))
+    desk: list[ColumnElement[bool]] = []
+    if filters.owner is Ownership.MINE:
+        desk.append(col(Ticket.owner_id) == filters.owner_id)
+    elif filters.owner is Ownership.UNASSIGNED:
+        desk.append(col(Ticket.owner_id).is_(None))
+    if filters.breached:
+        desk.append(breached_now(utcnow()))
+    if desk:
+        tickets = select(Ticket.request_id).where(*desk)
+        conditions.append(col(ChangeRequest.id).in_(tickets))
     return conditions
 
 
@@ -92,6 +110,7 @@ async def list_requests(
     oldest_first: bool = False,
     limit: int = LIMIT,
     offset: int = 0,
+    soonest_due: bool = False,
 ) -> RequestListing:
     """The requests ``principal`` may see (``models.access.sees_requests``) that match
     ``filters``, newest first unless ``oldest_first``: ``limit`` of them from ``offset``, in
@@ -100,21 +119,31 @@ async def list_requests(
     if conditions is None:
         return RequestListing([], False, limit, offset)
     created = col(ChangeRequest.created_at)
-    order = (created.asc(), col(ChangeRequest.id).asc())
+    order: tuple[UnaryExpression[Any], ...] = (created.asc(), col(ChangeRequest.id).asc())
     if not oldest_first:
         order = (created.desc(), col(ChangeRequest.id).desc())
+    if soonest_due:
+        order = (due_order().asc().nulls_last(), *order)
     # The page's ids first, from the index on status and age alone; then their rows.
     page = (
-        select(ChangeRequest.id).where(*conditions).order_by(*order).offset(offset).limit(limit + 1)
+        select(ChangeRequest.id)
+        .outerjoin(Ticket, col(Ticket.request_id) == col(ChangeRequest.id))
+        .where(*conditions)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit + 1)
     )
     query = (
-        select(ChangeRequest, Customer.legal_name)
+        select(ChangeRequest, Customer.legal_name, Ticket)
         .options(load_only(*(getattr(ChangeRequest, name) for name in _LISTED)))
         .join(Customer, col(Customer.id) == col(ChangeRequest.customer_id))
+        .outerjoin(Ticket, col(Ticket.request_id) == col(ChangeRequest.id))
         .where(col(ChangeRequest.id).in_(page))
         .order_by(*order)
     )
     rows = list(await session.exec(query))
+    named = await owners(session, [ticket for _, _, ticket in rows if ticket is not None])
+    now = utcnow()
     items = [
         RequestListItem(
             id=request.id,
@@ -125,8 +154,12 @@ async def list_requests(
             ticket_number=request.ticket_number,
             created_at=request.created_at,
             updated_at=request.updated_at,
+            owner=named.get(ticket.owner_id) if ticket and ticket.owner_id else None,
+            targets=[TargetPublic(**asdict(due)) for due in targets_of(ticket, now)]
+            if ticket
+            else [],
         )
-        for request, name in rows[:limit]
+        for request, name, ticket in rows[:limit]
     ]
     return RequestListing(items, len(rows) > limit, limit, offset)
 

@@ -1,9 +1,10 @@
 """Tickets as the caller may see them, and comments on them; who should hear is emailed."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,24 +13,35 @@ from temporalio.client import Client
 from api import gateway
 from api.errors import Conflict, Forbidden, NotFound
 from api.identity import Principal
-from api.services import team_notes
+from api.services import team_notes, ticket_desk
+from api.services.ticket_desk import (
+    CLOSED,
+    PAGE_SIZE,
+    Ownership,
+    TicketFilters,
+    TicketPage,
+    breached_now,
+    due_order,
+)
 from models.access import TicketFacts, may_raise_ticket, sees_team_notes, sees_ticket
 from models.approval import Approval
 from models.audit import AuditEvent
 from models.conversation import Email, capacity, on_comment, on_ticket_raised
 from models.customer import Customer
 from models.database import begin_write
-from models.enums import Capacity, CommentKind, Side
+from models.enums import Capacity, CommentKind, Side, TicketStatus
 from models.kinds import KINDS
 from models.payloads import Notification, TicketNotice
 from models.personal_data import approver_named
 from models.problems import Problem, ValidationProblems
 from models.queries import Authors, authors, purchaser_of
 from models.request import ChangeRequest
+from models.sla import Targets, clock_of, open_ticket, targets_of
 from models.team_note import NoteCreate, NotePublic
 from models.ticket import (
     CommentCreate,
     CommentPublic,
+    TargetPublic,
     Ticket,
     TicketComment,
     TicketCreate,
@@ -40,57 +52,95 @@ from models.types import utcnow
 from models.user import User
 
 
-async def _visible(
-    session: AsyncSession,
-    principal: Principal,
-    number: str | None = None,
-    customer_id: uuid.UUID | None = None,
-) -> list[Ticket]:
-    """The tickets the caller may see (``models.access.sees_ticket``), newest first; only
-    ``customer_id``'s if given."""
-    query = select(Ticket).order_by(col(Ticket.id).desc())
-    if not principal.is_staff:
-        query = query.where(Ticket.customer_id == principal.customer_id)
-    if number is not None:
-        query = query.where(Ticket.number == number)
-    if customer_id is not None:
-        query = query.where(Ticket.customer_id == customer_id)
-    tickets = list(await session.exec(query))
-    since = None
-    if principal.side is Side.PURCHASER and principal.customer_id is not None:
-        purchaser = await purchaser_of(session, principal.customer_id)
-        since = purchaser.assigned_at if purchaser else None
-    return [
-        ticket
-        for ticket in tickets
-        if sees_ticket(
-            principal,
-            TicketFacts(ticket.customer_id, ticket.side, ticket.shared, ticket.created_at),
-            since,
-        )
+async def _visible_conditions(
+    session: AsyncSession, principal: Principal
+) -> list[ColumnElement[bool]] | None:
+    """``models.access.sees_ticket`` as conditions on the ticket table: each side sees its
+    own tickets and the other side's shared ones; a purchaser's contacts nothing from before
+    their purchaser was assigned. None when the caller sees no ticket at all."""
+    if principal.is_staff:
+        return []
+    if principal.customer_id is None or principal.side is None:
+        return None
+    conditions: list[ColumnElement[bool]] = [
+        col(Ticket.customer_id) == principal.customer_id,
+        or_(col(Ticket.side) == principal.side, col(Ticket.shared).is_(True)),
     ]
+    if principal.side is Side.PURCHASER:
+        purchaser = await purchaser_of(session, principal.customer_id)
+        if purchaser is None:
+            return None
+        conditions.append(col(Ticket.created_at) >= purchaser.assigned_at)
+    return conditions
+
+
+def _filtered(
+    principal: Principal, filters: TicketFilters, now: datetime
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.customer_id is not None:
+        conditions.append(col(Ticket.customer_id) == filters.customer_id)
+    if filters.status is not None:
+        conditions.append(col(Ticket.status) == filters.status)
+    if filters.owner is Ownership.MINE:
+        conditions.append(col(Ticket.owner_id) == principal.user_id)
+    elif filters.owner is Ownership.UNASSIGNED:
+        conditions.append(col(Ticket.owner_id).is_(None))
+    if filters.breached:
+        conditions.append(breached_now(now))
+    return conditions
 
 
 async def list_tickets(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID | None = None
-) -> list[TicketPublic]:
-    """The tickets the caller may see, newest first; only ``customer_id``'s if given."""
-    visible = await _visible(session, principal, customer_id=customer_id)
-    return await _present_all(session, visible, sees_team_notes(principal))
+    session: AsyncSession,
+    principal: Principal,
+    filters: TicketFilters | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> TicketPage:
+    """The tickets the caller may see that match ``filters``, newest first (or the soonest
+    due first): ``limit`` of them from ``offset``, how many matched, and how many the
+    caller sees of each status (the other filters applied)."""
+    filters = filters or TicketFilters()
+    visible = await _visible_conditions(session, principal)
+    if visible is None:
+        return TicketPage([], 0, {status: 0 for status in TicketStatus})
+    now = utcnow()
+    conditions = [*visible, *_filtered(principal, replace(filters, status=None), now)]
+    counted = await session.exec(
+        select(Ticket.status, func.count()).where(*conditions).group_by(col(Ticket.status))
+    )
+    by_status = {status: 0 for status in TicketStatus}
+    by_status.update({TicketStatus(status): int(count) for status, count in counted.all()})
+    if filters.status is not None:
+        conditions.append(col(Ticket.status) == filters.status)
+    total = by_status[filters.status] if filters.status else sum(by_status.values())
+    newest = (col(Ticket.id).desc(),)
+    order = (due_order().asc().nulls_last(), *newest) if filters.soonest_due else newest
+    rows = await session.exec(
+        select(Ticket).where(*conditions).order_by(*order).offset(offset).limit(limit)
+    )
+    return TicketPage(await _present_all(session, list(rows), principal), total, by_status)
 
 
 async def load_ticket(session: AsyncSession, principal: Principal, number: str) -> Ticket:
     """A ticket the caller may see; one they may not answers 404, like one that does not exist."""
-    visible = await _visible(session, principal, number)
-    if not visible:
+    visible = await _visible_conditions(session, principal)
+    found = (
+        None
+        if visible is None
+        else (await session.exec(select(Ticket).where(Ticket.number == number, *visible))).first()
+    )
+    if found is None:
         raise NotFound("ticket not found")
-    return visible[0]
+    return found
 
 
 async def raise_ticket(
     session: AsyncSession,
     temporal: Client,
     task_queue: str,
+    targets: Targets,
     principal: Principal,
     form: TicketCreate,
     form_key: str | None = None,
@@ -109,7 +159,7 @@ async def raise_ticket(
     await begin_write(session)
     earlier = await _raised_before(session, form_key, principal)
     if earlier is not None:
-        return await _present(session, earlier)
+        return await _present(session, earlier, principal)
     ticket = Ticket(
         customer_id=principal.customer_id,
         side=principal.side,
@@ -129,9 +179,10 @@ async def raise_ticket(
         earlier = await _raised_before(session, form_key, principal)
         if earlier is None:
             raise
-        return await _present(session, earlier)
+        return await _present(session, earlier, principal)
     assert ticket.id is not None
     ticket.number = ticket_number(ticket.id)
+    open_ticket(ticket, now, targets)
     raised = AuditEvent(
         customer_id=principal.customer_id,
         actor=principal.actor,
@@ -150,19 +201,20 @@ async def raise_ticket(
 
     notice = _notice(ticket, None, on_ticket_raised(), now)
     news = _news_id(ticket, "raised", now)
+    await gateway.tell_clock(temporal, task_queue, clock_of(ticket), targets, take_back)
     await gateway.announce(temporal, task_queue, news, notice, take_back)
-    return await _present(session, ticket)
+    return await _present(session, ticket, principal)
 
 
 async def ticket_view(session: AsyncSession, principal: Principal, number: str) -> TicketPublic:
-    ticket = await load_ticket(session, principal, number)
-    return await _present(session, ticket, sees_team_notes(principal))
+    return await _present(session, await load_ticket(session, principal, number), principal)
 
 
 async def add_comment(
     session: AsyncSession,
     temporal: Client,
     task_queue: str,
+    targets: Targets,
     principal: Principal,
     number: str,
     form: CommentCreate,
@@ -172,6 +224,8 @@ async def add_comment(
     portal form that sends it: the same form sent again adds nothing and tells nobody."""
     ticket = await load_ticket(session, principal, number)
     assert ticket.id is not None
+    if ticket.status is TicketStatus.CLOSED:
+        raise Conflict(CLOSED)
     request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
     if form.to_approver is not None:
         await _check_reply_to_approver(session, principal, request, form.to_approver)
@@ -186,7 +240,9 @@ async def add_comment(
         return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
     by_requester = request is not None and request.requester_id == principal.user_id
     written_as = capacity(kind, principal.is_staff, by_requester)
-    await announce_comment(session, temporal, task_queue, ticket, request, comment, written_as)
+    await announce_comment(
+        session, temporal, task_queue, targets, ticket, request, comment, written_as
+    )
     return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
 
 
@@ -234,15 +290,20 @@ async def announce_comment(
     session: AsyncSession,
     temporal: Client,
     task_queue: str,
+    targets: Targets,
     ticket: Ticket,
     request: ChangeRequest | None,
     comment: TicketComment,
     written_as: Capacity,
 ) -> None:
-    """Have whoever should hear of a stored comment emailed; if that cannot be arranged, the
-    comment is taken back (503)."""
+    """Move the ticket on (whose turn it is now), tell its clock, and have whoever should
+    hear of a stored comment emailed; if that cannot be arranged, the comment is taken back
+    (503)."""
     comment_id = comment.id
     assert comment_id is not None
+    await ticket_desk.move_on(
+        session, temporal, task_queue, targets, ticket, written_as, comment.created_at
+    )
     to_approver = comment.side if comment.kind is CommentKind.REPLY_TO_APPROVER else None
     emails = on_comment(
         comment_id,
@@ -331,15 +392,15 @@ def _notice(
     )
 
 
-async def _present(session: AsyncSession, ticket: Ticket, for_team: bool = False) -> TicketPublic:
-    return (await _present_all(session, [ticket], for_team))[0]
+async def _present(session: AsyncSession, ticket: Ticket, principal: Principal) -> TicketPublic:
+    return (await _present_all(session, [ticket], principal))[0]
 
 
 async def _present_all(
-    session: AsyncSession, tickets: list[Ticket], for_team: bool = False
+    session: AsyncSession, tickets: list[Ticket], principal: Principal
 ) -> list[TicketPublic]:
     """The tickets with their conversations, in a query per table however many they are;
-    ``for_team``: with the service team's internal notes (nobody else ever gets them)."""
+    the service team's internal notes only for the service team (nobody else ever gets them)."""
     if not tickets:
         return []
     ids = [ticket.id for ticket in tickets]
@@ -351,15 +412,19 @@ async def _present_all(
         )
     )
     named = await authors(session, comments, tickets)
+    owners = await ticket_desk.owners(session, tickets)
     by_ticket: dict[int, list[TicketComment]] = {}
     for comment in comments:
         by_ticket.setdefault(comment.ticket_id, []).append(comment)
-    notes = await team_notes.on_tickets(session, tickets) if for_team else {}
+    now = utcnow()
+    notes = await team_notes.on_tickets(session, tickets) if sees_team_notes(principal) else {}
     return [
         TicketPublic.model_validate(
             {
                 **ticket.model_dump(),
                 "visible_to": list(Side) if ticket.shared else [ticket.side],
+                "owner": owners.get(ticket.owner_id) if ticket.owner_id else None,
+                "targets": [TargetPublic(**asdict(due)) for due in targets_of(ticket, now)],
                 "comments": _comments(ticket, by_ticket.get(ticket.id or 0, []), named),
                 "internal_notes": notes.get(ticket.id or 0, []),
             }
@@ -453,15 +518,6 @@ async def ticket_visibility(session: AsyncSession, ticket: TicketPublic) -> Visi
         customer_sees=sees(Side.CUSTOMER),
         purchaser_sees=sees(Side.PURCHASER),
     )
-
-
-def awaits_service_team(ticket: TicketPublic) -> bool:
-    """The ticket's last word is not the service team's: its last comment (Signoff's own
-    notes aside) is someone else's, or nobody has answered a ticket a contact raised."""
-    said = [c for c in ticket.comments if c.capacity is not Capacity.SYSTEM]
-    if said:
-        return said[-1].capacity is not Capacity.SERVICE_TEAM
-    return ticket.request_id is None
 
 
 async def customer_names(

@@ -42,6 +42,9 @@ CONTEXT_KEYS = (
     "roles_moved",
     "on_behalf_reason",
     "asks",
+    # The service target a warning is about, and when it falls due.
+    "sla_target",
+    "sla_due",
     # Given by activities.sign_in.SignInActivities, to the sign-in email alone.
     "sign_in_url",
     "sign_in_minutes",
@@ -117,6 +120,8 @@ def context(**overrides: Any) -> dict[str, Any]:
         ),
         "sign_in_url": "http://signoff.test/portal/sign-in/ghi789",
         "sign_in_minutes": 15,
+        "sla_target": "first response",
+        "sla_due": "28 March 2025, 17:00 UTC",
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}

@@ -112,15 +112,15 @@ async def test_a_contact_and_the_service_team_talk_on_a_ticket_raised_through_th
         )
         listed = await contact.get("/portal/tickets")
         assert f'href="/portal/tickets/{number}"' in listed.text and "Invoice copy" in listed.text
-        assert '<span class="badge open">waiting for the service team<' in listed.text
+        assert '<span class="badge ticket-open">Waiting for the service team<' in listed.text
         assert "<button" in listed.text and ">Raise ticket</button>" in listed.text
 
         # The service team is emailed a link to the ticket's page, and answers there.
         told = await stack.wait_for_mail(to(SERVICE_TEAM, number, "Please resend invoice 42."))
         path = portal_link(told, number)
-        unanswered = await staff.get("/portal/tickets?waiting=yes")
+        unanswered = await staff.get("/portal/tickets?status=open")
         assert f'href="{path}"' in unanswered.text and "Example Energy plc" in unanswered.text
-        assert "Only tickets with unanswered comments" in unanswered.text
+        assert ">Waiting for the service team (1)<" in unanswered.text
         assert ">Raise ticket</button>" not in unanswered.text, "the service team raises none"
         assert (await staff.get("/portal/tickets/new")).status_code == 403
         assert "Please resend invoice 42." in (await staff.get(path)).text
@@ -132,7 +132,9 @@ async def test_a_contact_and_the_service_team_talk_on_a_ticket_raised_through_th
             "Your reply is added to the ticket."
             in (await staff.get(answered.headers["location"])).text
         )
-        assert f'href="{path}"' not in (await staff.get("/portal/tickets?waiting=yes")).text
+        assert f'href="{path}"' not in (await staff.get("/portal/tickets?status=open")).text
+        waiting = await staff.get("/portal/tickets?status=waiting_for_customer")
+        assert f'href="{path}"' in waiting.text and ">Waiting for the customer (1)<" in waiting.text
 
         # The raiser is emailed the reply and its link; the page shows it; they answer back.
         heard = await stack.wait_for_mail(to(derek(stack)["email"], "Sent again this morning."))
@@ -141,12 +143,12 @@ async def test_a_contact_and_the_service_team_talk_on_a_ticket_raised_through_th
         assert (
             "Sent again this morning." in shown.text and "Sam Service (service team)" in shown.text
         )
-        assert "waiting for the service team" not in shown.text
+        assert ">Waiting for the customer<" in shown.text
         assert (await reply(contact, number, "Received, thank you.")).status_code == 303
         again = await stack.wait_for_mail(to(SERVICE_TEAM, "Received, thank you."))
         assert portal_link(again, number) == path
         assert "Received, thank you." in (await staff.get(path)).text
-        assert f'href="{path}"' in (await staff.get("/portal/tickets?waiting=yes")).text
+        assert f'href="{path}"' in (await staff.get("/portal/tickets?status=open")).text
 
         # An empty reply is shown beside the field; a forged form is refused; nothing is kept.
         empty = await reply(contact, number, "   ")

@@ -75,6 +75,8 @@ TABLE = """
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
   POST /notes                       401  401  403  403  403  403  403  404  404  201  401  401
+  POST /assign                      401  401  403  403  403  403  403  404  404  200  401  401
+  POST /resolve                     401  401  403  403  200  403  403  404  404  200  401  401
 /staff
   GET                               401  401  403  403  403  403  403  403  403  200  401  401
   POST                              401  401  403  403  403  403  403  403  403  201  401  401
@@ -205,6 +207,7 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
         "POST /tickets/{number}/comments": {"json": {"body": "A comment from the matrix."}},
         "POST /tickets/{number}/notes": {"json": {"body": "A note from the matrix."}},
         "POST /customers/{customer_id}/notes": {"json": {"body": "A note from the matrix."}},
+        "POST /tickets/{number}/assign": {"json": {"owner_id": None}},
         "POST /staff": {"json": {"name": "Matrix Member", "email": "matrix@signoff.example.com"}},
         "POST /approvals/{token}/comments": {"data": {"comment": "A question from the matrix."}},
         "POST /approvals/{token}": {"data": {"decision": "approve", "comment": ""}},

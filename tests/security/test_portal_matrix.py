@@ -101,6 +101,8 @@ TABLE = """
   GET                                 in   in   200  200  200  200  200  404  404  200
   POST /comments                      in   in   ok   ok   ok   ok   ok   404  404  ok
   POST /notes                         in   in   403  403  403  403  403  404  404  ok
+  POST /assign                        in   in   403  403  403  403  403  404  404  ok
+  POST /resolve                       in   in   403  403  ok   403  403  404  404  ok
 /portal/tokens
   GET                                 in   in   200  200  200  200  200  200  200  200
   POST                                in   in   ok   ok   ok   ok   ok   ok   ok   ok
