@@ -29,6 +29,7 @@ from models.personal_data import approver_named
 from models.queries import asks_of, comment_author, purchaser_of
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
+from models.ticket_participant import TicketParticipant
 from models.tokens import link_token
 from models.types import utcnow
 from models.user import User
@@ -157,6 +158,11 @@ class EmailActivities(Mailing):
                 activity.logger.info("no address for %s; email skipped", notification.audience)
                 return False
             context = await self._context(session, notification, request, ticket, recipient)
+            if not context["copied"] and await _taken_off(session, notification, ticket):
+                # Taken off the ticket before the email went (the SMTP server may have been
+                # away for hours): they hear nothing more of it.
+                activity.logger.info("contact no longer copied; email skipped")
+                return False
             if notification.event in _APPROVAL_LINK_EVENTS and context["asks"] is None:
                 # Its form is erased: the request has closed, there is nothing to approve.
                 activity.logger.info("request keeps no form; approval email skipped")
@@ -370,6 +376,18 @@ class EmailActivities(Mailing):
             written_as = capacity.value
         base = self._settings.public_url
         number = ticket.number if ticket and ticket.number else ""
+        copied = (
+            notification.audience is Audience.CONTACT
+            and notification.contact_id is not None
+            and ticket is not None
+            and await session.scalar(
+                select(TicketParticipant.id).where(
+                    TicketParticipant.ticket_id == ticket.id,
+                    TicketParticipant.contact_id == uuid.UUID(notification.contact_id),
+                )
+            )
+            is not None
+        )
         context = {
             "side": notification.side.value if notification.side else "",
             "recipient_name": recipient.name,
@@ -396,6 +414,8 @@ class EmailActivities(Mailing):
             "approvers": 0,
             "roles_moved": "",
             "on_behalf_reason": "",
+            # The recipient is copied on the ticket (not its raiser).
+            "copied": copied,
             "sla_target": notification.sla_target.label.lower() if notification.sla_target else "",
             "sla_due": _due_in_words(ticket, notification.sla_target),
         }
@@ -427,6 +447,21 @@ class EmailActivities(Mailing):
 
 
 About = tuple[ChangeRequest | None, Ticket | None]
+
+
+async def _taken_off(
+    session: AsyncSession, notification: Notification, ticket: Ticket | None
+) -> bool:
+    """An email for a contact copied on the ticket (told they are, or a reply), who is no
+    longer copied on it. A reply to the contact who raised it is theirs all the same."""
+    if notification.event is EmailEvent.TICKET_COPIED:
+        return True
+    if notification.event is not EmailEvent.TICKET_REPLY:
+        return False
+    raiser = (
+        await session.get(User, ticket.raised_by_id) if ticket and ticket.raised_by_id else None
+    )
+    return raiser is None or str(raiser.contact_id) != notification.contact_id
 
 
 async def _owner(session: AsyncSession, notification: Notification) -> Recipient | None:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Text, cast, func, or_, update
+from sqlalchemy import Text, cast, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +38,7 @@ from models.redaction import Person, Redaction, redact, redaction_for
 from models.request import ChangeRequest
 from models.team_note import TeamNote
 from models.ticket import Ticket, TicketComment
+from models.ticket_participant import TicketParticipant
 from models.user import ApiToken, User
 
 # Kinds whose form may name people of other organisations.
@@ -84,6 +85,10 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
             .where(col(PortalSession.user_id) == user.id, col(PortalSession.ended_at).is_(None))
             .values(ended_at=at)
         )
+    # Copied on tickets no more: who copied whom goes with them.
+    await session.exec(
+        delete(TicketParticipant).where(col(TicketParticipant.contact_id) == contact.id)
+    )
     for name in DETAIL_FIELDS:
         setattr(contact, name, None)
     contact.former_details = []

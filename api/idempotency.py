@@ -53,8 +53,8 @@ KEYED: dict[str, Any] = {
 }
 KEYED_PATHS = re.compile(
     rf"^/customers/[^/]+/({'|'.join(kind.path for kind in KINDS.values())})$"
-    r"|^/tickets$|^/tickets/[^/]+/(comments|notes)$|^/customers/[^/]+/notes$|^/customers$"
-    r"|^/staff$"
+    r"|^/tickets$|^/tickets/[^/]+/(comments|participants|notes)$|^/customers/[^/]+/notes$"
+    r"|^/customers$|^/staff$"
 )
 
 

@@ -10,15 +10,20 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from api.portal.auth import COOKIE
 from api.services import portal_sessions
 from devstack.demo_data import load_demo_data
-from models.database import create_db_engine, session_factory
+from models.customer import Customer
+from models.database import SessionFactory, create_db_engine, session_factory
+from models.enums import Side, TicketStatus
+from models.sla import open_ticket
+from models.ticket import Ticket
 from models.tokens import hash_token
 from models.types import utcnow
 from models.user import ApiToken, User
@@ -41,9 +46,10 @@ class Page:
     cookie: str
 
 
-async def sign_in(api: str, database_url: str) -> list[Page]:
-    """Load the demo data, file one request for Derek's customer, start the portal sessions;
-    the four pages, each with the cookie of the person who opens it."""
+async def sign_in(api: str, database_url: str, tickets: int = 0) -> list[Page]:
+    """Load the demo data, file one request for Derek's customer, start the portal sessions,
+    bring the tickets up to ``tickets``; the pages, each with the cookie of the person who
+    opens it."""
     engine = create_db_engine(database_url)
     settings = Settings(database_url=database_url)
     try:
@@ -62,6 +68,7 @@ async def sign_in(api: str, database_url: str) -> list[Page]:
             )
             sam_key = await portal_sessions.start(session, user.id, settings, now)
             await session.commit()
+        await _seed_tickets(sessions, tickets, user.id, settings)
     finally:
         await engine.dispose()
     async with httpx.AsyncClient(base_url=api, timeout=60) as http:
@@ -78,7 +85,40 @@ async def sign_in(api: str, database_url: str) -> list[Page]:
         Page("request", f"/portal/requests/{request_id}", derek_key),
         Page("contacts", "/portal/contacts", derek_key),
         Page("queue", "/portal/queue", sam_key),
+        Page("tickets", "/portal/tickets", sam_key),
+        Page("tickets_due", "/portal/tickets?status=open&sort=due", sam_key),
     ]
+
+
+async def _seed_tickets(
+    sessions: SessionFactory, total: int, owner_id: uuid.UUID, settings: Settings
+) -> None:
+    """Tickets of the bench's customers, up to ``total`` in all, in every status and some
+    owned, written straight to the database (their clocks are not what is measured)."""
+    async with sessions() as session:
+        have = int(await session.scalar(select(func.count()).select_from(Ticket)) or 0)
+        customer_ids = list(await session.exec(select(Customer.id)))
+        statuses = list(TicketStatus)
+        now = utcnow()
+        for start in range(have, total, 1000):
+            rows = []
+            for index in range(start, min(start + 1000, total)):
+                ticket = Ticket(
+                    customer_id=customer_ids[index % len(customer_ids)],
+                    side=Side.CUSTOMER,
+                    subject=f"Bench ticket {index}",
+                    body="A ticket the bench raised to fill the lists.",
+                    created_at=now - timedelta(minutes=index),
+                    owner_id=owner_id if index % 3 == 0 else None,
+                )
+                open_ticket(ticket, ticket.created_at, settings.ticket_targets)
+                ticket.status = statuses[index % len(statuses)]
+                rows.append(ticket)
+            session.add_all(rows)
+            await session.flush()
+            for ticket in rows:
+                ticket.number = f"SO-B{ticket.id:07d}"
+            await session.commit()
 
 
 Timings = dict[str, list[float]]

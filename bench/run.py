@@ -1,7 +1,8 @@
 """The benchmark: Signoff against the Temporal floor, open requests at scale, history length.
 
     python -m bench.run [--requests 500] [--clients 20] [--open 10000] [--repeat 3] [--pages 200]
-                        [--output bench/results/latest.json] [--directory var/bench]
+                        [--tickets 10000] [--output bench/results/latest.json]
+                        [--directory var/bench]
 
 Runs the embedded stack as ``make dev`` does (Temporal dev server on a SQLite file with WAL,
 the SMTP catcher, one worker, one API), in a fresh ``var/bench/``, on free ports. Prints a
@@ -424,10 +425,10 @@ class PortalRun:
     paced_cores: dict[str, float]
 
 
-async def portal_pages(stack: Stack, count: int, load_per_s: float) -> PortalRun:
+async def portal_pages(stack: Stack, count: int, load_per_s: float, tickets: int = 0) -> PortalRun:
     """The portal's pages, ``count`` GETs each: one after another, then arriving at a steady
     pace while profile changes arrive at ``load_per_s`` (half the end-to-end throughput)."""
-    pages = await portal.sign_in(stack.api, stack.database_url)
+    pages = await portal.sign_in(stack.api, stack.database_url, tickets)
     alone = await portal.sequential(stack.api, pages, count)
     seconds = count * len(pages) / portal.PAGES_PER_S
     filed = max(1, round(seconds * load_per_s))
@@ -651,7 +652,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 scales.append(await open_at_scale(stack, args.open, args.clients))
                 print(f"round {round_number + 1}/{args.repeat}: portal pages", flush=True)
-                portal_runs.append(await portal_pages(stack, args.pages, rate))
+                portal_runs.append(await portal_pages(stack, args.pages, rate, args.tickets))
     median = statistics.median
     back_to_back = [run.latencies for run in runs]
     result: dict[str, Any] = {
@@ -662,6 +663,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "open": args.open,
             "repeat": args.repeat,
             "pages": args.pages,
+            "tickets": args.tickets,
         },
         "floor_per_s": median(run.per_s for run in floors),
         "floor_unsandboxed_per_s": median(run.per_s for run in unsandboxed),
@@ -710,6 +712,9 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pages", type=int, default=200, help="GETs of each portal page")
+    parser.add_argument(
+        "--tickets", type=int, default=10_000, help="tickets in the lists the pages time"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--directory", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()

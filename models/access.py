@@ -123,6 +123,30 @@ def sees_ticket(caller: Principal, ticket: TicketFacts, purchaser_since: datetim
     return True
 
 
+def may_copy_on_ticket(
+    caller: Principal, ticket: TicketFacts, raised_by_id: uuid.UUID | None
+) -> bool:
+    """Copying contacts onto a ticket, and taking them off: the service team, whoever raised
+    it (a request's ticket: its requester), and the customer's Management and Cust Admin
+    when they see it. Others who see it may not (403); others still do not see it (404)."""
+    if caller.is_staff or (raised_by_id is not None and caller.user_id == raised_by_id):
+        return True
+    customers_own = caller.side is Side.CUSTOMER and caller.customer_id == ticket.customer_id
+    seen = ticket.side is Side.CUSTOMER or ticket.shared
+    return customers_own and seen and bool(caller.roles & REQUESTER_ROLES)
+
+
+def may_be_copied(
+    ticket: TicketFacts, customer_id: uuid.UUID, side: Side, purchaser_since: datetime | None
+) -> bool:
+    """A contact (of ``customer_id`` and ``side``) may be copied on a ticket that the
+    contacts of their side see: its own side's, or both sides' when it is shared (the
+    purchaser's only from when it was assigned). A copy is emailed the replies: nobody
+    else may hear of a ticket."""
+    anyone = Principal(user_id=uuid.UUID(int=0), is_staff=False, customer_id=customer_id, side=side)
+    return sees_ticket(anyone, ticket, purchaser_since)
+
+
 def may_resolve_ticket(caller: Principal, raised_by: uuid.UUID | None) -> bool:
     """The service team resolves a ticket it can see, and so does whoever raised it."""
     return caller.is_staff or caller.user_id == raised_by

@@ -183,6 +183,8 @@ class EmailEvent(StrEnum):
     FILED_FOR_CUSTOMER = "filed_for_customer"
     # To a ticket's owner (or the team address): a service target is about to be missed.
     SLA_WARNING = "sla_warning"
+    # To a contact copied on a ticket: they will be emailed its replies.
+    TICKET_COPIED = "ticket_copied"
 
     @property
     def label(self) -> str:

@@ -20,6 +20,7 @@ from models.kinds import KINDS
 from models.purchaser import Purchaser
 from models.request import ChangeRequest
 from models.ticket import Ticket, TicketComment
+from models.ticket_participant import TicketParticipant
 from models.user import User
 
 
@@ -102,6 +103,27 @@ async def comment_author(
         requester = request.requester_id if request else None
     contact = await session.get(Contact, user.contact_id) if user and user.contact_id else None
     return named_author(comment, user, contact, requester)
+
+
+async def copied_on(
+    session: AsyncSession, ticket_ids: Iterable[int]
+) -> list[tuple[TicketParticipant, Contact]]:
+    """The contacts copied on these tickets who can still be emailed (not removed, not
+    erased), each with its row, in the order they were copied."""
+    ids = list(ticket_ids)
+    if not ids:
+        return []
+    rows = await session.exec(
+        select(TicketParticipant, Contact)
+        .join(Contact, col(Contact.id) == TicketParticipant.contact_id)
+        .where(
+            col(TicketParticipant.ticket_id).in_(ids),
+            col(Contact.removed_at).is_(None),
+            col(Contact.email).is_not(None),
+        )
+        .order_by(col(TicketParticipant.added_at), col(TicketParticipant.id))
+    )
+    return list(rows.all())
 
 
 @dataclass(frozen=True)

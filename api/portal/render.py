@@ -49,6 +49,9 @@ NOTICES = {
     "replied": "Your reply is added to the ticket.",
     "noted": "Your note is added. Only the service team sees it; nobody is emailed.",
     "raised": "Your ticket is raised. The service team has been told.",
+    "copied": "The contact is copied on the ticket: they are told so, and emailed the service "
+    "team's replies.",
+    "uncopied": "The contact is no longer copied on the ticket.",
     "ticket-resolved": "The ticket is resolved. It closes by itself unless someone replies.",
     "ticket-assigned": "The ticket's owner is changed.",
     "token-revoked": "The token is revoked: it no longer works.",

@@ -3,6 +3,7 @@ reply form, and raising one."""
 
 import math
 from collections.abc import Awaitable, Mapping
+from contextlib import suppress
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,12 +13,12 @@ from pydantic import AfterValidator
 from sqlalchemy.exc import DBAPIError
 
 from api.deps import SessionDep
-from api.errors import Conflict, Forbidden, Unavailable
+from api.errors import Conflict, Forbidden, NotFound, Unavailable
 from api.portal.auth import PostedForm, SignedInDep
 from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.portal.ticket_desk import desk_view
-from api.services import tickets
+from api.services import ticket_participants, tickets
 from api.services.portal_sessions import SignedIn
 from api.services.ticket_desk import PAGE_SIZE, Ownership, TicketFilters
 from models.access import may_raise_ticket, sees_requests
@@ -27,6 +28,7 @@ from models.ids import ascii_number, ascii_uuid
 from models.problems import ValidationProblems
 from models.team_note import NoteCreate
 from models.ticket import CommentCreate, TicketCreate
+from models.ticket_participant import ParticipantCreate
 from models.types import utcnow
 
 router = APIRouter()
@@ -50,6 +52,9 @@ _EMPTY = {
     REPLY: "Write your reply before sending it",
     NOTE: "Write the note before adding it",
 }
+# The copy form's one field: a choice among the contacts who may be copied.
+COPY = "contact_id"
+COPY_EMPTY = {COPY: "Choose the contact to copy"}
 
 
 async def again(page: Awaitable[HTMLResponse], unavailable: Unavailable) -> HTMLResponse:
@@ -212,6 +217,7 @@ async def _ticket_page(
     reply_body: str = "",
     status_code: int = 200,
     problem: str | None = None,
+    copy_error: str | None = None,
     note_error: str | None = None,
     note_body: str = "",
 ) -> HTMLResponse:
@@ -233,6 +239,8 @@ async def _ticket_page(
         reply_error=reply_error,
         reply_body=reply_body,
         problem=problem,
+        copying=await ticket_participants.copying(session, person.principal, ticket),
+        copy_error=copy_error,
         note_error=note_error,
         note_body=note_body,
     )
@@ -287,6 +295,57 @@ async def reply(
         )
         return await again(page, unavailable)
     return redirect(f"/portal/tickets/{number}", "replied")
+
+
+@router.post("/portal/tickets/{number}/participants", response_class=HTMLResponse)
+async def copy_contact(number: Number, sent: PostedForm) -> Response:
+    """Copy: the chosen contact is copied on the ticket by the same service as the API's
+    (they are told so). Sent twice, it copies them once."""
+    request, person, session, temporal, settings = sent
+    posted = await request.form()
+    errors = FormErrors(labels={COPY: "Copy a contact"}, known=frozenset({COPY}), empty=COPY_EMPTY)
+    form = errors.parse(ParticipantCreate, {COPY: str(posted.get(COPY, "")).strip()})
+    status_code = 422
+    if form is not None:
+        try:
+            await ticket_participants.copy_contact(
+                session, temporal, settings.task_queue, person.principal, number, form
+            )
+        except ValidationProblems as problems:
+            errors.add_problems(problems.problems)
+        except Conflict as conflict:
+            errors.add(COPY, sentence(conflict.detail))
+            status_code = 409
+        except Unavailable as unavailable:
+            page = _ticket_page(
+                request,
+                person,
+                session,
+                number,
+                status_code=503,
+                problem=sentence(unavailable.detail),
+            )
+            return await again(page, unavailable)
+        else:
+            return redirect(f"/portal/tickets/{number}", "copied")
+    message = " ".join([*errors.fields[COPY], *errors.general])
+    page = _ticket_page(
+        request, person, session, number, status_code=status_code, copy_error=message
+    )
+    return await page
+
+
+@router.post("/portal/tickets/{number}/participants/{contact_id}/remove")
+async def uncopy_contact(number: Number, contact_id: str, sent: PostedForm) -> Response:
+    """Remove <name>: the contact is copied on the ticket no more. Sent again once they are
+    off, it says the same: there is nothing left to do."""
+    _, person, session, _, _ = sent
+    contact = ascii_uuid(contact_id)
+    if contact is None:
+        raise NotFound("that contact is not copied on this ticket")
+    with suppress(ticket_participants.NotCopied):
+        await ticket_participants.uncopy_contact(session, person.principal, number, contact)
+    return redirect(f"/portal/tickets/{number}", "uncopied")
 
 
 @router.post("/portal/tickets/{number}/notes", response_class=HTMLResponse)

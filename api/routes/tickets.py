@@ -10,12 +10,13 @@ from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import error_responses
 from api.idempotency import KEYED
 from api.portal.render import opened_in_browser
-from api.services import ticket_actions, tickets
+from api.services import ticket_actions, ticket_participants, tickets
 from api.services.ticket_desk import PAGE_SIZE, Ownership, TicketFilters
 from models.common import refuse_nul
 from models.enums import TicketStatus
 from models.team_note import NoteCreate, NotePublic
 from models.ticket import CommentCreate, CommentPublic, TicketAssign, TicketCreate, TicketPublic
+from models.ticket_participant import ParticipantCreate, ParticipantPublic
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=error_responses(401, 429, 503))
 
@@ -124,6 +125,51 @@ async def add_comment(
     return await tickets.add_comment(
         session, temporal, settings.task_queue, settings.ticket_targets, user, number, body
     )
+
+
+@router.post(
+    "/{number}/participants",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **error_responses(400, 403, 404, 409, 413),
+        200: {"model": ParticipantPublic, "description": "Copied already: nothing changed"},
+    },
+    openapi_extra=KEYED,
+)
+async def copy_contact(
+    number: TicketNumber,
+    body: ParticipantCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+) -> ParticipantPublic:
+    """Copy a contact on the ticket: they are told so, then emailed the service team's
+    replies as its raiser is. A current contact of an organisation that sees the ticket
+    (422 otherwise); by its raiser, the customer's Management and Cust Admin, or the service
+    team. One copied already answers 200 with their copy; its raiser, 409."""
+    copied = await ticket_participants.copy_contact(
+        session, temporal, settings.task_queue, user, number, body
+    )
+    if not copied.new:
+        response.status_code = status.HTTP_200_OK
+    return copied.participant
+
+
+@router.delete(
+    "/{number}/participants/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(403, 404),
+)
+async def uncopy_contact(
+    number: TicketNumber, contact_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Take a copied contact off the ticket: they are emailed its replies no more. 404 if
+    they are not copied on it."""
+    await ticket_participants.uncopy_contact(session, user, number, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

@@ -6,6 +6,7 @@ and its audit trail stay."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -17,12 +18,14 @@ from api.errors import Conflict, Forbidden, NotFound
 from api.identity import Principal
 from api.services.customers import require_not_archived
 from models.access import may_manage_team
-from models.audit import AuditEvent
+from models.audit import AuditEvent, ticket_event
 from models.customer import Customer, CustomerArchive
 from models.database import begin_write, commit
-from models.enums import OPEN_STATUSES, Side
+from models.enums import OPEN_STATUSES, Side, TicketStatus
 from models.queries import living_contacts
 from models.request import ChangeRequest
+from models.sla import close
+from models.ticket import Ticket
 from models.types import utcnow
 
 OPEN_REQUEST = (
@@ -98,6 +101,7 @@ async def archive_customer(
         for contact in contacts:
             await erase_contact(session, contact, now)
         await forget_customer_people(session, customer_id, now)
+        await _close_tickets(session, customer_id, now)
         session.add(
             AuditEvent(
                 customer_id=customer_id,
@@ -112,6 +116,19 @@ async def archive_customer(
         raise
     await commit(session)
     return customer
+
+
+async def _close_tickets(session: AsyncSession, customer_id: uuid.UUID, at: datetime) -> None:
+    """Its tickets take no more replies. Their clocks find them closed when they next look
+    (no warning goes out for a closed ticket) and end."""
+    tickets = await session.exec(
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, Ticket.status != TicketStatus.CLOSED)
+        .with_for_update()
+    )
+    for ticket in tickets:
+        close(ticket, at)
+        session.add(ticket_event(ticket, "ticket_closed", at))
 
 
 async def _customer(session: AsyncSession, customer_id: uuid.UUID, lock: bool = False) -> Customer:

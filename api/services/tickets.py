@@ -1,6 +1,7 @@
 """Tickets as the caller may see them, and comments on them; who should hear is emailed."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
@@ -26,7 +27,7 @@ from api.services.ticket_desk import (
 from models.access import TicketFacts, may_raise_ticket, sees_team_notes, sees_ticket
 from models.approval import Approval
 from models.audit import AuditEvent
-from models.conversation import Email, capacity, on_comment, on_ticket_raised
+from models.conversation import Email, capacity, on_comment, on_copied, on_ticket_raised
 from models.customer import Customer
 from models.database import begin_write
 from models.enums import Capacity, CommentKind, Side, TicketStatus
@@ -34,7 +35,7 @@ from models.kinds import KINDS
 from models.payloads import Notification, TicketNotice
 from models.personal_data import approver_named
 from models.problems import Problem, ValidationProblems
-from models.queries import Authors, authors, purchaser_of
+from models.queries import Authors, authors, copied_on, purchaser_of
 from models.request import ChangeRequest
 from models.sla import Targets, clock_of, open_ticket, targets_of
 from models.team_note import NoteCreate, NotePublic
@@ -48,6 +49,7 @@ from models.ticket import (
     TicketPublic,
     ticket_number,
 )
+from models.ticket_participant import ParticipantPublic, TicketParticipant
 from models.types import utcnow
 from models.user import User
 
@@ -305,12 +307,18 @@ async def announce_comment(
         session, temporal, task_queue, targets, ticket, written_as, comment.created_at
     )
     to_approver = comment.side if comment.kind is CommentKind.REPLY_TO_APPROVER else None
+    raiser = await raiser_contact(session, ticket)
+    # The raiser (a request's requester) hears as such: never as a copy too.
+    copied = [
+        str(c.id) for _, c in await copied_on(session, [comment.ticket_id]) if str(c.id) != raiser
+    ]
     emails = on_comment(
         comment_id,
         written_as,
         to_approver,
         of_request=request is not None,
-        raiser_contact_id=await _raiser_contact(session, ticket) if request is None else None,
+        raiser_contact_id=raiser if request is None else None,
+        copied_contact_ids=copied,
     )
     await gateway.announce(
         temporal,
@@ -360,9 +368,28 @@ async def _check_reply_to_approver(
     )
 
 
-async def _raiser_contact(session: AsyncSession, ticket: Ticket) -> str | None:
+async def raiser_contact(session: AsyncSession, ticket: Ticket) -> str | None:
+    """The contact who raised the ticket (a request's ticket: its requester), if a contact
+    did."""
     raiser = await session.get(User, ticket.raised_by_id) if ticket.raised_by_id else None
     return str(raiser.contact_id) if raiser and raiser.contact_id else None
+
+
+async def announce_copied(
+    session: AsyncSession,
+    temporal: Client,
+    task_queue: str,
+    ticket: Ticket,
+    participant: TicketParticipant,
+    take_back: Callable[[], Awaitable[None]],
+) -> None:
+    """Have a contact just copied on the ticket told so; if that cannot be arranged, the copy
+    is taken back (503)."""
+    request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
+    emails = on_copied(str(participant.contact_id), participant.added_at)
+    news = _news_id(ticket, f"copied-{participant.contact_id}", participant.added_at)
+    notice = _notice(ticket, request, emails, participant.added_at)
+    await gateway.announce(temporal, task_queue, news, notice, take_back)
 
 
 def _notice(
@@ -416,6 +443,16 @@ async def _present_all(
     by_ticket: dict[int, list[TicketComment]] = {}
     for comment in comments:
         by_ticket.setdefault(comment.ticket_id, []).append(comment)
+    copied: dict[int, list[ParticipantPublic]] = {}
+    for participant, contact in await copied_on(session, [t.id for t in tickets if t.id]):
+        copied.setdefault(participant.ticket_id, []).append(
+            ParticipantPublic(
+                contact_id=contact.id,
+                name=contact.display_name,
+                side=contact.side,
+                added_at=participant.added_at,
+            )
+        )
     now = utcnow()
     notes = await team_notes.on_tickets(session, tickets) if sees_team_notes(principal) else {}
     return [
@@ -426,6 +463,7 @@ async def _present_all(
                 "owner": owners.get(ticket.owner_id) if ticket.owner_id else None,
                 "targets": [TargetPublic(**asdict(due)) for due in targets_of(ticket, now)],
                 "comments": _comments(ticket, by_ticket.get(ticket.id or 0, []), named),
+                "participants": copied.get(ticket.id or 0, []),
                 "internal_notes": notes.get(ticket.id or 0, []),
             }
         )

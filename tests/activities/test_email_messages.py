@@ -42,6 +42,7 @@ CONTEXT_KEYS = (
     "roles_moved",
     "on_behalf_reason",
     "asks",
+    "copied",
     # The service target a warning is about, and when it falls due.
     "sla_target",
     "sla_due",
@@ -74,6 +75,7 @@ NEW_EVENTS = (
     EmailEvent.REPLY_TO_APPROVER,
     EmailEvent.TICKET_REPLY,
     EmailEvent.ROLES_MOVED,
+    EmailEvent.TICKET_COPIED,
 )
 # About a ticket that no request raised: no request, so no kind and no request link.
 STAND_ALONE = {"kind": "", "request_url": "", "ticket_subject": "Invoice address is wrong"}
@@ -120,6 +122,7 @@ def context(**overrides: Any) -> dict[str, Any]:
         ),
         "sign_in_url": "http://signoff.test/portal/sign-in/ghi789",
         "sign_in_minutes": 15,
+        "copied": False,
         "sla_target": "first response",
         "sla_due": "28 March 2025, 17:00 UTC",
     }
@@ -138,6 +141,7 @@ def hostile_context(to_approver: bool = False) -> dict[str, Any]:
     }
     values["approvers"] = 2
     values["sign_in_minutes"] = 15
+    values["copied"] = True
     hostile = values["asks"]
     values["asks"] = Asks(what=hostile, subject=hostile, facts=[], list_title="", items=[])
     return values if to_approver else {**values, "side": ""}
@@ -560,7 +564,13 @@ def test_the_decline_reason_is_for_the_requester_only(renderer: EmailRenderer) -
 
 
 @pytest.mark.parametrize(
-    "event", [EmailEvent.TICKET_RAISED, EmailEvent.COMMENT_TO_SERVICE_TEAM, EmailEvent.TICKET_REPLY]
+    "event",
+    [
+        EmailEvent.TICKET_RAISED,
+        EmailEvent.COMMENT_TO_SERVICE_TEAM,
+        EmailEvent.TICKET_REPLY,
+        EmailEvent.TICKET_COPIED,
+    ],
 )
 def test_a_stand_alone_ticket_email_has_no_empty_request_link(
     renderer: EmailRenderer, event: EmailEvent
@@ -589,7 +599,7 @@ def test_each_new_event_names_the_ticket_in_its_subject(
         comment_capacity="requester",
         roles_moved="financial",
     )
-    if event in (EmailEvent.TICKET_RAISED, EmailEvent.TICKET_REPLY):
+    if event in (EmailEvent.TICKET_RAISED, EmailEvent.TICKET_REPLY, EmailEvent.TICKET_COPIED):
         values.update(STAND_ALONE)
 
     email = renderer.render(event, values)
@@ -600,7 +610,12 @@ def test_each_new_event_names_the_ticket_in_its_subject(
 
 @pytest.mark.parametrize(
     "event",
-    [EmailEvent.TICKET_RAISED, EmailEvent.TICKET_REPLY, EmailEvent.COMMENT_TO_SERVICE_TEAM],
+    [
+        EmailEvent.TICKET_RAISED,
+        EmailEvent.TICKET_REPLY,
+        EmailEvent.COMMENT_TO_SERVICE_TEAM,
+        EmailEvent.TICKET_COPIED,
+    ],
 )
 def test_a_stand_alone_tickets_subject_is_named_in_the_body_not_the_logged_subject(
     renderer: EmailRenderer, event: EmailEvent
@@ -637,6 +652,25 @@ def test_the_comment_of_a_ticket_email_is_quoted_and_escaped(
     assert comment in email.text
     assert "Is the &lt;b&gt;VAT&lt;/b&gt; number &amp; address right?" in email.html
     assert "<b>VAT</b>" not in email.html
+
+
+def test_a_copied_contact_is_told_they_are_copied_and_the_raiser_that_it_is_theirs(
+    renderer: EmailRenderer,
+) -> None:
+    to_raiser = renderer.render(EmailEvent.TICKET_REPLY, context(**STAND_ALONE, copied=False))
+    to_copy = renderer.render(EmailEvent.TICKET_REPLY, context(**STAND_ALONE, copied=True))
+    told = renderer.render(EmailEvent.TICKET_COPIED, context(**STAND_ALONE, copied=True))
+
+    assert to_raiser.subject == "[SO-1042] The service team replied to your ticket"
+    assert "copied" not in to_raiser.text + to_raiser.html
+    assert to_copy.subject == "[SO-1042] The service team replied on a ticket you are copied on"
+    assert "You are copied on this ticket" in to_copy.text
+    assert "You are copied on this ticket" in to_copy.html
+    assert "your ticket" not in to_copy.text + to_copy.html
+    assert told.subject == "[SO-1042] You are copied on a ticket"
+    for part in (told.text, told.html):
+        assert "You are copied on ticket" in part and "Invoice address is wrong" in part
+        assert "http://signoff.test/portal/tickets/SO-1042" in part
 
 
 def test_a_filed_request_says_whom_it_waits_for(renderer: EmailRenderer) -> None:

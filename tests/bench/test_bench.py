@@ -17,7 +17,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp("bench")
     output = tmp_path / "latest.json"
     command = [sys.executable, "-m", "bench.run", "--requests", "6", "--clients", "3"]
-    command += ["--open", "6", "--repeat", "1", "--pages", "10", "--output", str(output)]
+    command += ["--open", "6", "--repeat", "1", "--pages", "10", "--tickets", "60"]
+    command += ["--output", str(output)]
     command += ["--directory", str(tmp_path / "stack")]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-3000:]
@@ -50,7 +51,8 @@ def test_the_portal_pages_are_timed(tiny: dict[str, Any]) -> None:
     assert portal["target_p99_ms"] == 50
     assert portal["paced_load_per_s"] == result["paced_per_s"] > 0
     assert portal["paced_pages_per_s"] > 0 and portal["paced_load_failed_calls"] == 0
-    for page in ("profile", "request", "contacts", "queue"):
+    assert result["settings"]["tickets"] == 60
+    for page in ("profile", "request", "contacts", "queue", "tickets", "tickets_due"):
         for how in ("sequential", "paced"):
             figure = portal[page][how]
             assert 0 < figure["p50_ms"] <= figure["p99_ms"], (page, how)

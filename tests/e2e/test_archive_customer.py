@@ -73,9 +73,12 @@ async def test_only_a_team_admin_archives_with_a_reason_and_no_request_open(
 
 
 async def settled(stack: Stack, timeout: float = 30.0) -> None:
-    """Once no workflow of the test's task queue is running: every email sent, and its audit
-    event recorded."""
-    query = f"TaskQueue = '{stack.settings.task_queue}' AND ExecutionStatus = 'Running'"
+    """Once no workflow of the test's task queue is running but the tickets' clocks (which
+    run for days): every email sent, and its audit event recorded."""
+    query = (
+        f"TaskQueue = '{stack.settings.task_queue}' AND ExecutionStatus = 'Running' "
+        "AND WorkflowType != 'TicketClockWorkflow'"
+    )
     async with asyncio.timeout(timeout):
         for _ in range(int(timeout * 10)):
             if not [run async for run in stack.temporal.list_workflows(query)]:
@@ -163,9 +166,14 @@ async def test_archived_customer_keeps_its_record_and_its_contacts_are_gone(
     ticket = (await stack.http.get(f"/tickets/{number}", headers=sam)).json()
     assert ticket["subject"] == "Invoices" and "about the invoices" in ticket["body"]
     assert len(ticket["comments"]) >= 1
+    # Its tickets take no more replies.
+    assert ticket["status"] == "closed"
+    late = await stack.http.post(f"/tickets/{number}/comments", json={"body": "Hi"}, headers=sam)
+    assert late.status_code == 409
 
     trail = (await stack.http.get(f"/customers/{stack.customer_id}/audit", headers=sam)).json()
     assert trail[: len(before.json())] == before.json()
+    assert {event["action"] for event in trail[len(before.json()) :]} >= {"ticket_closed"}
     last = trail[-1]
     assert last["action"] == "customer_archived"
     assert last["actor"] == f"staff:{stack.demo['staff'][0]['id']}"

@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from devstack.outbox import CapturedMessage
+from models.ticket_participant import TicketParticipant
 from tests.conftest import PUBLIC_URL, Stack
 from tests.e2e.purchaser import (
     FORM,
@@ -174,7 +176,6 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
     comments = f"/tickets/{ticket['number']}/comments"
     await caller.post(comments, {"body": "Thank you, I am on 0161 496 0005."}, token=token)
     await caller.post("/tickets", {"subject": "My access", "body": "Hi"}, token=token)
-    await caller.post(comments, {"body": "Noted, Mrs Greement."}, who="Sam")
     # The service team's own notes name her too: on the ticket, and on the customer.
     await caller.post(
         f"/tickets/{ticket['number']}/notes",
@@ -186,8 +187,15 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
         {"body": "Ms A. Greement asks us to write to ANNABELLE.GREEMENT@energy.example.com."},
         who="Sam",
     )
-
+    # Derek copies her on his ticket: she is told so, and emailed the reply that follows.
     annabelle = (await contacts(stack))["Annabelle"]["id"]
+    participants = f"/tickets/{ticket['number']}/participants"
+    await caller.post(participants, {"contact_id": annabelle})
+    await caller.post(comments, {"body": "Noted, Mrs Greement."}, who="Sam")
+    await stack.wait_for_mail(
+        lambda m: m.recipients == (ANNABELLE["email"],) and "copied on" in m.subject
+    )
+
     new_email, new_phone = "a.greement@energy.example.com", "+44 161 496 0006"
     updated = await caller.file(
         "contact-change",
@@ -238,6 +246,13 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
     derek = stack.auth("Derek")
     shown = (await stack.http.get(f"/tickets/{ticket['number']}", headers=derek)).json()
     assert shown["subject"] == "[removed contact] joins"
+    # Copied on no ticket: not even her id is kept as copied.
+    assert shown["participants"] == []
+    async with stack.sessions() as session:
+        copies = await session.exec(
+            select(TicketParticipant).where(TicketParticipant.contact_id == uuid.UUID(annabelle))
+        )
+        assert list(copies) == []
     assert "Teresa Echie keeps the invoices." in shown["body"]
     team = stack.auth("Sam")
     noted = (await stack.http.get(f"/tickets/{ticket['number']}", headers=team)).json()

@@ -9,7 +9,9 @@ import pytest
 from models.access import (
     Principal,
     TicketFacts,
+    may_be_copied,
     may_cancel,
+    may_copy_on_ticket,
     may_decide,
     may_file,
     may_raise_ticket,
@@ -114,6 +116,16 @@ ASKS: dict[str, Callable[[Principal], bool]] = {
         c, "note_added", {"ticket": "SO-00001"}
     ),
     "reads the messages sent": sees_messages_sent,
+    "copies on a customer ticket": lambda c: may_copy_on_ticket(
+        c, _ticket(Side.CUSTOMER), REQUESTER
+    ),
+    "copies on a shared purchaser ticket": lambda c: may_copy_on_ticket(
+        c, _ticket(Side.PURCHASER, True), None
+    ),
+    "copies on a purchaser ticket": lambda c: may_copy_on_ticket(c, _ticket(Side.PURCHASER), None),
+    "copies on a purchaser ticket it raised": lambda c: may_copy_on_ticket(
+        c, _ticket(Side.PURCHASER), CALLERS["purchaser"].user_id
+    ),
 }
 
 # Columns: staff, management, cust admin, the requester (technical), technical, purchaser,
@@ -148,6 +160,10 @@ sees an email about a shared one                Y Y Y Y Y Y Y
 reads and writes the team's notes               Y . . . . . .
 sees that a note was added                      Y . . . . . .
 reads the messages sent                         Y . . . . . .
+copies on a customer ticket                     Y Y Y Y . . .
+copies on a shared purchaser ticket             Y Y Y . . . .
+copies on a purchaser ticket                    Y . . . . . .
+copies on a purchaser ticket it raised          Y . . . . Y .
 """
 
 
@@ -177,3 +193,42 @@ def test_a_request_offers_only_what_the_rules_and_its_status_allow(status: Reque
         assert (
             ("implement" in offered) is ("decline" in offered) is (in_review and may_decide(caller))
         )
+
+
+# Whom a ticket may be copied to: a contact of ours on either side, or another customer's.
+# Columns: a customer ticket, shared; a purchaser ticket, shared; a shared one from before
+# the purchaser was assigned.
+COPIES = """
+our customer contact   Y Y . Y Y
+our purchaser contact  . Y Y Y .
+another customer's     . . . . .
+"""
+_CONTACTS = {
+    "our customer contact": (OURS, Side.CUSTOMER),
+    "our purchaser contact": (OURS, Side.PURCHASER),
+    "another customer's": (THEIRS, Side.CUSTOMER),
+}
+_TICKETS = (
+    _ticket(Side.CUSTOMER),
+    _ticket(Side.CUSTOMER, True),
+    _ticket(Side.PURCHASER),
+    _ticket(Side.PURCHASER, True),
+    _ticket(Side.CUSTOMER, True, before=True),
+)
+
+
+def _copies() -> list[tuple[str, int, bool]]:
+    cases = []
+    for line in COPIES.strip().splitlines():
+        *words, a, b, c, d, e = line.split()
+        cases += [(" ".join(words), i, mark == "Y") for i, mark in enumerate((a, b, c, d, e))]
+    return cases
+
+
+@pytest.mark.parametrize(("contact", "ticket", "allowed"), _copies())
+def test_only_contacts_who_see_a_ticket_may_be_copied_on_it(
+    contact: str, ticket: int, allowed: bool
+) -> None:
+    customer_id, side = _CONTACTS[contact]
+    purchaser_since = ADDED if side is Side.PURCHASER else None
+    assert may_be_copied(_TICKETS[ticket], customer_id, side, purchaser_since) is allowed

@@ -143,6 +143,8 @@ async def set_scene(stack: Stack) -> Scene:
         "customer_id": stack.customer_id,
         "request_id": profile["id"],
         "number": timothy_ticket,
+        # Teresa, whom the ticket's rows copy on it and take off.
+        "contact_id": contact_id(stack, "Teresa"),
         # Alice, the team's member who is not its admin.
         "staff_id": next(str(s["id"]) for s in stack.demo["staff"] if s["name"] == "Alice Agent"),
     }

@@ -43,7 +43,9 @@ OK_STATUSES = frozenset({*range(200, 300), 409, 422})
 # Link holders present their link's token as a bearer token on the API; the others put their
 # API token (or a guess) where a link's token goes.
 # Rows: a path, then its methods and sub-paths. They run top to bottom, actors left to right,
-# so a cell that changes something comes after the cells it would disturb.
+# so a cell that changes something comes after the cells it would disturb. Timothy raised the
+# ticket `{number}`; `{contact_id}` is Teresa, whom the POST copies on it: Derek's DELETE
+# takes her off, after which she is copied no more (404) for those who may take her off.
 TABLE = """
                                     anon bad  mgmt cadm tech agmt proc othr purc staf appr actv
 /customers
@@ -75,6 +77,8 @@ TABLE = """
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
   POST /notes                       401  401  403  403  403  403  403  404  404  201  401  401
+  POST /participants                401  401  ok   ok   ok   403  403  404  404  ok   401  401
+  DELETE /participants/{contact_id} 401  401  204  404  404  403  403  404  404  404  401  401
   POST /assign                      401  401  403  403  403  403  403  404  404  200  401  401
   POST /resolve                     401  401  403  403  200  403  403  404  404  200  401  401
 /staff
@@ -207,6 +211,9 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
         "POST /tickets/{number}/comments": {"json": {"body": "A comment from the matrix."}},
         "POST /tickets/{number}/notes": {"json": {"body": "A note from the matrix."}},
         "POST /customers/{customer_id}/notes": {"json": {"body": "A note from the matrix."}},
+        "POST /tickets/{number}/participants": {
+            "json": {"contact_id": contact_id(stack, "Teresa")}
+        },
         "POST /tickets/{number}/assign": {"json": {"owner_id": None}},
         "POST /staff": {"json": {"name": "Matrix Member", "email": "matrix@signoff.example.com"}},
         "POST /approvals/{token}/comments": {"data": {"comment": "A question from the matrix."}},

@@ -101,6 +101,8 @@ TABLE = """
   GET                                 in   in   200  200  200  200  200  404  404  200
   POST /comments                      in   in   ok   ok   ok   ok   ok   404  404  ok
   POST /notes                         in   in   403  403  403  403  403  404  404  ok
+  POST /participants                  in   in   ok   ok   ok   403  403  404  404  ok
+  POST /participants/{contact_id}/remove in in  ok   ok   ok   403  403  404  404  ok
   POST /assign                        in   in   403  403  403  403  403  404  404  ok
   POST /resolve                       in   in   403  403  ok   403  403  404  404  ok
 /portal/tokens
@@ -197,6 +199,7 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
         "POST /portal/tickets/{number}/comments": {"body": "A comment from the matrix."},
         "POST /portal/tickets/{number}/notes": {"note": "A note from the matrix."},
         "POST /portal/customers/{customer_id}/notes": {"note": "A note from the matrix."},
+        "POST /portal/tickets/{number}/participants": {"contact_id": contact_id(stack, "Teresa")},
         "POST /portal/tokens": {"name": "Matrix"},
         "POST /portal/team": {"name": "Matrix Member", "email": "matrix@signoff.example.com"},
     }
