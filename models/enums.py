@@ -220,6 +220,7 @@ _EMAIL_EVENT_LABELS = {
     EmailEvent.SIGN_IN: "Sign-in link",
     EmailEvent.FILED_FOR_CUSTOMER: "Request filed by the service team",
     EmailEvent.SLA_WARNING: "Service target warning",
+    EmailEvent.TICKET_COPIED: "Copied on a ticket",
 }
 _SERVICE_TEAM_EVENTS = frozenset(
     {
