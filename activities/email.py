@@ -16,6 +16,7 @@ from temporalio import activity
 from activities.rendering import EmailRenderer
 from activities.smtp import SmtpMailer, build_message, message_id
 from models.approval import Approval
+from models.attachment import TicketAttachment
 from models.audit import AuditEvent
 from models.contact import Contact
 from models.customer import Customer
@@ -370,6 +371,14 @@ class EmailActivities(Mailing):
             if notification.comment_id is not None
             else None
         )
+        # A reply's file is named, and found on the ticket's page: no email carries one.
+        attached = (
+            await session.scalar(
+                select(TicketAttachment.filename).where(TicketAttachment.comment_id == comment.id)
+            )
+            if comment is not None
+            else None
+        )
         author, written_as = "", ""
         if comment is not None and ticket is not None:
             author, capacity = await comment_author(session, comment, ticket)
@@ -403,6 +412,7 @@ class EmailActivities(Mailing):
             else "",
             "comment_author": author,
             "comment_capacity": written_as,
+            "attachment_name": attached or "",
             "kind": "",
             "request_id": "",
             "status": "",

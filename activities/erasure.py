@@ -4,7 +4,8 @@ The rows stay (ids hold the history together); who the person was goes: from the
 and account, from the form of every request that named them (under any email they ever
 had), from the customer's ticket texts and the service team's notes in every form people
 write a name, phone or email, from the email log, and from the stored answers of idempotent
-requests.
+requests. Files are not searched: those the person sent go whole, and so do those of a
+request never applied.
 """
 
 import json
@@ -17,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.access import Principal, TicketFacts, sees_ticket
+from models.attachment import TicketAttachment
 from models.contact import Contact
 from models.contact_fields import DETAIL_FIELDS
 from models.customer import Customer
@@ -85,6 +87,10 @@ async def erase_contact(session: AsyncSession, contact: Contact, at: datetime) -
             .where(col(PortalSession.user_id) == user.id, col(PortalSession.ended_at).is_(None))
             .values(ended_at=at)
         )
+        # Their files may show anything of them (a signed form, a photo): they go whole.
+        await session.exec(
+            delete(TicketAttachment).where(col(TicketAttachment.uploaded_by_id) == user.id)
+        )
     # Copied on tickets no more: who copied whom goes with them.
     await session.exec(
         delete(TicketParticipant).where(col(TicketParticipant.contact_id) == contact.id)
@@ -104,16 +110,19 @@ async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: 
     request's data goes whole; a contact change's new contacts go. People who are contacts,
     or are named by another request still in force, keep what is theirs elsewhere.
 
-    True if there was anything left to erase.
+    The files attached to its ticket go too, whoever sent them: a signed form names its
+    people, and nothing of a request never applied is kept. True if there was anything left
+    to erase.
     """
+    files = await _erase_request_files(session, request)
     where = KINDS[request.kind].people
     if request.requested is None:
-        return False
+        return files
     people = people_in(where, request.requested)
     if not where.outsiders:
         erased = without_people(where, request.requested)
         if erased == request.requested:
-            return False
+            return files
         request.requested = erased
     else:
         extra = _organisation(request.requested)
@@ -121,6 +130,20 @@ async def erase_request_data(session: AsyncSession, request: ChangeRequest, at: 
         if extra:
             people.append(Person(extra=frozenset(extra)))
     await _forget_in(session, request, people, at)
+    return True
+
+
+async def _erase_request_files(session: AsyncSession, request: ChangeRequest) -> bool:
+    """Delete the files attached to the request's ticket; True if there were any."""
+    ticket_id = await session.scalar(select(Ticket.id).where(Ticket.request_id == request.id))
+    if ticket_id is None:
+        return False
+    erased = await session.exec(
+        delete(TicketAttachment).where(col(TicketAttachment.ticket_id) == ticket_id)
+    )
+    if not erased.rowcount:
+        return False
+    erased_in(session)
     return True
 
 

@@ -33,7 +33,8 @@ _MEANINGS = {
     "is archived (or, to archive it, has an open request), or the first request with this "
     "Idempotency-Key is still being answered (see Retry-After)",
     410: "The link has been used or has expired",
-    413: "The request body is larger than this API accepts",
+    413: "The request body is larger than this API accepts, or the file larger than a file "
+    "attached to a ticket may be",
     429: "Too many failed attempts from this client, or too many approval emails to people "
     "who are not the customer's contacts today; see Retry-After",
     503: "The database or the workflow service is unavailable; nothing was changed",
@@ -77,6 +78,12 @@ class Forbidden(ApiError):
 
 class Conflict(ApiError):
     status_code = status.HTTP_409_CONFLICT
+
+
+class TooLarge(ApiError):
+    """A file larger than it may be."""
+
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
 
 
 class Unavailable(ApiError):

@@ -31,6 +31,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.ticket_clock import tell_clock as tell_clock_of
 from api.errors import Conflict, Unavailable, temporal_errors
+from api.services.attachment_checks import Attaching, take_back_files
 from models.database import begin_write
 from models.enums import CommentKind, Side
 from models.kinds import KINDS
@@ -86,9 +87,11 @@ async def keep_comment(
     author_id: uuid.UUID | None = None,
     side: Side | None = None,
     form_key: str | None = None,
+    attaching: Attaching | None = None,
 ) -> tuple[TicketComment, bool]:
     """A comment kept on the ticket, and whether it is new: a form (``form_key``) sent again
-    gets the comment it left the first time."""
+    gets the comment it left the first time. A file the reply carries (``attaching``) is
+    kept with it, or neither is."""
     await begin_write(session)
     kept = await _kept_before(session, ticket_id, form_key)
     if kept is not None:
@@ -104,7 +107,13 @@ async def keep_comment(
     )
     session.add(comment)
     try:
+        if attaching is not None:
+            await attaching.keep(session, comment)
         await session.commit()
+    except Conflict:
+        # The ticket has no room for the file.
+        await session.rollback()
+        raise
     except IntegrityError:
         # The same form, sent at the same moment, left it first (PostgreSQL).
         await session.rollback()
@@ -202,6 +211,7 @@ async def take_back_comment(session: AsyncSession, comment_id: int | None) -> No
     if comment_id is None:
         return
     await begin_write(session)
+    await take_back_files(session, comment_id)
     comment = await session.get(TicketComment, comment_id)
     if comment is not None:
         await session.delete(comment)

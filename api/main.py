@@ -14,7 +14,7 @@ from api.idempotency import Idempotency
 from api.kinds import kind_api
 from api.limits import BodyLimit
 from api.observability import Metrics, install_request_context
-from api.portal import install_portal
+from api.portal import install_portal, too_large_page
 from api.portal import links as link_pages
 from api.routes import customers, operations, requests, staff, tickets
 from api.state import AppState
@@ -59,7 +59,12 @@ def create_app(settings: Settings) -> FastAPI:
     # Middleware, innermost first (each one added wraps those before it): idempotency sees
     # only bodies checked for size, from clients checked for failed attempts.
     app.add_middleware(Idempotency)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        file_bytes=settings.attachment_max_bytes,
+        page=too_large_page,
+    )
     app.add_middleware(Throttle, budget=settings.failed_attempts_per_minute)
     if settings.trusted_proxies:
         # Around the throttle: it counts the client the proxy names.

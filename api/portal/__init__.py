@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from api.errors import (
     DATABASE_DOWN,
@@ -60,6 +61,7 @@ _TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "That cannot be done now",
+    413: "Too large to send",
     422: "That cannot be done",
     503: "Please try again shortly",
 }
@@ -85,6 +87,14 @@ def _problem(request: Request, status_code: int, message: str) -> Response:
         status_code=status_code,
         message=message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."),
     )
+
+
+def too_large_page(scope: Scope, message: str) -> Response | None:
+    """The body limit's refusal (``api.limits``), as a page when a page was asked for."""
+    request = Request(scope)
+    if not _is_page(request):
+        return None
+    return _problem(request, 413, f"{message}, so nothing was sent. Go back and try again")
 
 
 def install_portal(app: FastAPI) -> None:
@@ -128,9 +138,12 @@ def install_portal(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
         # No such page (404), or a page asked for with a method it does not take (405).
-        if not _is_page(request) or error.status_code not in (404, 405):
-            return await http_exception_handler(request, error)
-        return _problem(request, 404, "there is no such page")
+        if _is_page(request) and error.status_code in (404, 405):
+            return _problem(request, 404, "there is no such page")
+        # A form that passed the body limit as it arrived (``api.limits``).
+        if error.status_code == 413 and (page := too_large_page(request.scope, str(error.detail))):
+            return page
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

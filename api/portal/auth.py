@@ -118,9 +118,20 @@ def form_token(settings: Settings, person: SignedIn) -> str:
 
 async def _posted_by(request: Request, person: SignedInDep, settings: SettingsDep) -> SignedIn:
     """The signed-in person, once the form's token proves it was made for their session.
-    No form of the portal sends a file: one that does is refused before it is read."""
-    form = await request.form()
-    if any(isinstance(value, UploadFile) for _, value in form.multi_items()):
+    No form of the portal sends a file but those that attach one (``PostedUpload``): one
+    that does is refused before it is read."""
+    return await _checked(request, person, settings, files=frozenset())
+
+
+async def _checked(
+    request: Request, person: SignedIn, settings: Settings, files: frozenset[str]
+) -> SignedIn:
+    """The form read (files only in the fields ``files`` names, one each) and its token
+    checked."""
+    # Starlette's own limit where files are taken; the text forms name the file they refuse.
+    form = await (request.form(max_files=len(files)) if files else request.form())
+    sent = [name for name, value in form.multi_items() if isinstance(value, UploadFile)]
+    if any(name not in files for name in sent) or len(sent) != len(set(sent)):
         raise FileInForm("a form of the portal takes no files")
     token = form.get(CSRF_FIELD)
     try:
@@ -158,6 +169,24 @@ async def _posted(
 
 
 PostedForm = Annotated[Posted, Depends(_posted)]
+
+# The field of the forms that attach a file to a ticket (a reply may carry one).
+FILE_FIELD = "file"
+
+
+async def _posted_upload(
+    request: Request,
+    person: SignedInDep,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> Posted:
+    await _checked(request, person, settings, files=frozenset({FILE_FIELD}))
+    return Posted(request, person, session, temporal, settings)
+
+
+# A form that may carry a file in its field ``FILE_FIELD``.
+PostedUpload = Annotated[Posted, Depends(_posted_upload)]
 
 
 def set_session_cookie(response: Response, key: str, settings: Settings) -> None:

@@ -16,6 +16,7 @@ from api.portal.due import due_in_words, next_due_in_words
 from api.portal.forms import new_form_key
 from api.services.portal_sessions import SignedIn
 from models.access import may_manage_team
+from models.file_types import EXTENSIONS, size_in_words
 from settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -48,6 +49,7 @@ NOTICES = {
     "declined": "The request is declined; the requester has been told why.",
     "replied": "Your reply is added to the ticket.",
     "noted": "Your note is added. Only the service team sees it; nobody is emailed.",
+    "attached": "Your file is attached to the ticket.",
     "raised": "Your ticket is raised. The service team has been told.",
     "copied": "The contact is copied on the ticket: they are told so, and emailed the service "
     "team's replies.",
@@ -110,6 +112,11 @@ def day_in_words(moment: datetime) -> str:
 TEMPLATES.env.filters["day_in_words"] = day_in_words
 TEMPLATES.env.globals["due_in_words"] = due_in_words
 TEMPLATES.env.globals["next_due_in_words"] = next_due_in_words
+TEMPLATES.env.filters["size_in_words"] = size_in_words
+# What a file field offers to choose (what a ticket takes is told by the file's content).
+TEMPLATES.env.globals["file_accept"] = ",".join(
+    f".{extension}" for extensions in EXTENSIONS.values() for extension in extensions
+)
 
 
 def render(

@@ -11,19 +11,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, TemporalDep
-from api.errors import Conflict, NotFound, Unavailable
+from api.errors import Conflict, NotFound, TooLarge, Unavailable
+from api.files import limits
 from api.kinds import partial
-from api.portal.auth import PostedForm, SignedInDep
+from api.portal.auth import PostedForm, PostedUpload, SignedInDep
 from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
-from api.portal.tickets import again
+from api.portal.tickets import again, file_refusal, file_sent
 from api.services import decisions, request_lists, request_views, tickets
+from api.services.attachment_checks import FILE, NoRoom
 from api.services.customers import load_customer
 from api.services.decisions import Action
 from api.services.portal_sessions import SignedIn
 from models.access import request_actions, sees_requests
 from models.asks import Asks
 from models.contact_fields import person_name
+from models.file_types import size_in_words
 from models.ids import ascii_uuid
 from models.kinds import KINDS
 from models.problems import ValidationProblems
@@ -53,6 +56,8 @@ class Typed:
     # The reply's "Send to": the side chosen, and a message about it.
     to_approver: str = ""
     to_error: str | None = None
+    # Why the file the reply carried was refused.
+    file_error: str | None = None
     reason: str = ""
     reason_errors: FormErrors = field(default_factory=FormErrors)
     problem: str | None = None
@@ -130,6 +135,7 @@ async def _page(
         partial=partial(view.kind),
         asks=await _asks(session, row) if view.status.is_open else None,
         typed=typed,
+        file_limit=size_in_words(request.app.state.signoff.settings.attachment_max_bytes),
     )
 
 
@@ -230,9 +236,10 @@ async def decline(request_id: str, sent: PostedForm) -> Response:
 @router.post("/portal/requests/{request_id}/reply", response_class=HTMLResponse)
 async def reply(
     request_id: str,
-    sent: PostedForm,
+    sent: PostedUpload,
 ) -> Response:
-    """Reply on the request's ticket (the service team may send it to an approver)."""
+    """Reply on the request's ticket (the service team may send it to an approver), with
+    the file it may carry."""
     request, person, session, temporal, settings = sent
     request_uuid = request_id_of(request_id)
     row = await request_views.load_visible(session, person.principal, request_uuid)
@@ -243,6 +250,7 @@ async def reply(
     errors = FormErrors(known=_REPLY_FIELDS)
     form = errors.parse(CommentCreate, data)
     status_code = 422
+    file_error = None
     if form is not None:
         if row.ticket_number is None:
             errors.general.append("The ticket is still being raised: try again in a moment.")
@@ -258,9 +266,14 @@ async def reply(
                     row.ticket_number,
                     form,
                     posted_form_key(posted),
+                    await file_sent(posted, settings),
+                    limits(settings),
                 )
             except ValidationProblems as problems:
-                errors.add_problems(problems.problems)
+                file_error = _file_problems(problems)
+                errors.add_problems(p for p in problems.problems if p.loc != FILE)
+            except (TooLarge, NoRoom) as refused:
+                file_error, status_code = file_refusal(refused)
             except Conflict as conflict:
                 errors.general.append(sentence(conflict.detail))
                 status_code = 409
@@ -277,5 +290,12 @@ async def reply(
         reply_error=" ".join(messages) or None,
         to_approver=chosen,
         to_error=" ".join(errors.fields.get(TO_APPROVER, [])) or None,
+        file_error=file_error,
     )
     return await _page(request, person, session, request_uuid, typed, status_code=status_code)
+
+
+def _file_problems(problems: ValidationProblems) -> str | None:
+    """What the rules found wrong with the reply's file, in words; None if nothing."""
+    about = [sentence(problem.msg) for problem in problems.problems if problem.loc == FILE]
+    return " ".join(about) or None

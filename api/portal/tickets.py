@@ -11,29 +11,35 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import AfterValidator
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import FormData
 
 from api.deps import SessionDep
-from api.errors import Conflict, Forbidden, NotFound, Unavailable
-from api.portal.auth import PostedForm, SignedInDep
+from api.errors import Conflict, Forbidden, NotFound, TooLarge, Unavailable
+from api.files import attachment_response, limits, read_upload, sent_file
+from api.portal.auth import FILE_FIELD, PostedForm, PostedUpload, SignedInDep
 from api.portal.forms import FormErrors, posted_form_key, sentence
 from api.portal.render import redirect, render
 from api.portal.ticket_desk import desk_view
-from api.services import ticket_participants, tickets
+from api.services import attachments, ticket_participants, tickets
+from api.services.attachment_checks import NoRoom, Upload
 from api.services.portal_sessions import SignedIn
 from api.services.ticket_desk import PAGE_SIZE, Ownership, TicketFilters
 from models.access import may_raise_ticket, sees_requests
 from models.common import refuse_nul
 from models.enums import TicketStatus
+from models.file_types import size_in_words
 from models.ids import ascii_number, ascii_uuid
 from models.problems import ValidationProblems
 from models.team_note import NoteCreate
 from models.ticket import CommentCreate, TicketCreate
 from models.ticket_participant import ParticipantCreate
 from models.types import utcnow
+from settings import Settings
 
 router = APIRouter()
 
 Number = Annotated[str, Path(max_length=32), AfterValidator(refuse_nul)]
+AttachmentId = Annotated[str, Path(max_length=18)]
 
 # The raise form's fields and their labels. The schema's ``body`` is the form's
 # "description": the form helpers read a location named "body" as the request body itself.
@@ -55,6 +61,21 @@ _EMPTY = {
 # The copy form's one field: a choice among the contacts who may be copied.
 COPY = "contact_id"
 COPY_EMPTY = {COPY: "Choose the contact to copy"}
+NO_FILE = "Choose a file to attach."
+
+
+async def file_sent(posted: FormData, settings: Settings) -> Upload | None:
+    """The file a form carries, if one was chosen, read no further than its limit."""
+    file = sent_file(posted.get(FILE_FIELD))
+    return await read_upload(file, settings.attachment_max_bytes) if file else None
+
+
+def file_refusal(error: ValidationProblems | TooLarge | NoRoom) -> tuple[str, int]:
+    """Why a file was refused, as the page says it beside the field, and the answer's
+    status."""
+    if isinstance(error, ValidationProblems):
+        return " ".join(sentence(problem.msg) for problem in error.problems), 422
+    return sentence(error.detail), error.status_code
 
 
 async def again(page: Awaitable[HTMLResponse], unavailable: Unavailable) -> HTMLResponse:
@@ -220,8 +241,11 @@ async def _ticket_page(
     copy_error: str | None = None,
     note_error: str | None = None,
     note_body: str = "",
+    attach_error: str | None = None,
+    file_error: str | None = None,
 ) -> HTMLResponse:
     ticket = await tickets.ticket_view(session, person.principal, number)
+    settings: Settings = request.app.state.signoff.settings
     return render(
         request,
         "ticket.html",
@@ -243,6 +267,9 @@ async def _ticket_page(
         copy_error=copy_error,
         note_error=note_error,
         note_body=note_body,
+        file_limit=size_in_words(settings.attachment_max_bytes),
+        attach_error=attach_error,
+        file_error=file_error,
     )
 
 
@@ -256,9 +283,10 @@ async def ticket_page(
 @router.post("/portal/tickets/{number}/comments", response_class=HTMLResponse)
 async def reply(
     number: Number,
-    sent: PostedForm,
+    sent: PostedUpload,
 ) -> Response:
-    """Reply: a comment by the same service as the API's (whoever should hear is emailed)."""
+    """Reply: a comment by the same service as the API's (whoever should hear is emailed),
+    with the file it may carry."""
     request, person, session, temporal, settings = sent
     posted = await request.form()
     body = str(posted.get("body", ""))
@@ -279,6 +307,13 @@ async def reply(
             number,
             form,
             posted_form_key(posted),
+            await file_sent(posted, settings),
+            limits(settings),
+        )
+    except (ValidationProblems, TooLarge, NoRoom) as refused:
+        file_error, status_code = file_refusal(refused)
+        return await _ticket_page(
+            request, person, session, number, None, body, status_code, file_error=file_error
         )
     except Conflict as conflict:
         message = sentence(conflict.detail)
@@ -346,6 +381,41 @@ async def uncopy_contact(number: Number, contact_id: str, sent: PostedForm) -> R
     with suppress(ticket_participants.NotCopied):
         await ticket_participants.uncopy_contact(session, person.principal, number, contact)
     return redirect(f"/portal/tickets/{number}", "uncopied")
+
+
+@router.post("/portal/tickets/{number}/attachments", response_class=HTMLResponse)
+async def upload(number: Number, sent: PostedUpload) -> Response:
+    """Upload: a file attached by the same service as the API's."""
+    request, person, session, _, settings = sent
+    posted = await request.form()
+    upload = await file_sent(posted, settings)
+    if upload is None:
+        return await _ticket_page(
+            request, person, session, number, attach_error=NO_FILE, status_code=422
+        )
+    try:
+        await attachments.attach(
+            session, person.principal, number, upload, limits(settings), posted_form_key(posted)
+        )
+    except (ValidationProblems, TooLarge, NoRoom) as refused:
+        attach_error, status_code = file_refusal(refused)
+        return await _ticket_page(
+            request, person, session, number, status_code=status_code, attach_error=attach_error
+        )
+    except Conflict as conflict:
+        return await _ticket_page(
+            request, person, session, number, status_code=409, problem=sentence(conflict.detail)
+        )
+    return redirect(f"/portal/tickets/{number}", "attached")
+
+
+@router.get("/portal/tickets/{number}/attachments/{attachment_id}")
+async def download(
+    number: Number, attachment_id: AttachmentId, person: SignedInDep, session: SessionDep
+) -> Response:
+    """A file of the ticket, downloaded (never shown as a page)."""
+    found = await attachments.download(session, person.principal, number, attachment_id)
+    return attachment_response(found)
 
 
 @router.post("/portal/tickets/{number}/notes", response_class=HTMLResponse)

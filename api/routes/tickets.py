@@ -3,17 +3,20 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
 from pydantic import AfterValidator
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import error_responses
+from api.files import attachment_response, limits, read_upload
 from api.idempotency import KEYED
 from api.portal.render import opened_in_browser
-from api.services import ticket_actions, ticket_participants, tickets
+from api.services import attachments, ticket_actions, ticket_participants, tickets
 from api.services.ticket_desk import PAGE_SIZE, Ownership, TicketFilters
+from models.attachment import AttachmentPublic
 from models.common import refuse_nul
 from models.enums import TicketStatus
+from models.file_types import EXTENSIONS
 from models.team_note import NoteCreate, NotePublic
 from models.ticket import CommentCreate, CommentPublic, TicketAssign, TicketCreate, TicketPublic
 from models.ticket_participant import ParticipantCreate, ParticipantPublic
@@ -21,6 +24,7 @@ from models.ticket_participant import ParticipantCreate, ParticipantPublic
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=error_responses(401, 429, 503))
 
 TicketNumber = Annotated[str, Path(max_length=32), AfterValidator(refuse_nul)]
+AttachmentId = Annotated[str, Path(max_length=18, description="An attachment's id (digits)")]
 
 
 @router.get("")
@@ -170,6 +174,56 @@ async def uncopy_contact(
     they are not copied on it."""
     await ticket_participants.uncopy_contact(session, user, number, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{number}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 404, 409, 413),
+    openapi_extra=KEYED,
+)
+async def attach_file(
+    number: TicketNumber,
+    file: Annotated[
+        UploadFile,
+        File(
+            description="PDF, PNG, JPEG, GIF, WebP, text, CSV or an office document "
+            "(Word, Excel, PowerPoint, OpenDocument), known by its content; at most "
+            "`SIGNOFF_ATTACHMENT_MAX_BYTES`"
+        ),
+    ],
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> AttachmentPublic:
+    """Attach a file to a ticket you can see (multipart, field `file`). Refused: too large
+    (413), empty or of another kind (422), on a closed ticket or past
+    `SIGNOFF_ATTACHMENTS_PER_TICKET` files (409)."""
+    upload = await read_upload(file, settings.attachment_max_bytes)
+    return await attachments.attach(session, user, number, upload, limits(settings))
+
+
+@router.get(
+    "/{number}/attachments/{attachment_id}",
+    response_class=Response,
+    dependencies=[
+        Depends(opened_in_browser("/portal/tickets/{number}/attachments/{attachment_id}"))
+    ],
+    responses={
+        200: {
+            "description": "The file, as `Content-Disposition: attachment`, typed as its "
+            "content showed it to be",
+            "content": {kind: {"schema": {"type": "string"}} for kind in EXTENSIONS},
+        },
+        **error_responses(404),
+        303: {"description": "A browser without a token: to the portal's download"},
+    },
+)
+async def download_file(
+    number: TicketNumber, attachment_id: AttachmentId, user: CurrentUser, session: SessionDep
+) -> Response:
+    """A file attached to a ticket you can see."""
+    return attachment_response(await attachments.download(session, user, number, attachment_id))
 
 
 @router.post(

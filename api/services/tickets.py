@@ -15,6 +15,8 @@ from api import gateway
 from api.errors import Conflict, Forbidden, NotFound
 from api.identity import Principal
 from api.services import team_notes, ticket_desk
+from api.services.attachment_checks import FILE, Attaching, Limits, Upload, new_attachment
+from api.services.attachment_views import attachments_of
 from api.services.ticket_desk import (
     CLOSED,
     PAGE_SIZE,
@@ -52,6 +54,9 @@ from models.ticket import (
 from models.ticket_participant import ParticipantPublic, TicketParticipant
 from models.types import utcnow
 from models.user import User
+
+# Approvers have no way to the ticket's files: what the service team sends them is words.
+_NOT_TO_APPROVERS = "a file cannot go to an approver: approvers cannot open the ticket's files"
 
 
 async def _visible_conditions(
@@ -221,9 +226,12 @@ async def add_comment(
     number: str,
     form: CommentCreate,
     form_key: str | None = None,
+    upload: Upload | None = None,
+    limits: Limits | None = None,
 ) -> CommentPublic:
     """Store the comment, and have whoever should hear of it emailed. ``form_key`` names the
-    portal form that sends it: the same form sent again adds nothing and tells nobody."""
+    portal form that sends it: the same form sent again adds nothing and tells nobody. A
+    file it carries (``upload``, within ``limits``) is kept with it, or neither is."""
     ticket = await load_ticket(session, principal, number)
     assert ticket.id is not None
     if ticket.status is TicketStatus.CLOSED:
@@ -231,9 +239,23 @@ async def add_comment(
     request = await session.get(ChangeRequest, ticket.request_id) if ticket.request_id else None
     if form.to_approver is not None:
         await _check_reply_to_approver(session, principal, request, form.to_approver)
+    attaching = None
+    if upload is not None:
+        assert limits is not None
+        if form.to_approver is not None:
+            raise ValidationProblems([Problem(FILE, _NOT_TO_APPROVERS)])
+        file = new_attachment(ticket, upload, limits, principal)
+        attaching = Attaching(ticket, file, limits, principal.actor)
     kind = CommentKind.REPLY_TO_APPROVER if form.to_approver else CommentKind.COMMENT
     comment, new = await gateway.keep_comment(
-        session, ticket.id, kind, form.body, principal.user_id, form.to_approver, form_key
+        session,
+        ticket.id,
+        kind,
+        form.body,
+        principal.user_id,
+        form.to_approver,
+        form_key,
+        attaching,
     )
     if not new:
         if comment.author_id != principal.user_id:
@@ -440,6 +462,7 @@ async def _present_all(
     )
     named = await authors(session, comments, tickets)
     owners = await ticket_desk.owners(session, tickets)
+    attached = await attachments_of(session, [ticket.id for ticket in tickets if ticket.id])
     by_ticket: dict[int, list[TicketComment]] = {}
     for comment in comments:
         by_ticket.setdefault(comment.ticket_id, []).append(comment)
@@ -464,6 +487,7 @@ async def _present_all(
                 "targets": [TargetPublic(**asdict(due)) for due in targets_of(ticket, now)],
                 "comments": _comments(ticket, by_ticket.get(ticket.id or 0, []), named),
                 "participants": copied.get(ticket.id or 0, []),
+                "attachments": attached.get(ticket.id or 0, []),
                 "internal_notes": notes.get(ticket.id or 0, []),
             }
         )

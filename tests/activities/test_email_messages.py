@@ -46,6 +46,7 @@ CONTEXT_KEYS = (
     # The service target a warning is about, and when it falls due.
     "sla_target",
     "sla_due",
+    "attachment_name",
     # Given by activities.sign_in.SignInActivities, to the sign-in email alone.
     "sign_in_url",
     "sign_in_minutes",
@@ -125,6 +126,7 @@ def context(**overrides: Any) -> dict[str, Any]:
         "copied": False,
         "sla_target": "first response",
         "sla_due": "28 March 2025, 17:00 UTC",
+        "attachment_name": "",
     }
     assert set(values) == set(CONTEXT_KEYS)
     return {**values, **overrides}
@@ -212,6 +214,31 @@ def test_comment_markup_is_escaped_in_html_and_literal_in_text(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
     assert SCRIPT in email.text
     assert "&lt;" not in email.text
+
+
+# Emails about a reply (or a contact's comment) that may carry a file.
+EVENTS_WITH_FILE = (
+    EmailEvent.TICKET_COMMENT,
+    EmailEvent.TICKET_REPLY,
+    EmailEvent.COMMENT_TO_SERVICE_TEAM,
+)
+
+
+@pytest.mark.parametrize("event", EVENTS_WITH_FILE)
+def test_a_file_is_named_and_found_on_the_ticket_page(
+    renderer: EmailRenderer, event: EmailEvent
+) -> None:
+    email = renderer.render(event, context(attachment_name="signed form.pdf"))
+    without = renderer.render(event, context())
+
+    for part, bare in ((email.text, without.text), (email.html, without.html)):
+        assert "carries a file, " in part and "signed form.pdf" in part
+        assert "carries a file" not in bare
+    assert "download it from the ticket's\npage, http://signoff.test/portal/tickets/SO-1042" in (
+        email.text
+    )
+    assert 'download it from <a href="http://signoff.test/portal/tickets/SO-1042"' in email.html
+    assert "signed form.pdf" not in email.subject
 
 
 @pytest.mark.parametrize("event", REQUEST_EVENTS)

@@ -1,5 +1,6 @@
 """Erasure on the real stack: each way a person's data leaves Signoff, filed with and without
-an Idempotency-Key, leaves none of their values in any table (blobs and JSON decoded)."""
+an Idempotency-Key, leaves none of their values in any table (blobs and JSON decoded): not
+in the files they attached to tickets, nor in those of a request never applied."""
 
 import re
 import uuid
@@ -175,7 +176,32 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
     ).json()
     comments = f"/tickets/{ticket['number']}/comments"
     await caller.post(comments, {"body": "Thank you, I am on 0161 496 0005."}, token=token)
-    await caller.post("/tickets", {"subject": "My access", "body": "Hi"}, token=token)
+    her_ticket = (
+        await caller.post("/tickets", {"subject": "My access", "body": "Hi"}, token=token)
+    ).json()
+    # Her files (her ID on her own ticket, a contract she signed on Derek's), and Derek's
+    # own file, which stays.
+    for number, name, content, headers in (
+        (
+            her_ticket["number"],
+            "annabelle-greement-id.txt",
+            "Annabelle Greement, ANNABELLE.GREEMENT@energy.example.com, (0161) 496-0005",
+            {"Authorization": f"Bearer {token}"},
+        ),
+        (
+            ticket["number"],
+            "contract.txt",
+            "Signed by A. Greement, contracts manager; call +441614960005.",
+            {"Authorization": f"Bearer {token}"},
+        ),
+        (ticket["number"], "rota.txt", "Rota for the Leeds office.", stack.auth("Derek")),
+    ):
+        attached = await stack.http.post(
+            f"/tickets/{number}/attachments",
+            files={"file": (name, content.encode(), "text/plain")},
+            headers=headers,
+        )
+        assert attached.status_code == 201, attached.text
     # The service team's own notes name her too: on the ticket, and on the customer.
     await caller.post(
         f"/tickets/{ticket['number']}/notes",
@@ -187,6 +213,7 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
         {"body": "Ms A. Greement asks us to write to ANNABELLE.GREEMENT@energy.example.com."},
         who="Sam",
     )
+
     # Derek copies her on his ticket: she is told so, and emailed the reply that follows.
     annabelle = (await contacts(stack))["Annabelle"]["id"]
     participants = f"/tickets/{ticket['number']}/participants"
@@ -238,7 +265,14 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
         ANNABELLE["job_title"],
         "Head of Legal",
     )
-    await assert_kept(stack.sessions, "Teresa Echie", "Out of toner", "Derek", "Emonstration")
+    await assert_kept(
+        stack.sessions,
+        "Teresa Echie",
+        "Out of toner",
+        "Derek",
+        "Emonstration",
+        "Rota for the Leeds office",
+    )
     # Her portal session ended with her: its cookie opens nothing now.
     assert (await portal.get("/portal/profile")).status_code == 303
     await portal.aclose()
@@ -441,6 +475,14 @@ async def _unapplied(caller: Caller, path: str) -> tuple[dict[str, Any], tuple[s
             await decide(stack, await _link_to(stack, HILDA), "approve")
             await stack.wait_for_request(request["id"], lambda r: r["status"] == "in_review")
         people = ("Hilda", "Board", HILDA["email"])
+    # The form its people signed, on the request's ticket, from the customer and the team.
+    for who in ("Derek", "Sam"):
+        attached = await stack.http.post(
+            f"/tickets/{request['ticket_number']}/attachments",
+            files={"file": ("signed.txt", f"Signed: {', '.join(people)}".encode(), "text/plain")},
+            headers=stack.auth(who),
+        )
+        assert attached.status_code == 201, attached.text
     if ending == "declined":
         answer = await stack.http.post(
             f"/requests/{request['id']}/decline",

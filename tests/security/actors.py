@@ -87,6 +87,12 @@ async def set_scene(stack: Stack) -> Scene:
     profile = await submitted(stack)
     olive = await _olive_request(stack)
     timothy_ticket = await raise_ticket(stack, stack.auth("Timothy"), "Matrix: ours", False)
+    timothy_file = await stack.http.post(
+        f"/tickets/{timothy_ticket}/attachments",
+        files={"file": ("matrix.txt", b"Timothy's file for the matrix.", "text/plain")},
+        headers=stack.auth("Timothy"),
+    )
+    assert timothy_file.status_code == 201, timothy_file.text
     paula_ticket = await raise_ticket(stack, bearer(paula), "Matrix: purchaser's", False)
     olive_ticket = await raise_ticket(stack, stack.auth("Olive"), "Matrix: Northwind", False)
     await _check_roles(stack)
@@ -145,6 +151,7 @@ async def set_scene(stack: Stack) -> Scene:
         "number": timothy_ticket,
         # Teresa, whom the ticket's rows copy on it and take off.
         "contact_id": contact_id(stack, "Teresa"),
+        "attachment_id": str(timothy_file.json()["id"]),
         # Alice, the team's member who is not its admin.
         "staff_id": next(str(s["id"]) for s in stack.demo["staff"] if s["name"] == "Alice Agent"),
     }

@@ -77,6 +77,8 @@ TABLE = """
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
   POST /notes                       401  401  403  403  403  403  403  404  404  201  401  401
+  POST /attachments                 401  401  201  201  201  201  201  404  404  201  401  401
+  GET  /attachments/{attachment_id} 401  401  200  200  200  200  200  404  404  200  401  401
   POST /participants                401  401  ok   ok   ok   403  403  404  404  ok   401  401
   DELETE /participants/{contact_id} 401  401  204  404  404  403  403  404  404  404  401  401
   POST /assign                      401  401  403  403  403  403  403  404  404  200  401  401
@@ -215,6 +217,9 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
             "json": {"contact_id": contact_id(stack, "Teresa")}
         },
         "POST /tickets/{number}/assign": {"json": {"owner_id": None}},
+        "POST /tickets/{number}/attachments": {
+            "files": {"file": ("matrix.txt", b"A file from the matrix.", "text/plain")}
+        },
         "POST /staff": {"json": {"name": "Matrix Member", "email": "matrix@signoff.example.com"}},
         "POST /approvals/{token}/comments": {"data": {"comment": "A question from the matrix."}},
         "POST /approvals/{token}": {"data": {"decision": "approve", "comment": ""}},

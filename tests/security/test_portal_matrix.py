@@ -101,6 +101,8 @@ TABLE = """
   GET                                 in   in   200  200  200  200  200  404  404  200
   POST /comments                      in   in   ok   ok   ok   ok   ok   404  404  ok
   POST /notes                         in   in   403  403  403  403  403  404  404  ok
+  POST /attachments                   in   in   ok   ok   ok   ok   ok   404  404  ok
+  GET  /attachments/{attachment_id}   in   in   200  200  200  200  200  404  404  200
   POST /participants                  in   in   ok   ok   ok   403  403  404  404  ok
   POST /participants/{contact_id}/remove in in  ok   ok   ok   403  403  404  404  ok
   POST /assign                        in   in   403  403  403  403  403  404  404  ok
@@ -205,6 +207,14 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
     }
 
 
+# What each form that attaches a file sends as its file.
+FILES = {
+    "POST /portal/tickets/{number}/attachments": {
+        "file": ("matrix.txt", b"A file from the matrix.", "text/plain")
+    },
+}
+
+
 def outcome_matches(expected: str, response: httpx.Response) -> bool:
     location = response.headers.get("location", "")
     # Sent to sign in, rather than signed out (whose redirect says it is done).
@@ -255,7 +265,10 @@ async def test_every_page_answers_every_person_as_the_table_says(stack: Stack) -
                     data["form_key"] = f"the-matrix-form-of-{actor.key}"
             async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30) as client:
                 response = await client.request(
-                    method, template.format(**path), data=data if method == "POST" else None
+                    method,
+                    template.format(**path),
+                    data=data if method == "POST" else None,
+                    files=FILES.get(route),
                 )
             if not outcome_matches(row[actor.key], response):
                 said = WHITESPACE.sub(" ", response.text)[:200]

@@ -35,6 +35,8 @@ def _unbounded(schema: dict[str, Any], spec: dict[str, Any], where: str) -> Iter
             or "enum" in schema
             or "const" in schema
             or schema.get("format") in _BOUNDED_FORMATS
+            # A file, held to SIGNOFF_ATTACHMENT_MAX_BYTES (tests/e2e/test_attachment_limits).
+            or "contentMediaType" in schema
         )
         if not bounded:
             yield where
