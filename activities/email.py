@@ -82,10 +82,11 @@ class Mailing:
         context: dict[str, Any],
         at: datetime,
         customer_id: uuid.UUID | None = None,
+        audited: bool = True,
     ) -> bool:
-        """Send an email no request or ticket is about, and log its key as sent (with an
-        audit event of the customer's, when it is about one); False if a retry logged it
-        first."""
+        """Send an email no request or ticket is about, and log its key as sent, with the
+        customer whose contact it went to (and, ``audited``, an audit event of the
+        customer's); False if a retry logged it first."""
         rendered = self._renderer.render(event, context)
         failure: str | None = None
         try:
@@ -111,6 +112,7 @@ class Mailing:
                     EmailLog(
                         key=key,
                         event=event,
+                        customer_id=customer_id,
                         to_address=recipient.address,
                         subject=rendered.subject,
                         message_id=message_id(key, self._settings.sender),
@@ -118,7 +120,7 @@ class Mailing:
                         failure=failure,
                     )
                 )
-                if customer_id is not None:
+                if customer_id is not None and audited:
                     session.add(
                         AuditEvent(
                             customer_id=customer_id,
@@ -255,6 +257,7 @@ class EmailActivities(Mailing):
                         key=notification.key,
                         event=notification.event,
                         request_id=request.id if request else None,
+                        customer_id=customer_id,
                         to_address=address,
                         subject=subject,
                         message_id=message_id(notification.key, self._settings.sender),

@@ -2,9 +2,10 @@
 
 The rows stay (ids hold the history together); who the person was goes: from their contact
 and account, from the form of every request that named them (under any email they ever
-had), from the customer's ticket texts in every form people write a name, phone or email,
-from the email log, and from the stored answers of idempotent requests. Files are not
-searched: those the person sent go whole, and so do those of a request never applied.
+had), from the customer's ticket texts and the service team's notes in every form people
+write a name, phone or email, from the email log, and from the stored answers of idempotent
+requests. Files are not searched: those the person sent go whole, and so do those of a
+request never applied.
 """
 
 import json
@@ -37,6 +38,7 @@ from models.personal_data import (
 from models.portal_session import PortalSession
 from models.redaction import Person, Redaction, redact, redaction_for
 from models.request import ChangeRequest
+from models.team_note import TeamNote
 from models.ticket import Ticket, TicketComment
 from models.ticket_participant import TicketParticipant
 from models.user import ApiToken, User
@@ -282,7 +284,8 @@ async def _redact_team_texts(
     session: AsyncSession, customer_id: uuid.UUID, redaction: Redaction
 ) -> None:
     """Redact these people from what the service team wrote about the customer: why it
-    filed a request for it, why it archived it."""
+    filed a request for it, why it archived it, its notes (on the customer and on every
+    ticket of it: the team reads them all, as it reads every comment)."""
     requests = await session.exec(
         select(ChangeRequest).where(
             ChangeRequest.customer_id == customer_id,
@@ -294,6 +297,10 @@ async def _redact_team_texts(
         reason = redaction.redact(request.on_behalf_reason)
         if reason != request.on_behalf_reason:
             request.on_behalf_reason = reason
+    for note in await session.exec(select(TeamNote).where(TeamNote.customer_id == customer_id)):
+        body = redaction.redact(note.body)
+        if body != note.body:
+            note.body = body
     customer = await session.get(Customer, customer_id)
     if customer is not None and customer.archive_reason:
         customer.archive_reason = redaction.redact(customer.archive_reason)

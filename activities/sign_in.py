@@ -60,4 +60,9 @@ class SignInActivities(Mailing):
             "kind": "",
             "customer_name": "",
         }
-        return await self.deliver(key, EmailEvent.SIGN_IN, recipient, context, email.at)
+        # A contact's sign-in email is among their customer's Messages sent, but not in its
+        # audit trail: the customer's Management would read there when colleagues sign in.
+        customer_id = contact.customer_id if contact is not None else None
+        return await self.deliver(
+            key, EmailEvent.SIGN_IN, recipient, context, email.at, customer_id, audited=False
+        )

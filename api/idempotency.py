@@ -53,7 +53,8 @@ KEYED: dict[str, Any] = {
 }
 KEYED_PATHS = re.compile(
     rf"^/customers/[^/]+/({'|'.join(kind.path for kind in KINDS.values())})$"
-    r"|^/tickets$|^/tickets/[^/]+/(comments|participants|attachments)$|^/customers$|^/staff$"
+    r"|^/tickets$|^/tickets/[^/]+/(comments|participants|attachments|notes)$"
+    r"|^/customers/[^/]+/notes$|^/customers$|^/staff$"
 )
 
 

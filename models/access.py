@@ -162,12 +162,27 @@ def may_read_audit(caller: Principal, customer_id: uuid.UUID) -> bool:
     return caller.is_staff or (sees_customer(caller, customer_id) and management)
 
 
+def sees_team_notes(caller: Principal) -> bool:
+    """The service team's notes (on a ticket, on a customer) are the service team's alone:
+    no contact or approver ever reads one, or learns that one was written."""
+    return caller.is_staff
+
+
+def sees_messages_sent(caller: Principal) -> bool:
+    """The list of the emails sent to a customer's people is the service team's record."""
+    return caller.is_staff
+
+
+# Audit events of what the service team keeps to itself.
+TEAM_ONLY_ACTIONS = frozenset({"note_added"})
+
+
 def sees_audit_event(caller: Principal, action: str, detail: dict[str, Any]) -> bool:
     """A ticket the purchaser raised without sharing: the customer may not know it exists,
-    nor that emails about it went out."""
+    nor that emails about it went out. Nor that the team wrote itself a note."""
     private = (
         "ticket" in detail
         and detail.get("side") == Side.PURCHASER.value
         and not detail.get("shared")
     )
-    return caller.is_staff or not private
+    return caller.is_staff or not (private or action in TEAM_ONLY_ACTIONS)

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel
 
@@ -27,3 +28,17 @@ class EmailLog(SQLModel, table=True):
     sent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     # Why it was not sent, when it could not be (the key is then handled all the same).
     failure: str | None = Field(default=None, max_length=300)
+
+
+class MessagePublic(BaseModel):
+    """An email sent to a customer's contact or approver, as its Messages sent list it: never
+    its text, a link or a token (the log keeps none)."""
+
+    sent_at: datetime
+    # None once the person it went to was erased.
+    to: str | None
+    subject: str
+    event: EmailEvent
+    event_label: str
+    # It could not be sent (an address that cannot form a header, say).
+    failed: bool

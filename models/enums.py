@@ -186,6 +186,52 @@ class EmailEvent(StrEnum):
     # To a contact copied on a ticket: they will be emailed its replies.
     TICKET_COPIED = "ticket_copied"
 
+    @property
+    def label(self) -> str:
+        """What the email was, in plain words (a customer's Messages sent)."""
+        return _EMAIL_EVENT_LABELS[self]
+
+    @property
+    def to_service_team(self) -> bool:
+        """Sent to the service team (its address or a member), never to a customer's people."""
+        return self in _SERVICE_TEAM_EVENTS
+
+
+_EMAIL_EVENT_LABELS = {
+    EmailEvent.REQUEST_RECEIVED: "Request received",
+    EmailEvent.TICKET_COMMENT: "Service team's reply on a request",
+    EmailEvent.REQUEST_IMPLEMENTED: "Request implemented",
+    EmailEvent.REQUEST_DECLINED: "Request declined",
+    EmailEvent.REQUEST_CANCELLED: "Request cancelled",
+    EmailEvent.REVIEW_REMINDER: "Review reminder",
+    EmailEvent.REQUEST_RETURNED: "Request needs another look",
+    EmailEvent.WELCOME: "Welcome",
+    EmailEvent.APPROVAL_REQUEST: "Approval request",
+    EmailEvent.APPROVAL_REMINDER: "Approval reminder",
+    EmailEvent.REQUEST_APPROVED: "Request approved",
+    EmailEvent.REQUEST_REJECTED: "Request rejected",
+    EmailEvent.REQUEST_EXPIRED: "Request expired",
+    EmailEvent.REQUEST_FILED: "Request filed",
+    EmailEvent.TICKET_RAISED: "Ticket raised",
+    EmailEvent.COMMENT_TO_SERVICE_TEAM: "Comment to the service team",
+    EmailEvent.REPLY_TO_APPROVER: "Service team's reply to an approver",
+    EmailEvent.TICKET_REPLY: "Service team's reply on a ticket",
+    EmailEvent.ROLES_MOVED: "Roles moved to the purchaser",
+    EmailEvent.SIGN_IN: "Sign-in link",
+    EmailEvent.FILED_FOR_CUSTOMER: "Request filed by the service team",
+    EmailEvent.SLA_WARNING: "Service target warning",
+    EmailEvent.TICKET_COPIED: "Copied on a ticket",
+}
+_SERVICE_TEAM_EVENTS = frozenset(
+    {
+        EmailEvent.REQUEST_FILED,
+        EmailEvent.TICKET_RAISED,
+        EmailEvent.COMMENT_TO_SERVICE_TEAM,
+        EmailEvent.REVIEW_REMINDER,
+        EmailEvent.SLA_WARNING,
+    }
+)
+
 
 class Audience(StrEnum):
     """Who an email goes to; the address is looked up by the activity, never carried."""

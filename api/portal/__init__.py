@@ -23,6 +23,7 @@ from api.errors import (
 from api.kinds import kind_api
 from api.portal import (
     customer_archive,
+    customer_notes,
     customers,
     links,
     new_customer,
@@ -49,7 +50,7 @@ def _pages() -> APIRouter:
     pages = APIRouter(dependencies=[Depends(from_this_site)], include_in_schema=False)
     # The New customer form before the customer pages, whose address would take "new".
     shared = (sign_in, roles, request_pages, queue, tickets, ticket_desk, tokens, team)
-    for module in (*shared, new_customer, customers, customer_archive):
+    for module in (*shared, new_customer, customers, customer_archive, customer_notes):
         pages.include_router(module.router)
     for kind in KINDS:
         pages.include_router(kind_api(kind).pages)

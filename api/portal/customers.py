@@ -1,10 +1,13 @@
 """The service team's customer directory: finding a customer by name, ticket number or a
 contact's email, and each customer's page (profile, purchaser, contacts, requests, tickets,
-audit trail) with the audit trail's CSV download, and for the team's admins the Archive
-customer form (``customer_archive.py`` handles it)."""
+audit trail, the team's customer notes, the messages sent to its people) with the audit
+trail's CSV download, and for the team's admins the Archive customer form
+(``customer_archive.py`` handles it; ``customer_notes.py``, the Add note form)."""
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,12 +19,22 @@ from api.portal.acting import Acting
 from api.portal.auth import SignedInDep
 from api.portal.forms import KIND_CHOICES, FormErrors
 from api.portal.render import PORTAL_HEADERS, render
-from api.services import audit, customer_directory, customers, request_lists, tickets
+from api.services import (
+    audit,
+    customer_directory,
+    customer_messages,
+    customers,
+    request_lists,
+    team_notes,
+    tickets,
+)
+from api.services.paging import Page
 from api.services.portal_sessions import SignedIn
 from api.services.request_lists import OPEN, RequestFilters
 from api.services.ticket_desk import TicketFilters
 from models.access import may_decide, may_manage_team
 from models.customer import CustomerPublic
+from models.ids import ascii_number
 from models.kinds import Offer, acting_offers
 from models.types import utcnow
 
@@ -31,6 +44,10 @@ router = APIRouter()
 AUDIT_SHOWN = 50
 PAST_SHOWN = 50
 TICKETS_SHOWN = 20
+# The query parameters that page the customer notes and the messages sent.
+NOTES_PAGE = "notes_page"
+MESSAGES_PAGE = "messages_page"
+PAGED = (NOTES_PAGE, MESSAGES_PAGE)
 
 
 def staff_only(person: SignedIn) -> None:
@@ -64,6 +81,42 @@ class ArchiveTyped:
     errors: FormErrors = field(default_factory=FormErrors)
 
 
+@dataclass
+class NoteTyped:
+    """What a member of the team typed into the Add note form, and what it was refused for."""
+
+    body: str = ""
+    error: str | None = None
+
+
+def page_offset(request: Request, name: str, size: int) -> int:
+    """Where the page the query's ``name`` asks for starts (anything but a page number is
+    the first page; one past the end shows no item, and links back)."""
+    number = ascii_number(request.query_params.get(name, ""), 6) or 1
+    return (number - 1) * size
+
+
+@dataclass(frozen=True)
+class Pager:
+    """The links to a list's previous and next pages on the customer's page (none where
+    there is none), each keeping the page the other list is at."""
+
+    previous: str | None
+    next: str | None
+
+
+def pager(request: Request, name: str, page: Page[Any], anchor: str) -> Pager:
+    kept = {key: value for key, value in request.query_params.items() if key in PAGED}
+
+    def link(number: int) -> str:
+        return f"{request.url.path}?{urlencode({**kept, name: number})}#{anchor}"
+
+    return Pager(
+        link(page.number - 1) if page.has_previous else None,
+        link(page.number + 1) if page.has_next else None,
+    )
+
+
 @router.get("/portal/customers/{customer_id}", response_class=HTMLResponse)
 async def customer(
     request: Request, customer_id: uuid.UUID, person: SignedInDep, session: SessionDep
@@ -78,8 +131,10 @@ async def customer_page(
     customer_id: uuid.UUID,
     archive: ArchiveTyped | None = None,
     status_code: int = 200,
+    note: NoteTyped | None = None,
 ) -> HTMLResponse:
-    """The customer's page; ``archive``: the Archive customer form as it was sent back."""
+    """The customer's page; ``archive``, ``note``: the Archive customer or Add note form as
+    it was sent back."""
     staff_only(person)
     principal = person.principal
     view = await customers.customer_view(session, principal, customer_id)
@@ -90,6 +145,18 @@ async def customer_page(
         session, principal, RequestFilters(customer_id=customer_id), limit=PAST_SHOWN
     )
     events = await audit.audit_trail(session, principal, customer_id)
+    notes = await team_notes.customer_notes(
+        session,
+        principal,
+        customer_id,
+        offset=page_offset(request, NOTES_PAGE, team_notes.PAGE_SIZE),
+    )
+    messages = await customer_messages.messages_sent(
+        session,
+        principal,
+        customer_id,
+        offset=page_offset(request, MESSAGES_PAGE, customer_messages.PAGE_SIZE),
+    )
     return render(
         request,
         "customer.html",
@@ -112,6 +179,11 @@ async def customer_page(
         acting=_acting_offers(view),
         may_archive=may_manage_team(principal) and view.archived_at is None,
         archive=archive or ArchiveTyped(),
+        notes=notes,
+        note=note or NoteTyped(),
+        messages=messages,
+        notes_pager=pager(request, NOTES_PAGE, notes, "customer-notes-heading"),
+        messages_pager=pager(request, MESSAGES_PAGE, messages, "messages-heading"),
     )
 
 

@@ -48,6 +48,7 @@ NOTICES = {
     "implemented": "The request is implemented.",
     "declined": "The request is declined; the requester has been told why.",
     "replied": "Your reply is added to the ticket.",
+    "noted": "Your note is added. Only the service team sees it; nobody is emailed.",
     "attached": "Your file is attached to the ticket.",
     "raised": "Your ticket is raised. The service team has been told.",
     "copied": "The contact is copied on the ticket: they are told so, and emailed the service "

@@ -30,6 +30,7 @@ from models.enums import TicketStatus
 from models.file_types import size_in_words
 from models.ids import ascii_number, ascii_uuid
 from models.problems import ValidationProblems
+from models.team_note import NoteCreate
 from models.ticket import CommentCreate, TicketCreate
 from models.ticket_participant import ParticipantCreate
 from models.types import utcnow
@@ -46,14 +47,16 @@ FIELDS = {"subject": "Subject", "description": "Description"}
 SHARED = "shared"
 KNOWN = frozenset(FIELDS) | {SHARED}
 RAISE_NAMES = {"body": "description"}
-# The reply form has one field, the schema's ``body``.
+# The reply form has one field, the schema's ``body``; so has the internal note's.
 REPLY = "reply"
 REPLY_NAMES = {"body": REPLY}
+NOTE = "note"
 # What an empty field says, instead of the schema's "at least 1 character".
 _EMPTY = {
     "subject": "Enter a subject for your ticket",
     "description": "Describe what you need from the service team",
     REPLY: "Write your reply before sending it",
+    NOTE: "Write the note before adding it",
 }
 # The copy form's one field: a choice among the contacts who may be copied.
 COPY = "contact_id"
@@ -236,6 +239,8 @@ async def _ticket_page(
     status_code: int = 200,
     problem: str | None = None,
     copy_error: str | None = None,
+    note_error: str | None = None,
+    note_body: str = "",
     attach_error: str | None = None,
     file_error: str | None = None,
 ) -> HTMLResponse:
@@ -260,6 +265,8 @@ async def _ticket_page(
         problem=problem,
         copying=await ticket_participants.copying(session, person.principal, ticket),
         copy_error=copy_error,
+        note_error=note_error,
+        note_body=note_body,
         file_limit=size_in_words(settings.attachment_max_bytes),
         attach_error=attach_error,
         file_error=file_error,
@@ -409,3 +416,38 @@ async def download(
     """A file of the ticket, downloaded (never shown as a page)."""
     found = await attachments.download(session, person.principal, number, attachment_id)
     return attachment_response(found)
+
+
+@router.post("/portal/tickets/{number}/notes", response_class=HTMLResponse)
+async def add_note(number: Number, sent: PostedForm) -> Response:
+    """Add internal note: the service team's, by the same service as the API's (nobody is
+    emailed); a contact who sees the ticket is refused (403), anyone else told it is not
+    found."""
+    request, person, session, _, _ = sent
+    posted = await request.form()
+    body = str(posted.get(NOTE, ""))
+    errors = FormErrors(
+        labels={NOTE: "Internal note"},
+        known=frozenset({NOTE}),
+        names={"body": NOTE},
+        empty=_EMPTY,
+    )
+    form = errors.parse(NoteCreate, {"body": body})
+    if form is not None:
+        try:
+            await tickets.add_note(session, person.principal, number, form, posted_form_key(posted))
+        except Conflict as conflict:
+            errors.add(NOTE, sentence(conflict.detail))
+        else:
+            return redirect(f"/portal/tickets/{number}", "noted")
+    message = " ".join([*errors.fields[NOTE], *errors.general])
+    status_code = 409 if form is not None else 422
+    return await _ticket_page(
+        request,
+        person,
+        session,
+        number,
+        status_code=status_code,
+        note_error=message,
+        note_body=body,
+    )

@@ -2,20 +2,29 @@
 
 import functools
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.beside_schema import RulesBesideSchemaRoute
 from api.deps import CurrentUser, OnboardingDep, SessionDep
 from api.errors import error_responses
 from api.idempotency import KEYED
-from api.services import audit, customer_archive, customer_directory, customers
+from api.services import (
+    audit,
+    customer_archive,
+    customer_directory,
+    customer_messages,
+    customers,
+    team_notes,
+)
 from api.services import onboarding as onboarding_service
 from models.audit import AuditEventPublic
 from models.contact import ContactPublic
 from models.customer import CustomerArchive, CustomerListItem, CustomerPublic
+from models.email_log import MessagePublic
 from models.new_customer import CustomerCreate
+from models.team_note import NoteCreate, NotePublic
 
 router = APIRouter(
     prefix="/customers", tags=["customers"], responses=error_responses(401, 404, 429, 503)
@@ -90,6 +99,65 @@ async def get_audit(
             headers={"Content-Disposition": f'attachment; filename="audit-{customer_id}.csv"'},
         )
     return events
+
+
+# A paged list says how long it is in all.
+TOTAL_COUNT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "X-Total-Count": {"description": "How many in all", "schema": {"type": "integer"}}
+        }
+    }
+}
+
+
+@router.get("/{customer_id}/notes", responses=TOTAL_COUNT)
+async def list_notes(
+    customer_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=team_notes.MAX_LIMIT)] = team_notes.PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[NotePublic]:
+    """The service team's notes on the customer, newest first, each with its author and
+    the time it was added. The team's only: anyone else is answered 404."""
+    page = await team_notes.customer_notes(session, user, customer_id, limit, offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.items
+
+
+@router.post(
+    "/{customer_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 409, 413),
+    openapi_extra=KEYED,
+)
+async def add_note(
+    customer_id: uuid.UUID, body: NoteCreate, user: CurrentUser, session: SessionDep
+) -> NotePublic:
+    """A note on the customer (the service team's), dated and signed by Signoff; no contact
+    ever sees it."""
+    return await team_notes.add_customer_note(session, user, customer_id, body)
+
+
+@router.get("/{customer_id}/messages", responses=TOTAL_COUNT)
+async def list_messages(
+    customer_id: uuid.UUID,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[
+        int, Query(ge=1, le=customer_messages.MAX_LIMIT)
+    ] = customer_messages.PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[MessagePublic]:
+    """The emails sent to the customer's contacts and approvers, newest first: when, to
+    whom (null once that person was erased), the subject and what it was; never its text.
+    The service team's only: anyone else is answered 404."""
+    page = await customer_messages.messages_sent(session, user, customer_id, limit, offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.items
 
 
 async def _keep(request: Request, onboarding: OnboardingDep) -> None:

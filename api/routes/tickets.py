@@ -17,6 +17,7 @@ from models.attachment import AttachmentPublic
 from models.common import refuse_nul
 from models.enums import TicketStatus
 from models.file_types import EXTENSIONS
+from models.team_note import NoteCreate, NotePublic
 from models.ticket import CommentCreate, CommentPublic, TicketAssign, TicketCreate, TicketPublic
 from models.ticket_participant import ParticipantCreate, ParticipantPublic
 
@@ -223,3 +224,17 @@ async def download_file(
 ) -> Response:
     """A file attached to a ticket you can see."""
     return attachment_response(await attachments.download(session, user, number, attachment_id))
+
+
+@router.post(
+    "/{number}/notes",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 403, 404, 409, 413),
+    openapi_extra=KEYED,
+)
+async def add_note(
+    number: TicketNumber, body: NoteCreate, user: CurrentUser, session: SessionDep
+) -> NotePublic:
+    """An internal note on the ticket (the service team's): only the team ever sees it, in
+    the ticket's `internal_notes`. Nobody is emailed."""
+    return await tickets.add_note(session, user, number, body)

@@ -14,7 +14,7 @@ from temporalio.client import Client
 from api import gateway
 from api.errors import Conflict, Forbidden, NotFound
 from api.identity import Principal
-from api.services import ticket_desk
+from api.services import team_notes, ticket_desk
 from api.services.attachment_checks import FILE, Attaching, Limits, Upload, new_attachment
 from api.services.attachment_views import attachments_of
 from api.services.ticket_desk import (
@@ -26,7 +26,7 @@ from api.services.ticket_desk import (
     breached_now,
     due_order,
 )
-from models.access import TicketFacts, may_raise_ticket, sees_ticket
+from models.access import TicketFacts, may_raise_ticket, sees_team_notes, sees_ticket
 from models.approval import Approval
 from models.audit import AuditEvent
 from models.conversation import Email, capacity, on_comment, on_copied, on_ticket_raised
@@ -40,6 +40,7 @@ from models.problems import Problem, ValidationProblems
 from models.queries import Authors, authors, copied_on, purchaser_of
 from models.request import ChangeRequest
 from models.sla import Targets, clock_of, open_ticket, targets_of
+from models.team_note import NoteCreate, NotePublic
 from models.ticket import (
     CommentCreate,
     CommentPublic,
@@ -269,6 +270,24 @@ async def add_comment(
     return _comments(ticket, [comment], await authors(session, [comment], [ticket]))[0]
 
 
+async def add_note(
+    session: AsyncSession,
+    principal: Principal,
+    number: str,
+    form: NoteCreate,
+    form_key: str | None = None,
+) -> NotePublic:
+    """An internal note on the ticket, for the service team alone: nobody is emailed. A
+    contact who sees the ticket is refused (403); one who does not, told it is not found.
+    ``form_key`` names the portal form that sends it: sent again, it adds nothing."""
+    ticket = await load_ticket(session, principal, number)
+    if not sees_team_notes(principal):
+        raise Forbidden("internal notes are the service team's")
+    return await team_notes.keep_note(
+        session, principal, ticket.customer_id, ticket, form.body, form_key
+    )
+
+
 async def _raised_before(
     session: AsyncSession, form_key: str | None, principal: Principal
 ) -> Ticket | None:
@@ -429,7 +448,8 @@ async def _present(session: AsyncSession, ticket: Ticket, principal: Principal) 
 async def _present_all(
     session: AsyncSession, tickets: list[Ticket], principal: Principal
 ) -> list[TicketPublic]:
-    """The tickets with their conversations, in a query per table however many they are."""
+    """The tickets with their conversations, in a query per table however many they are;
+    the service team's internal notes only for the service team (nobody else ever gets them)."""
     if not tickets:
         return []
     ids = [ticket.id for ticket in tickets]
@@ -457,6 +477,7 @@ async def _present_all(
             )
         )
     now = utcnow()
+    notes = await team_notes.on_tickets(session, tickets) if sees_team_notes(principal) else {}
     return [
         TicketPublic.model_validate(
             {
@@ -467,6 +488,7 @@ async def _present_all(
                 "comments": _comments(ticket, by_ticket.get(ticket.id or 0, []), named),
                 "participants": copied.get(ticket.id or 0, []),
                 "attachments": attached.get(ticket.id or 0, []),
+                "internal_notes": notes.get(ticket.id or 0, []),
             }
         )
         for ticket in tickets

@@ -1,5 +1,8 @@
 """The service desk: ticket status, owners, service targets, notes, copied contacts,
 attachments and the messages sent to a customer (2026-12-07)."""
+import contextlib
+import uuid
+
 import sqlalchemy as sa
 import sqlmodel
 
@@ -96,6 +99,49 @@ def upgrade() -> None:
         "UPDATE email_log SET customer_id = (SELECT customer_id FROM change_request WHERE "
         "change_request.id = email_log.request_id) WHERE request_id IS NOT NULL"
     )
+    _email_customers_by_key()
+
+
+def _email_customers_by_key() -> None:
+    """The emails no request was about went to a customer's people too: a ticket's news, a
+    contact's welcome and sign-in link. Their keys name the ticket, the contact, the link
+    (read in Python: the databases write a uuid as text differently)."""
+    bind = op.get_bind()
+    log = sa.table('email_log', sa.column('id', sa.Integer()), sa.column('key', sa.String()),
+                   sa.column('customer_id', sa.Uuid()))
+    ticket = sa.table('ticket', sa.column('number', sa.String()), sa.column('customer_id', sa.Uuid()))
+    contact = sa.table('contact', sa.column('id', sa.Uuid()), sa.column('customer_id', sa.Uuid()))
+    user = sa.table('user_account', sa.column('id', sa.Uuid()), sa.column('contact_id', sa.Uuid()))
+    link = sa.table('link_token', sa.column('id', sa.Integer()), sa.column('user_id', sa.Uuid()))
+    tickets = dict(bind.execute(sa.select(ticket.c.number, ticket.c.customer_id)).all())
+    contacts = dict(bind.execute(sa.select(contact.c.id, contact.c.customer_id)).all())
+    users = dict(bind.execute(sa.select(user.c.id, user.c.contact_id)).all())
+    links = dict(bind.execute(sa.select(link.c.id, link.c.user_id)).all())
+
+    def customer_of(key: str) -> uuid.UUID | None:
+        if key.startswith('ticket-'):
+            return tickets.get(key.removeprefix('ticket-').split('/', 1)[0])
+        if key.startswith('welcome-'):
+            with contextlib.suppress(ValueError):
+                return contacts.get(uuid.UUID(key.removeprefix('welcome-')))
+        if key.startswith('sign-in-'):
+            link_id = key.removeprefix('sign-in-').split('-', 1)[0]
+            user_id = links.get(int(link_id)) if link_id.isdigit() else None
+            return contacts.get(users.get(user_id))
+        return None
+
+    unknown = bind.execute(sa.select(log.c.id, log.c.key).where(log.c.customer_id.is_(None)))
+    found = [
+        {'row': row_id, 'customer': customer}
+        for row_id, key in unknown.all()
+        if (customer := customer_of(key)) is not None
+    ]
+    if found:
+        bind.execute(
+            sa.update(log).where(log.c.id == sa.bindparam('row'))
+            .values(customer_id=sa.bindparam('customer')),
+            found,
+        )
 
 
 

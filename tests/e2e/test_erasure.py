@@ -202,6 +202,17 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
             headers=headers,
         )
         assert attached.status_code == 201, attached.text
+    # The service team's own notes name her too: on the ticket, and on the customer.
+    await caller.post(
+        f"/tickets/{ticket['number']}/notes",
+        {"body": "Annabelle Greement is on +441614960005; Teresa Echie trains her."},
+        who="Sam",
+    )
+    await caller.post(
+        f"/customers/{stack.customer_id}/notes",
+        {"body": "Ms A. Greement asks us to write to ANNABELLE.GREEMENT@energy.example.com."},
+        who="Sam",
+    )
 
     # Derek copies her on his ticket: she is told so, and emailed the reply that follows.
     annabelle = (await contacts(stack))["Annabelle"]["id"]
@@ -277,6 +288,15 @@ async def test_a_removed_contact_leaves_nothing_behind(stack: Stack, keyed: bool
         )
         assert list(copies) == []
     assert "Teresa Echie keeps the invoices." in shown["body"]
+    team = stack.auth("Sam")
+    noted = (await stack.http.get(f"/tickets/{ticket['number']}", headers=team)).json()
+    assert [n["body"].endswith("Teresa Echie trains her.") for n in noted["internal_notes"]] == [
+        True
+    ]
+    on_customer = await stack.http.get(f"/customers/{stack.customer_id}/notes", headers=team)
+    assert [
+        n["body"].endswith("asks us to write to [removed contact].") for n in on_customer.json()
+    ] == [True]
     first = (await stack.http.get(f"/requests/{added['id']}", headers=derek)).json()
     assert first["requested"]["changes"][0]["contact"]["email"] is None
     assert first["requested"]["changes"][0]["roles"] == ["agreement"]

@@ -19,7 +19,9 @@ from models.access import (
     request_actions,
     sees_audit_event,
     sees_customer,
+    sees_messages_sent,
     sees_requests,
+    sees_team_notes,
     sees_ticket,
 )
 from models.enums import RequestStatus, Role, Side
@@ -109,6 +111,11 @@ ASKS: dict[str, Callable[[Principal], bool]] = {
     "sees an email about a shared one": lambda c: sees_audit_event(
         c, "email_sent", {"ticket": "SO-00001", "side": "purchaser", "shared": True}
     ),
+    "reads and writes the team's notes": sees_team_notes,
+    "sees that a note was added": lambda c: sees_audit_event(
+        c, "note_added", {"ticket": "SO-00001"}
+    ),
+    "reads the messages sent": sees_messages_sent,
     "copies on a customer ticket": lambda c: may_copy_on_ticket(
         c, _ticket(Side.CUSTOMER), REQUESTER
     ),
@@ -150,6 +157,9 @@ sees an unshared purchaser ticket after removal Y . . . . . .
 sees that the purchaser raised one unshared     Y . . . . . .
 sees an email about it                          Y . . . . . .
 sees an email about a shared one                Y Y Y Y Y Y Y
+reads and writes the team's notes               Y . . . . . .
+sees that a note was added                      Y . . . . . .
+reads the messages sent                         Y . . . . . .
 copies on a customer ticket                     Y Y Y Y . . .
 copies on a shared purchaser ticket             Y Y Y . . . .
 copies on a purchaser ticket                    Y . . . . . .

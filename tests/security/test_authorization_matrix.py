@@ -55,6 +55,9 @@ TABLE = """
   GET                               401  401  200  200  200  200  200  404  200  200  401  401
   GET  /contacts                    401  401  200  200  200  200  200  404  200  200  401  401
   GET  /audit                       401  401  200  403  403  403  403  404  403  200  401  401
+  GET  /notes                       401  401  404  404  404  404  404  404  404  200  401  401
+  POST /notes                       401  401  404  404  404  404  404  404  404  201  401  401
+  GET  /messages                    401  401  404  404  404  404  404  404  404  200  401  401
   POST /archive                     401  401  404  404  404  404  404  404  404  ok   401  401
   POST /profile-change-requests     401  401  ok   ok   403  403  403  404  403  ok   401  401
   POST /contact-change-requests     401  401  ok   ok   403  403  403  404  403  ok   401  401
@@ -73,6 +76,7 @@ TABLE = """
 /tickets/{number}
   GET                               401  401  200  200  200  200  200  404  404  200  401  401
   POST /comments                    401  401  201  201  201  201  201  404  404  201  401  401
+  POST /notes                       401  401  403  403  403  403  403  404  404  201  401  401
   POST /attachments                 401  401  201  201  201  201  201  404  404  201  401  401
   GET  /attachments/{attachment_id} 401  401  200  200  200  200  200  404  404  200  401  401
   POST /participants                401  401  ok   ok   ok   403  403  404  404  ok   401  401
@@ -207,6 +211,8 @@ def bodies(stack: Stack) -> dict[str, dict[str, Any]]:
             "json": {"subject": "Matrix", "body": "From the matrix.", "shared": False}
         },
         "POST /tickets/{number}/comments": {"json": {"body": "A comment from the matrix."}},
+        "POST /tickets/{number}/notes": {"json": {"body": "A note from the matrix."}},
+        "POST /customers/{customer_id}/notes": {"json": {"body": "A note from the matrix."}},
         "POST /tickets/{number}/participants": {
             "json": {"contact_id": contact_id(stack, "Teresa")}
         },

@@ -84,6 +84,7 @@ TABLE = """
   GET                                 in   in   404  404  404  404  404  404  404  200
   GET  /audit.csv                     in   in   404  404  404  404  404  404  404  200
   POST /archive                       in   in   404  404  404  404  404  404  404  ok
+  POST /notes                         in   in   404  404  404  404  404  404  404  ok
   GET  /profile                       in   in   404  404  404  404  404  404  404  200
   POST /profile                       in   in   404  404  404  404  404  404  404  ok
   GET  /contacts                      in   in   404  404  404  404  404  404  404  200
@@ -99,6 +100,7 @@ TABLE = """
 /portal/tickets/{number}
   GET                                 in   in   200  200  200  200  200  404  404  200
   POST /comments                      in   in   ok   ok   ok   ok   ok   404  404  ok
+  POST /notes                         in   in   403  403  403  403  403  404  404  ok
   POST /attachments                   in   in   ok   ok   ok   ok   ok   404  404  ok
   GET  /attachments/{attachment_id}   in   in   200  200  200  200  200  404  404  200
   POST /participants                  in   in   ok   ok   ok   403  403  404  404  ok
@@ -197,6 +199,8 @@ def bodies(stack: Stack) -> dict[str, dict[str, str]]:
         "POST /portal/customers/{customer_id}/archive": {"reason": "Archived by the matrix."},
         "POST /portal/tickets": {"subject": "Matrix", "description": "From the matrix."},
         "POST /portal/tickets/{number}/comments": {"body": "A comment from the matrix."},
+        "POST /portal/tickets/{number}/notes": {"note": "A note from the matrix."},
+        "POST /portal/customers/{customer_id}/notes": {"note": "A note from the matrix."},
         "POST /portal/tickets/{number}/participants": {"contact_id": contact_id(stack, "Teresa")},
         "POST /portal/tokens": {"name": "Matrix"},
         "POST /portal/team": {"name": "Matrix Member", "email": "matrix@signoff.example.com"},
