@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# Both tests read one run (``tiny``): under pytest-xdist (--dist loadgroup) they go to the same
+# worker, which makes the run once.
+pytestmark = pytest.mark.xdist_group("bench")
 
 
 @pytest.fixture(scope="module")
