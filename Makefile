@@ -44,7 +44,7 @@ format: install
 # The suite runs in parallel (pytest-xdist): a worker process per core, at most 4, each with
 # a Temporal dev server, a database and an SMTP catcher of its own. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS)
 
 test: lint browser
 	$(PYTEST)

@@ -33,6 +33,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Interceptor
+from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
 from api.main import create_app
 from devstack.demo_data import load_demo_data
@@ -50,6 +51,33 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 PUBLIC_URL = "http://signoff.test"
 SECRET_KEY = "test-secret-key"
 METRICS_TOKEN = "test-metrics-token"
+
+
+# Modules whose tests share a module-scoped fixture too costly to make twice (a whole
+# stack's run): under pytest-xdist each goes whole to one worker.
+ONE_WORKER = {"tests/bench/test_bench.py"}
+
+
+class _EachTestOnItsOwn(LoadScopeScheduling):  # type: ignore[misc]
+    """Every test a unit of work of its own, but a module in ONE_WORKER one unit: handed to
+    the workers in collection order, each kept at most three tests ahead, so that one left
+    with long tests does not hold up the end of the run.
+
+    (``--dist loadgroup`` and its ``xdist_group`` mark would do the grouping, but pytest 9.2
+    no longer lets pytest-xdist 3.8 mark a test's id with its group: pytest-xdist#1386.)
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return module if module in ONE_WORKER else nodeid
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``pytest -n N`` (whose ``--dist`` is ``load``) schedules as ``_EachTestOnItsOwn``."""
+    if config.getvalue("dist") != "load":
+        return None
+    return _EachTestOnItsOwn(config, log)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
