@@ -41,13 +41,18 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint browser
-	$(BIN)/pytest
+# The suite runs in parallel (pytest-xdist): a worker process per core, at most 4, each with
+# a Temporal dev server, a database and an SMTP catcher of its own. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS)
 
-# The suite against PostgreSQL: a throwaway database, dropped afterwards.
+test: lint browser
+	$(PYTEST)
+
+# The suite against PostgreSQL: a throwaway database (and one per worker), dropped afterwards.
 PG_URL ?= postgresql://postgres@127.0.0.1:5432
 test-postgres: install browser
-	$(BIN)/python -m tests.throwaway_database $(PG_URL) -- $(BIN)/pytest
+	$(BIN)/python -m tests.throwaway_database $(PG_URL) -- $(PYTEST)
 
 # Throughput against the Temporal floor, latencies, open requests at scale, history length.
 bench: install

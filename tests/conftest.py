@@ -2,6 +2,10 @@
 
 Session-scoped: one Temporal dev server, one migrated database, one SMTP catcher.
 Per test: the tables emptied, a fresh task queue, a worker and an API served over HTTP.
+
+`make test` runs the suite with pytest-xdist: each worker process has a session, so a
+Temporal server, a database and an SMTP catcher, of its own (their ports free ones, their
+files in the worker's temporary directory, a PostgreSQL database per worker).
 """
 
 import asyncio
@@ -29,6 +33,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Interceptor
+from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
 from api.main import create_app
 from devstack.demo_data import load_demo_data
@@ -38,12 +43,62 @@ from models.database import SessionFactory, create_db_engine, session_factory
 from models.request import ChangeRequest
 from models.tables import metadata
 from settings import Settings
+from tests.browser.seen import SEEN
+from tests.throwaway_database import worker_database
 from worker import build_worker, smtp_mailer
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 PUBLIC_URL = "http://signoff.test"
 SECRET_KEY = "test-secret-key"
 METRICS_TOKEN = "test-metrics-token"
+
+
+# Modules whose tests share a module-scoped fixture too costly to make twice (a whole
+# stack's run): under pytest-xdist each goes whole to one worker.
+ONE_WORKER = {"tests/bench/test_bench.py"}
+
+
+class _EachTestOnItsOwn(LoadScopeScheduling):  # type: ignore[misc]
+    """Every test a unit of work of its own, but a module in ONE_WORKER one unit: handed to
+    the workers in collection order, each kept at most three tests ahead, so that one left
+    with long tests does not hold up the end of the run.
+
+    (``--dist loadgroup`` and its ``xdist_group`` mark would do the grouping, but pytest 9.2
+    no longer lets pytest-xdist 3.8 mark a test's id with its group: pytest-xdist#1386.)
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return module if module in ONE_WORKER else nodeid
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``pytest -n N`` (whose ``--dist`` is ``load``) schedules as ``_EachTestOnItsOwn``."""
+    if config.getvalue("dist") != "load":
+        return None
+    return _EachTestOnItsOwn(config, log)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands what its browser tests saw to the controller."""
+    handed: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if handed is not None:
+        handed["browser_seen"] = SEEN.as_json()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller adds up what each worker's browser tests saw."""
+    seen = getattr(node, "workeroutput", {}).get("browser_seen")
+    if seen is not None:
+        SEEN.add(seen)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = SEEN.summary()
+    if line is not None:
+        terminalreporter.write_line(line)
 
 
 def _temporal_binary() -> str:
@@ -56,13 +111,28 @@ def _temporal_binary() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """SQLite by default; SIGNOFF_TEST_DATABASE_URL points the suite at PostgreSQL."""
-    url = os.environ.get("SIGNOFF_TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'signoff.db'}"
-    )
-    command.upgrade(alembic_config(url), "head")
-    return url
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite by default; SIGNOFF_TEST_DATABASE_URL points the suite at PostgreSQL.
+
+    Under pytest-xdist each worker process has a session of its own, and the tests empty
+    every table: SQLite's file is the worker's (its temporary directory is), and on
+    PostgreSQL the worker makes a database of its own next to the one named (``_gw0``,
+    ``_gw1``...), dropped at the end.
+    """
+    named = os.environ.get("SIGNOFF_TEST_DATABASE_URL")
+    if not named:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'signoff.db'}"
+        command.upgrade(alembic_config(url), "head")
+        yield url
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        command.upgrade(alembic_config(named), "head")
+        yield named
+        return
+    with worker_database(named, worker) as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

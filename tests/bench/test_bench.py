@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One tiny run, shared by the tests: its results and its printed table."""
+    """One tiny run, shared by the tests: its results and its printed table.
+
+    Made once under pytest-xdist too: the module goes whole to one worker (``ONE_WORKER``)."""
     tmp_path = tmp_path_factory.mktemp("bench")
     output = tmp_path / "latest.json"
     command = [sys.executable, "-m", "bench.run", "--requests", "6", "--clients", "3"]

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
-from tests.browser.people import SEEN, People
+from tests.browser.people import People
 from tests.conftest import Stack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,9 +83,3 @@ async def people(browser: Browser, stack: Stack, width: int) -> AsyncIterator[Pe
     for person in opened.opened:
         await person.close()
     assert not unreported, "console errors no check() reported:\n" + "\n".join(unreported)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    line = SEEN.summary()
-    if line is not None:
-        terminalreporter.write_line(line)

@@ -15,6 +15,7 @@ from axe_playwright_python.async_playwright import Axe  # type: ignore[import-un
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
 from devstack.outbox import CapturedMessage, find_links
+from tests.browser.seen import SEEN
 from tests.conftest import Stack
 
 PHONE_WIDTH = 600  # narrower viewports are phones: mobile emulation and touch
@@ -41,34 +42,6 @@ def page_key(url: str) -> str:
             segment = "{token}"
         segments.append(segment)
     return "/".join(segments) or "/"
-
-
-@dataclass
-class Seen:
-    """What the session's browser tests opened and checked."""
-
-    slowest_ms: dict[str, float] = field(default_factory=dict)
-    checked: set[str] = field(default_factory=set)
-    axe_checks: int = 0
-    violations: int = 0
-
-    def timed(self, key: str, ms: float) -> None:
-        self.slowest_ms[key] = max(ms, self.slowest_ms.get(key, 0.0))
-
-    def summary(self) -> str | None:
-        if not self.slowest_ms and not self.axe_checks:
-            return None
-        line = (
-            f"browser pages: {len(self.checked)} distinct pages checked, "
-            f"{self.axe_checks} axe checks, {self.violations} violations"
-        )
-        if self.slowest_ms:
-            key, ms = max(self.slowest_ms.items(), key=lambda item: item[1])
-            line += f", slowest {key} {ms:.0f} ms"
-        return line
-
-
-SEEN = Seen()
 
 
 def viewport(width: int) -> dict[str, Any]:

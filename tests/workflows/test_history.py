@@ -160,7 +160,9 @@ async def test_kept_histories_replay_on_the_current_code() -> None:
 class TestPurchaserAdditionHistories:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        return {"approval_reminder_seconds": 1, "approval_expiry_seconds": 3}
+        # The approval emails, a reminder and both approvals must come before the links
+        # expire with the request: 3 s is too short when the suite runs in parallel.
+        return {"approval_reminder_seconds": 1, "approval_expiry_seconds": 6}
 
     async def test_each_path_replays(self, stack: Stack) -> None:
         """Implemented (after reminders), rejected, expired, cancelled while awaiting, and
