@@ -116,12 +116,17 @@ async def ticket_list(request: Request, person: SignedInDep, session: SessionDep
     staff = person.principal.is_staff
     query = request.query_params
     filters = ticket_filters(query, staff)
-    first = await tickets.list_tickets(session, person.principal, filters, limit=1)
-    pages = max(1, math.ceil(first.total / PAGE_SIZE))
-    page = min(ascii_number(query.get("page", ""), 6) or 1, pages)
+    page = ascii_number(query.get("page", ""), 6) or 1
     listed = await tickets.list_tickets(
         session, person.principal, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE
     )
+    pages = max(1, math.ceil(listed.total / PAGE_SIZE))
+    if page > pages:
+        # A page past the last (the list got shorter, or the link was edited): the last.
+        page = pages
+        listed = await tickets.list_tickets(
+            session, person.principal, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE
+        )
     kept = {
         "customer_id": str(filters.customer_id or ""),
         "status": filters.status.value if filters.status else "",
