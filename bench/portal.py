@@ -20,7 +20,7 @@ from api.portal.auth import COOKIE
 from api.services import portal_sessions
 from devstack.demo_data import load_demo_data
 from models.customer import Customer
-from models.database import SessionFactory, create_db_engine, session_factory
+from models.database import SessionFactory, begin_write, create_db_engine, session_factory
 from models.enums import Side, TicketStatus
 from models.sla import open_ticket
 from models.ticket import Ticket
@@ -100,7 +100,10 @@ async def _seed_tickets(
         customer_ids = list(await session.exec(select(Customer.id)))
         statuses = list(TicketStatus)
         now = utcnow()
+        await session.commit()
         for start in range(have, total, 1000):
+            # A write from the start: the stack's own writes go on meanwhile.
+            await begin_write(session)
             rows = []
             for index in range(start, min(start + 1000, total)):
                 ticket = Ticket(
